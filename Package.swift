@@ -1,0 +1,77 @@
+// swift-tools-version: 6.2
+// swift-bce: PyTorch-exact binary cross-entropy losses in Swift, and a conformance suite for any port.
+//
+// Architecture (the target list is the table of contents):
+//   BinaryCrossEntropy   the pure-Swift loss library (no Python, no C): the product most users want.
+//   CPython              system-library target over Debian's python3-dev (pkg-config python3-embed).
+//   CPythonShim          the only C code that includes Python.h: macros, globals and version-specific calls.
+//   PythonBridge         Swift API over the shim: one embedded interpreter, GIL scopes, NumPy arrays.
+//   BCEConformance       golden-file format, comparison policy, port protocol, reports (no Python).
+//   bce-conformance      the command-line runner (golden checks, ports, live fuzzing, regeneration, benchmarks).
+import PackageDescription
+
+let package = Package(
+    name: "swift-bce",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BinaryCrossEntropy", targets: ["BinaryCrossEntropy"]),
+        .library(name: "PythonBridge", targets: ["PythonBridge"]),
+        .library(name: "BCEConformance", targets: ["BCEConformance"]),
+        .executable(name: "bce-conformance", targets: ["bce-conformance"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        .target(
+            name: "BinaryCrossEntropy",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .systemLibrary(
+            name: "CPython",
+            pkgConfig: "python3-embed",
+            providers: [.apt(["python3-dev", "python3-numpy"])]
+        ),
+        .target(
+            name: "CPythonShim",
+            dependencies: ["CPython"]
+        ),
+        .target(
+            name: "PythonBridge",
+            dependencies: ["CPythonShim"]
+        ),
+        .target(
+            name: "BCEConformance",
+            dependencies: [
+                "BinaryCrossEntropy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .executableTarget(
+            name: "bce-conformance",
+            dependencies: [
+                "BinaryCrossEntropy",
+                "BCEConformance",
+                "PythonBridge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "BinaryCrossEntropyTests",
+            dependencies: ["BinaryCrossEntropy"]
+        ),
+        .testTarget(
+            name: "PythonBridgeTests",
+            dependencies: ["PythonBridge"]
+        ),
+        .testTarget(
+            name: "BCEConformanceTests",
+            dependencies: ["BCEConformance", "BinaryCrossEntropy"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// Placeholder: the golden-format and runner issues fill this in.
+import BinaryCrossEntropy

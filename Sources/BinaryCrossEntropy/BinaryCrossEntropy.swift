@@ -1,0 +1,1 @@
+// Placeholder: the library issue fills this in.
