@@ -78,6 +78,25 @@ struct GradientValueTests {
         #expect(g.target.scalars == [-.infinity, .infinity])
     }
 
+    @Test("tiny logits are not absorbed: x = 1e-30, y = ½ gives d/dx = x/4; p = 1 gives d/dy = -x exactly")
+    func tinyLogits() throws {
+        let x = NDArray<Double>(scalar: 1e-30), y = NDArray<Double>(scalar: 0.5), one = NDArray<Double>(scalar: 1)
+        let g = try binaryCrossEntropyWithLogitsBackward(x, y, posWeight: one, gradOutput: one)
+        // sigmoid(x) - ½ = tanh(x/2)/2 = x/4 - x³/48 + ...: 2.5e-31 to Double precision.
+        #expect(g.input.scalar == 2.5e-31)
+        #expect(g.target.scalar == -1e-30)
+        let plain = try binaryCrossEntropyWithLogitsBackward(x, y, gradOutput: one)
+        #expect(plain.input.scalar == 2.5e-31 && plain.target.scalar == -1e-30)
+    }
+
+    @Test("BCE d/dy near x = ½ keeps relative accuracy: x = ½ + 2^-40 gives -logit(x) = -2^-38(1 + O(2^-80))")
+    func bceTargetGradientNearHalf() throws {
+        let x = 0.5 + 0x1p-40
+        let g = try binaryCrossEntropyBackward(NDArray<Double>(scalar: x), NDArray(scalar: 0.5), gradOutput: NDArray(scalar: 1))
+        // logit(½ + d) = log((1 + 2d)/(1 - 2d)) = 4d + (16/3)d³ + ...; with d = 2^-40 that is 2^-38 to 80 bits.
+        #expect(g.target.scalar == -0x1p-38)
+    }
+
     @Test("gradients of an empty input are empty arrays of its shape")
     func emptyGradients() throws {
         let x = try NDArray<Double>(shape: [0], scalars: [])
