@@ -64,12 +64,7 @@ public struct BCELoss<Scalar: BCEScalar>: Sendable {
 public func binaryCrossEntropy<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean
 ) throws(BCEError) -> NDArray<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: nil, reduction: reduction)
-    return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
-        try checkProbabilities(index: i, input: x, target: y)
-        return BCEFormulas.loss(input: x.wide, target: y.wide) * w.wide
-    }
+    try S._binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
 }
 
 /// The gradients of ``binaryCrossEntropy(_:_:weight:reduction:)`` with respect to its input and
@@ -92,23 +87,5 @@ public func binaryCrossEntropyBackward<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean,
     gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let epsilon = S.bceGradientEpsilon.wide
-    return try operands.gradients { i, x, y, w, _, g throws(BCEError) in
-        try checkProbabilities(index: i, input: x, target: y)
-        let scale = g.wide * w.wide
-        let dx = BCEFormulas.inputGradientFactor(input: x.wide, target: y.wide, epsilon: epsilon) * scale / divisor
-        let dy = BCEFormulas.targetGradientFactor(input: x.wide) * scale / divisor
-        return (dx, dy)
-    }
-}
-
-/// PyTorch's per-element `TORCH_CHECK`s of `binary_cross_entropy_out_cpu`: input, then target,
-/// in [0, 1]; NaN fails.
-@inline(__always)
-private func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
-    guard x >= 0 && x <= 1 else { throw .inputOutOfRange(index: index, value: Double(x)) }
-    guard y >= 0 && y <= 1 else { throw .targetOutOfRange(index: index, value: Double(y)) }
+    try S._binaryCrossEntropyBackward(input, target, weight: weight, reduction: reduction, gradOutput: gradOutput)
 }

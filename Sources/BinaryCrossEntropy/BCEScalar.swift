@@ -24,6 +24,23 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     /// In `Float16` it rounds to 0, so the BCE gradient at `x = 0` or `x = 1` is ±infinity
     /// (NaN when `x == y`), as in PyTorch.
     static var bceGradientEpsilon: Self { get }
+
+    // Entry points of the four kernels, so they run specialized per type (see below). Not API.
+    static func _binaryCrossEntropy(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction
+    ) throws(BCEError) -> NDArray<Self>
+    static func _binaryCrossEntropyBackward(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction,
+        gradOutput: NDArray<Self>
+    ) throws(BCEError) -> BCEGradients<Self>
+    static func _binaryCrossEntropyWithLogits(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
+        reduction: Reduction
+    ) throws(BCEError) -> NDArray<Self>
+    static func _binaryCrossEntropyWithLogitsBackward(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
+        reduction: Reduction, gradOutput: NDArray<Self>
+    ) throws(BCEError) -> BCEGradients<Self>
 }
 
 extension BCEScalar {
@@ -34,4 +51,44 @@ extension BCEScalar {
     /// `x` rounded once (to nearest, ties to even) to `Self`.
     @inline(__always)
     init(roundingWide x: WideScalar) { self.init(x) }
+}
+
+// The losses are generic over BCEScalar, but their loops must run specialized for the concrete
+// element type (unspecialized, each element costs hundreds of nanoseconds in witness-table
+// calls). The public functions therefore call these requirements; each conformance's witness
+// is the default implementation below instantiated at that concrete type, which the optimizer
+// specializes inside this module.
+extension BCEScalar {
+    /// Implementation detail of ``binaryCrossEntropy(_:_:weight:reduction:)``.
+    public static func _binaryCrossEntropy(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction
+    ) throws(BCEError) -> NDArray<Self> {
+        try bceLossKernel(input, target, weight: weight, reduction: reduction)
+    }
+
+    /// Implementation detail of ``binaryCrossEntropyBackward(_:_:weight:reduction:gradOutput:)``.
+    public static func _binaryCrossEntropyBackward(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction,
+        gradOutput: NDArray<Self>
+    ) throws(BCEError) -> BCEGradients<Self> {
+        try bceGradientKernel(input, target, weight: weight, reduction: reduction, gradOutput: gradOutput)
+    }
+
+    /// Implementation detail of ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)``.
+    public static func _binaryCrossEntropyWithLogits(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
+        reduction: Reduction
+    ) throws(BCEError) -> NDArray<Self> {
+        try bceWithLogitsLossKernel(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+    }
+
+    /// Implementation detail of
+    /// ``binaryCrossEntropyWithLogitsBackward(_:_:weight:posWeight:reduction:gradOutput:)``.
+    public static func _binaryCrossEntropyWithLogitsBackward(
+        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
+        reduction: Reduction, gradOutput: NDArray<Self>
+    ) throws(BCEError) -> BCEGradients<Self> {
+        try bceWithLogitsGradientKernel(
+            input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput)
+    }
 }
