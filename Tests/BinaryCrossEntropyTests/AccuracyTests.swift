@@ -82,7 +82,8 @@ private extension Double {
 
 @Suite("Accuracy in ULP against a Float80 reference")
 struct AccuracyTests {
-    static let samples = 60_000
+    /// Samples per dtype and loss; set BCE_ACCURACY_SAMPLES for a longer measurement.
+    static let samples = ProcessInfo.processInfo.environment["BCE_ACCURACY_SAMPLES"].flatMap { Int($0) } ?? 60_000
 
     struct Report { var loss = Worst(), mean = Worst(), gradInput = Worst(), gradTarget = Worst() }
 
