@@ -39,8 +39,9 @@ enum BCEWithLogitsFormulas {
     static func loss<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         if x.isFinite && y >= 0 && y <= 1 && (!hasPosWeight || p >= 0) {
             let softplus = softplusPair(x)
-            let positive = hasPosWeight ? p * y : y
-            return (1 - y) * softplus.ofX + positive * softplus.ofMinusX
+            // y last: a subnormal y times p would lose bits before softplus(-x) scales it back up.
+            let positive = (hasPosWeight ? p * softplus.ofMinusX : softplus.ofMinusX) * y
+            return (1 - y) * softplus.ofX + positive
         }
         // PyTorch's formula: targets outside [0, 1], negative pos_weight, infinite or NaN input.
         if hasPosWeight {
