@@ -11,7 +11,7 @@ import RealModule
 /// | `Float16` | `Double`                              | ≤ 1 ULP (measured 0.50)                            |
 /// | `Float`   | `Double`                              | ≤ 2 ULP (measured 0.50)                            |
 /// | `Double`  | `Float80` on x86_64, else `Double`    | ≤ 2 ULP on x86_64 (measured 0.50); elsewhere       |
-/// |           |                                       | measured ≤ 2.7 for normal results                  |
+/// |           |                                       | measured ≤ 3.5 for normal results                  |
 ///
 /// The protocol's requirements are implementation details of the losses; conform no other
 /// types to it.
