@@ -1,8 +1,8 @@
 // The fused single-pass kernels of BCELoss: validate, then one loop that range-checks, evaluates
 // in the wide type, and writes or accumulates. PyTorch: aten/src/ATen/native/Loss.cpp.
 
-/// The kernel of `binaryCrossEntropy` (see there), reached through `BCEScalar`'s requirement so that it is
-/// specialized for each element type.
+/// The kernel of `binaryCrossEntropy` (see there), reached through a `BCEScalar`
+/// requirement so that it runs specialized for each element type.
 func bceLossKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction
 ) throws(BCEError) -> NDArray<S> {
@@ -14,8 +14,8 @@ func bceLossKernel<S: BCEScalar>(
     }
 }
 
-/// The kernel of `binaryCrossEntropyBackward` (see there), reached through `BCEScalar`'s requirement so that it is
-/// specialized for each element type.
+/// The kernel of `binaryCrossEntropyBackward` (see there), reached through a `BCEScalar`
+/// requirement so that it runs specialized for each element type.
 func bceGradientKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction,
     gradOutput: NDArray<S>

@@ -1,8 +1,8 @@
 // The fused single-pass kernels of BCEWithLogitsLoss. PyTorch: aten/src/ATen/native/Loss.cpp,
 // torch/csrc/autograd/FunctionsManual.cpp.
 
-/// The kernel of `binaryCrossEntropyWithLogits` (see there), reached through `BCEScalar`'s requirement so that it is
-/// specialized for each element type.
+/// The kernel of `binaryCrossEntropyWithLogits` (see there), reached through a `BCEScalar`
+/// requirement so that it runs specialized for each element type.
 func bceWithLogitsLossKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
     reduction: Reduction
@@ -16,8 +16,8 @@ func bceWithLogitsLossKernel<S: BCEScalar>(
     }
 }
 
-/// The kernel of `binaryCrossEntropyWithLogitsBackward` (see there), reached through `BCEScalar`'s requirement so that it is
-/// specialized for each element type.
+/// The kernel of `binaryCrossEntropyWithLogitsBackward` (see there), reached through a `BCEScalar`
+/// requirement so that it runs specialized for each element type.
 func bceWithLogitsGradientKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
     reduction: Reduction, gradOutput: NDArray<S>

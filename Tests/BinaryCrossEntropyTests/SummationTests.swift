@@ -47,6 +47,14 @@ struct SummationTests {
         #expect(try binaryCrossEntropy(x, y).scalar == single)
     }
 
+    @Test("Float16: a sum past 65504 overflows to +infinity, but the mean of the same terms is exact")
+    func float16SumOverflowMeanDoesNot() throws {
+        // 10,000 terms of 100 (x = 0, y = 1 hits the clamp): sum 1e6 > Float16.greatestFiniteMagnitude.
+        let x = NDArray<Float16>(Array(repeating: 0, count: 10_000)), y = NDArray<Float16>(Array(repeating: 1, count: 10_000))
+        #expect(try binaryCrossEntropy(x, y, reduction: .sum).scalar == .infinity)
+        #expect(try binaryCrossEntropy(x, y, reduction: .mean).scalar == 100)
+    }
+
     @Test("broadcast plan merges dimensions: same shape is one row, (C,) gives rows of C, (C,1,1) per channel")
     func broadcastPlanRows() {
         func rows(_ output: [Int], _ operand: [Int]) -> [[Int]] {
