@@ -79,8 +79,14 @@ public func binaryCrossEntropy<S: BCEScalar>(
 /// `Float` and `Double` it is finite (±1e12 · g · w). d/dy is +infinity · g · w at x = 0 and
 /// -infinity · g · w at x = 1. Each value is evaluated in the wide type and rounded once.
 ///
-/// - Parameter gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly
-///   `input`'s shape for `.none`.
+/// - Parameters:
+///   - input: Probabilities, every element in [0, 1].
+///   - target: Same shape as `input`, every element in [0, 1].
+///   - weight: Broadcasts to `input`'s shape without enlarging it; `nil` means 1.
+///   - reduction: The forward call's reduction; `.mean` divides both gradients by the count.
+///   - gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly `input`'s
+///     shape for `.none`.
+/// - Returns: d/dx and d/dy, each in `input`'s shape.
 /// - Throws: As ``binaryCrossEntropy(_:_:weight:reduction:)``, plus
 ///   `.notBroadcastable(argument: "grad_output", ...)` before the range checks.
 public func binaryCrossEntropyBackward<S: BCEScalar>(

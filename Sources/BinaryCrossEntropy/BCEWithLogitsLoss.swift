@@ -92,8 +92,15 @@ public func binaryCrossEntropyWithLogits<S: BCEScalar>(
 /// Each value is evaluated in the wide type and rounded once: within 2 ULP of the larger of its
 /// two terms.
 ///
-/// - Parameter gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly
-///   `input`'s shape for `.none`.
+/// - Parameters:
+///   - input: Logits, any real values.
+///   - target: Same shape as `input`.
+///   - weight: Broadcasts to `input`'s shape without enlarging it; `nil` means 1.
+///   - posWeight: Broadcasts to `input`'s shape without enlarging it; `nil` means no pos_weight.
+///   - reduction: The forward call's reduction; `.mean` divides both gradients by the count.
+///   - gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly `input`'s
+///     shape for `.none`.
+/// - Returns: d/dx and d/dy, each in `input`'s shape.
 /// - Throws: As ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)``, plus
 ///   `.notBroadcastable(argument: "grad_output", ...)`.
 public func binaryCrossEntropyWithLogitsBackward<S: BCEScalar>(
