@@ -10,7 +10,7 @@ func bceLossKernel<S: BCEScalar>(
         input: input, target: target, weight: weight, posWeight: nil, gradOutput: nil, reduction: reduction)
     return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
-        return BCEFormulas.loss(input: x.wide, target: y.wide) * w.wide
+        return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
     }
 }
 
@@ -23,12 +23,12 @@ func bceGradientKernel<S: BCEScalar>(
     let operands = try ElementwiseOperands(
         input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let epsilon = S.bceGradientEpsilon.wide
+    let epsilon = S.bceGradientEpsilon.bceWide
     return try operands.gradients { i, x, y, w, _, g throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
-        let scale = g.wide * w.wide
-        let dx = BCEFormulas.inputGradientFactor(input: x.wide, target: y.wide, epsilon: epsilon) * scale / divisor
-        let dy = BCEFormulas.targetGradientFactor(input: x.wide) * scale / divisor
+        let scale = g.bceWide * w.bceWide
+        let dx = BCEFormulas.inputGradientFactor(input: x.bceWide, target: y.bceWide, epsilon: epsilon) * scale / divisor
+        let dy = BCEFormulas.targetGradientFactor(input: x.bceWide) * scale / divisor
         return (dx, dy)
     }
 }
@@ -38,7 +38,7 @@ func bceGradientKernel<S: BCEScalar>(
 @inline(__always)
 private func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
     // Compared in the wide type (exact, same result): Float16 comparisons are software on x86_64.
-    let (xw, yw) = (x.wide, y.wide)
+    let (xw, yw) = (x.bceWide, y.bceWide)
     guard xw >= 0 && xw <= 1 else { throw .inputOutOfRange(index: index, value: Double(x)) }
     guard yw >= 0 && yw <= 1 else { throw .targetOutOfRange(index: index, value: Double(y)) }
 }

@@ -26,6 +26,13 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     /// (NaN when `x == y`), as in PyTorch.
     static var bceGradientEpsilon: Self { get }
 
+    /// `self` in ``WideScalar``, exactly (every `Self` value is a `WideScalar` value). Each type
+    /// implements it with its concrete conversion, which is a single instruction or libcall.
+    var bceWide: WideScalar { get }
+
+    /// `x` rounded once (to nearest, ties to even) to `Self`; overflow gives ±infinity.
+    init(bceRounding x: WideScalar)
+
     // Entry points of the four kernels, so they run specialized per type (see below). Not API:
     // call the functions named in each comment.
 
@@ -51,15 +58,6 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     ) throws(BCEError) -> BCEGradients<Self>
 }
 
-extension BCEScalar {
-    /// `x` in the wide evaluation type (exact: every `Self` value is a `WideScalar` value).
-    @inline(__always)
-    var wide: WideScalar { WideScalar(self) }
-
-    /// `x` rounded once (to nearest, ties to even) to `Self`.
-    @inline(__always)
-    init(roundingWide x: WideScalar) { self.init(x) }
-}
 
 // The losses are generic over BCEScalar, but their loops must run specialized for the concrete
 // element type (unspecialized, each element costs hundreds of nanoseconds in witness-table

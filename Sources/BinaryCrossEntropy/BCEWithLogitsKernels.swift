@@ -11,8 +11,8 @@ func bceWithLogitsLossKernel<S: BCEScalar>(
         input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: nil, reduction: reduction)
     let hasPosWeight = operands.hasPosWeight
     return try operands.reduce(reduction) { _, x, y, w, p, _ in
-        BCEWithLogitsFormulas.loss(input: x.wide, target: y.wide, posWeight: p.wide, hasPosWeight: hasPosWeight)
-            * w.wide
+        BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)
+            * w.bceWide
     }
 }
 
@@ -28,11 +28,11 @@ func bceWithLogitsGradientKernel<S: BCEScalar>(
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     return try operands.gradients { _, x, y, w, p, g in
-        let scale = g.wide * w.wide
+        let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(
-            input: x.wide, target: y.wide, posWeight: p.wide, hasPosWeight: hasPosWeight) * scale / divisor
+            input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor
         let dy = BCEWithLogitsFormulas.targetGradientFactor(
-            input: x.wide, posWeight: p.wide, hasPosWeight: hasPosWeight) * scale / divisor
+            input: x.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor
         return (dx, dy)
     }
 }

@@ -20,4 +20,10 @@ extension Double: BCEScalar {
 
     /// `1e-12`.
     public static var bceGradientEpsilon: Double { 1e-12 }
+
+    /// `WideScalar(self)`, exact.
+    @inlinable public var bceWide: WideScalar { WideScalar(self) }
+
+    /// `Double(x)`, rounded once to nearest even (the identity where `WideScalar` is `Double`).
+    @inlinable public init(bceRounding x: WideScalar) { self.init(x) }
 }

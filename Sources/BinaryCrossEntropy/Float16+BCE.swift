@@ -12,5 +12,11 @@ extension Float16: BCEScalar {
 
     /// `Float16(1e-12)`, which is 0 (the smallest positive Float16 is about 6e-8).
     public static var bceGradientEpsilon: Float16 { Float16(1e-12 as Double) }
+
+    /// `Double(self)`, exact.
+    @inlinable public var bceWide: Double { Double(self) }
+
+    /// `Float16(x)`, rounded once to nearest even.
+    @inlinable public init(bceRounding x: Double) { self.init(x) }
 }
 #endif
