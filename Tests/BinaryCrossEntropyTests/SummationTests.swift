@@ -29,6 +29,23 @@ struct SummationTests {
         }
     }
 
+    @Test("blocks summed independently (as parallel workers would) and combined in order give the serial bits")
+    func splitIndependence() {
+        var rng = SplitMix64(seed: 9)
+        let values = (0..<(5 * 4096 + 123)).map { _ in Double.random(in: 0...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -40...40, using: &rng), significand: 1) }
+        var serial = BlockedSummation<Double>()
+        for v in values { serial.add(v) }
+        // Workers: each block summed on its own, in any order; then fed in index order.
+        let blockSize = BlockedSummation<Double>.blockSize
+        let blocks = stride(from: 0, to: values.count, by: blockSize).reversed().map { start in
+            (start, values[start ..< min(start + blockSize, values.count)].reduce(into: CompensatedSum<Double>()) { $0.add($1) })
+        }
+        var combined = BlockedSummation<Double>()
+        for (_, sum) in blocks.sorted(by: { $0.0 < $1.0 }) { combined.add(blockSum: sum) }
+        let total = serial.total()
+        #expect(total.bitPattern == combined.total().bitPattern)
+    }
+
     @Test("infinities and NaN propagate through the compensated sum")
     func nonFinite() {
         var s = BlockedSummation<Double>()
