@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import PythonBridge
+
+/// Set in the environment of the child process that `hostileEnvironment` starts: the path the
+/// child writes its report to.
+private let childReportVariable = "PYTHONBRIDGE_TEST_CHILD_REPORT"
+/// Set for the child too: a directory the child passes to `Python.configure` before first use.
+private let childSearchPathVariable = "PYTHONBRIDGE_TEST_CHILD_SEARCH_PATH"
+
+/// What the interpreter reports about itself, as the child writes it (one "key=value" per line).
+private func interpreterReport() throws -> [String: String] {
+    try Python.withGIL { py throws(PythonError) in
+        let probe = try py.makeModule(named: "probe", source: """
+            import sys, numpy
+            try:
+                import bridge_probe
+                probe = bridge_probe.where
+            except ImportError as error:
+                probe = "not importable: " + str(error)
+            report = {
+                "executable": sys.executable,
+                "prefix": sys.prefix,
+                "numpy": numpy.__file__,
+                "numpy_version": numpy.__version__,
+                "path": "|".join(sys.path),
+                "bridge_probe": probe,
+                "pth_dir_on_path": str(any(p.endswith("pth-added") for p in sys.path)),
+            }
+            """)
+        return try [String: String](python: probe.attr("report"))
+    }
+}
+
+@Suite("The embedded interpreter is Debian's")
+struct InterpreterTests {
+    @Test func systemInterpreterWithItsDistPackages() throws {
+        let info = try Python.withGIL { py throws(PythonError) in try py.interpreterInfo() }
+        #expect(Python.systemExecutable.hasPrefix("/usr/bin/python3."))
+        #expect(info.executable == Python.systemExecutable)
+        #expect(info.prefix == "/usr")
+        #expect(info.searchPath.contains("/usr/lib/python3/dist-packages"))
+        let numpyFile = try Python.withGIL { py throws(PythonError) in try String(python: py.numpy().attr("__file__")) }
+        #expect(numpyFile.hasPrefix("/usr/lib/python3/dist-packages/numpy/"))
+    }
+
+    /// Runs in the child process only (a no-op in a normal test run): writes the report and exits.
+    @Test func childReport() throws {
+        guard let reportPath = ProcessInfo.processInfo.environment[childReportVariable] else { return }
+        if let searchPath = ProcessInfo.processInfo.environment[childSearchPathVariable] {
+            try Python.configure(PythonConfiguration(searchPaths: [searchPath]))
+        }
+        let report = try interpreterReport()
+        let text = report.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Re-runs this test binary with only `childReport` selected, in an environment that would
+    /// mislead a plainly initialized interpreter: a foreign `python3` first on PATH (besides any
+    /// pyenv or conda already there), PYTHONHOME pointing nowhere, PYTHONPATH offering a fake NumPy.
+    @Test func hostileEnvironment() throws {
+        guard ProcessInfo.processInfo.environment[childReportVariable] == nil else { return }
+        let fileManager = FileManager.default
+        let scratch = fileManager.temporaryDirectory.appendingPathComponent("pythonbridge-\(UUID().uuidString)")
+        defer { try? fileManager.removeItem(at: scratch) }
+
+        let foreignBin = scratch.appendingPathComponent("foreign-bin")
+        let fakeSite = scratch.appendingPathComponent("fake-site")
+        let searchPath = scratch.appendingPathComponent("search-path")
+        let pthTarget = scratch.appendingPathComponent("pth-added")
+        for directory in [foreignBin, fakeSite.appendingPathComponent("numpy"), searchPath, pthTarget] {
+            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        for name in ["python3", "python3.11", "python"] {
+            let script = foreignBin.appendingPathComponent(name)
+            try "#!/bin/sh\necho foreign python >&2\nexit 3\n".write(to: script, atomically: true, encoding: .utf8)
+            try fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        }
+        try "raise ImportError('the fake NumPy on PYTHONPATH was imported')\n"
+            .write(to: fakeSite.appendingPathComponent("numpy/__init__.py"), atomically: true, encoding: .utf8)
+        try "where = __file__\n".write(to: searchPath.appendingPathComponent("bridge_probe.py"), atomically: true, encoding: .utf8)
+        try "\(pthTarget.path)\n".write(to: searchPath.appendingPathComponent("extra.pth"), atomically: true, encoding: .utf8)
+        let reportFile = scratch.appendingPathComponent("report.txt")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = foreignBin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PYTHONHOME"] = scratch.appendingPathComponent("no-such-python-home").path
+        environment["PYTHONPATH"] = fakeSite.path
+        environment["PYTHONNOUSERSITE"] = nil
+        environment[childReportVariable] = reportFile.path
+        environment[childSearchPathVariable] = searchPath.path
+
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = ["--testing-library", "swift-testing", "--filter", "InterpreterTests/childReport"]
+        child.environment = environment
+        let output = Pipe()
+        child.standardOutput = output
+        child.standardError = output
+        try child.run()
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 0, "child failed:\n\(log)")
+
+        let text = try String(contentsOf: reportFile, encoding: .utf8)
+        var report: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            report[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        #expect(report["executable"] == Python.systemExecutable)
+        #expect(report["prefix"] == "/usr")
+        #expect(report["numpy"]?.hasPrefix("/usr/lib/python3/dist-packages/numpy/") == true)
+        let path = report["path"]?.split(separator: "|").map(String.init) ?? []
+        #expect(path.contains("/usr/lib/python3/dist-packages"))
+        #expect(!path.contains(fakeSite.path), "PYTHONPATH leaked into sys.path")
+        // The configured search path comes first, with what its .pth file adds.
+        #expect(path.first == searchPath.path)
+        #expect(report["bridge_probe"] == searchPath.appendingPathComponent("bridge_probe.py").path)
+        #expect(report["pth_dir_on_path"] == "True")
+    }
+}
