@@ -13,13 +13,14 @@ func residentBytes() throws -> Int {
 @Suite("No leaks")
 struct LeakTests {
     /// 100,000 round trips of a 1,000-element array (50,000 through a NumPy copy, 50,000 through a
-    /// zero-copy view, each read back into a new Swift array). A leak of even one 8 KB array or of
+    /// zero-copy view, each read back into a new Swift array, each in its own `withGIL`). A leak of even one 8 KB array or of
     /// 200 bytes per trip would grow the resident set by far more than the bound.
     @Test func hundredThousandRoundTrips() throws {
         let values = (0..<1000).map { Double($0) * 0.5 }
         func roundTrips(_ count: Int) throws {
-            try Python.withGIL { py throws(PythonError) in
-                for index in 0..<count {
+            // The GIL is taken for each trip (as a caller would), which also lets the other tests in.
+            for index in 0..<count {
+                try Python.withGIL { py throws(PythonError) in
                     let back: [Double]
                     if index % 2 == 0 {
                         back = try py.numpyArray(values).toArray(Double.self).scalars
@@ -37,12 +38,19 @@ struct LeakTests {
             }
         }
         try roundTrips(5_000)  // warm-up: NumPy's caches, Python's allocator arenas
-        let before = try residentBytes()
-        try roundTrips(100_000)
-        let after = try residentBytes()
-        let growth = after - before
-        // Other suites run in parallel in this process and allocate too; 8 MB is far below what
-        // leaking 100,000 arrays (800 MB) or a memoryview per trip (about 30 MB) would cost.
-        #expect(growth < 8 << 20, "resident memory grew by \(growth >> 10) KB over 100,000 round trips")
+        // Every other test in this process (all test targets share it) runs in parallel and may
+        // grow the resident set meanwhile, so a round that exceeds the bound is measured again: a
+        // real leak grows every round, an unlucky neighbour rarely three times running.
+        // 8 MB is far below what leaking 100,000 arrays (800 MB) or one memoryview every second
+        // trip (16 MB, checked by hand) costs.
+        let bound = 8 << 20
+        var growths: [Int] = []
+        for _ in 0..<3 {
+            let before = try residentBytes()
+            try roundTrips(100_000)
+            growths.append(try residentBytes() - before)
+            if growths.last! < bound { break }
+        }
+        #expect(growths.last! < bound, "resident memory grew by \(growths.map { $0 >> 10 }) KB over rounds of 100,000 round trips")
     }
 }
