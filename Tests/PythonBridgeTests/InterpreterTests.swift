@@ -55,6 +55,7 @@ struct InterpreterTests {
         try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
     }
 
+    #if os(Linux)
     /// Re-runs this test binary with only `childReport` selected, in an environment that would
     /// mislead a plainly initialized interpreter: a foreign `python3` first on PATH (besides any
     /// pyenv or conda already there), PYTHONHOME pointing nowhere, PYTHONPATH offering a fake NumPy.
@@ -119,4 +120,5 @@ struct InterpreterTests {
         #expect(report["bridge_probe"] == searchPath.appendingPathComponent("bridge_probe.py").path)
         #expect(report["pth_dir_on_path"] == "True")
     }
+    #endif
 }
