@@ -41,7 +41,8 @@ let package = Package(
         ),
         .target(
             name: "PythonBridge",
-            dependencies: ["CPythonShim"]
+            dependencies: ["CPythonShim"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "BCEConformance",
