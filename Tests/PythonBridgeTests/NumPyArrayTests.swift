@@ -127,6 +127,9 @@ struct NumPyArrayTests {
             } catch {
                 #expect(error.description.contains("byte order"))
             }
+            // NumPy scalars (what a.sum() returns) export a 0-d buffer.
+            let scalar = try py.evaluate("__import__('numpy').float32(-0.0)").toArray(Float.self)
+            #expect(scalar.shape == [] && bits(scalar.scalars) == bits([Float(-0.0)]))
             // Python floats and lists go through np.asarray.
             #expect(try py.object(2.5).toArray(Double.self).shape == [])
             #expect(try py.object([1.0, 2.0]).toArray(Double.self).scalars == [1, 2])

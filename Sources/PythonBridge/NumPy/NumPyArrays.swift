@@ -123,10 +123,10 @@ extension PythonGIL {
         let exports = bce_memoryview_exports(view.pointer)
         let viewReferences = view.referenceCount
         if !swiftUnique || arrayReferences != 1 || exports != 1 || viewReferences != 1 {
-            let references = max(arrayReferences, exports, viewReferences) + (swiftUnique ? 0 : 1)
-            throw .viewEscaped(references: references, detail:
-                "Swift kept the PythonObject: \(!swiftUnique), ndarray references: \(arrayReferences), "
-                + "views of the memory: \(exports), memoryview references: \(viewReferences)")
+            throw .viewEscaped(detail:
+                "Swift kept the ndarray's PythonObject: \(!swiftUnique); Python references to the ndarray: "
+                + "\(arrayReferences) (expected 1); memoryviews over the memory: \(exports) (expected 1); "
+                + "references to the bridge's memoryview: \(viewReferences) (expected 1)")
         }
         return try outcome.get()
     }
