@@ -197,3 +197,32 @@ struct NumPyArrayTests {
         }
     }
 }
+
+/// The way the conformance runner calls scripts/bce_reference.py: keyword arguments, arrays in,
+/// a dict of arrays out.
+@Test func referenceCallPattern() throws {
+    let input: [Float] = [0.25, 0.5, 0.75]
+    let target: [Float] = [0, 1, 1]
+    let outputs = try Python.withGIL { py throws(PythonError) -> [String: (shape: [Int], scalars: [Float])] in
+        let reference = try py.makeModule(named: "reference_like", source: """
+            import numpy as np
+
+            def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+                x = np.asarray(input, dtype=np.longdouble)
+                y = np.asarray(target, dtype=np.longdouble)
+                terms = -(y * np.log(x) + (1 - y) * np.log1p(-x))
+                return {"loss": np.asarray(terms.mean()).astype(dtype), "grad_input": ((x - y) / (x * (1 - x)) / x.size).astype(dtype)}
+            """)
+        let result = try reference.attr("evaluate").call(
+            "bce", "float32", "mean", py.numpyArray(input), py.numpyArray(target),
+            kwargs: ["weight": nil, "pos_weight": nil, "grad_output": nil])
+        var outputs: [String: (shape: [Int], scalars: [Float])] = [:]
+        for (name, array) in try [String: PythonObject](python: result) {
+            outputs[name] = try array.toArray(Float.self)
+        }
+        return outputs
+    }
+    #expect(outputs["loss"]?.shape == [])
+    #expect(abs((outputs["loss"]?.scalars[0] ?? 0) - 0.42283705) < 1e-6)  // (-2 log 0.75 - log 0.5) / 3
+    #expect(outputs["grad_input"]?.shape == [3])
+}

@@ -107,6 +107,32 @@ extension Double: PythonConvertible, ConvertibleFromPython {
     }
 }
 
+extension Float: PythonConvertible, ConvertibleFromPython {
+    /// A Python `float` (a double) of exactly this value.
+    public func makePythonObject() throws(PythonError) -> PythonObject {
+        try Double(self).makePythonObject()
+    }
+
+    /// As `Double(python:)`, then rounded once to the nearest `Float`.
+    public init(python object: PythonObject) throws(PythonError) {
+        self = Float(try Double(python: object))
+    }
+}
+
+#if !(os(macOS) && arch(x86_64))
+extension Float16: PythonConvertible, ConvertibleFromPython {
+    /// A Python `float` (a double) of exactly this value.
+    public func makePythonObject() throws(PythonError) -> PythonObject {
+        try Double(self).makePythonObject()
+    }
+
+    /// As `Double(python:)`, then rounded once to the nearest `Float16`.
+    public init(python object: PythonObject) throws(PythonError) {
+        self = Float16(try Double(python: object))
+    }
+}
+#endif
+
 // MARK: String
 
 extension String: PythonConvertible, ConvertibleFromPython {
