@@ -42,6 +42,13 @@ struct InterpreterTests {
         #expect(info.searchPath.contains("/usr/lib/python3/dist-packages"))
         let numpyFile = try Python.withGIL { py throws(PythonError) in try String(python: py.numpy().attr("__file__")) }
         #expect(numpyFile.hasPrefix("/usr/lib/python3/dist-packages/numpy/"))
+        let (isolated, noBytecode, userSite) = try Python.withGIL { py throws(PythonError) in
+            let sys = try py.import("sys")
+            return (try Int(python: sys.attr("flags").attr("isolated")), try Bool(python: sys.attr("dont_write_bytecode")),
+                    try Int(python: sys.attr("flags").attr("no_user_site")))
+        }
+        #expect(isolated == 1 && noBytecode && userSite == 1)
+        #expect(Python.headersVersion.hasPrefix(String(info.version.prefix(while: { $0 != " " }).split(separator: ".").prefix(2).joined(separator: "."))))
     }
 
     /// Runs in the child process only (a no-op in a normal test run): writes the report and exits.
