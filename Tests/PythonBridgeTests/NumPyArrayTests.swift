@@ -143,6 +143,34 @@ struct NumPyArrayTests {
         }
     }
 
+    /// The frames of a Python function that raised hold its arguments; that is not an escape.
+    @Test func exceptionsFromFunctionsGivenAViewAreNotEscapes() throws {
+        let memory: [Double] = [1, 2, 3]
+        do throws(PythonError) {
+            try Python.withGIL { py throws(PythonError) in
+                let module = try py.makeModule(named: "raiser", source: """
+                    def check(values):
+                        doubled = values * 2
+                        view = values[1:]
+                        try:
+                            raise KeyError("inner")
+                        except KeyError:
+                            raise ValueError(f"bad input of {values.size} elements")
+                    """)
+                try memory.withUnsafeBufferPointer { (buffer) throws(PythonError) in
+                    try py.withNumPyView(of: buffer, shape: [3]) { (array) throws(PythonError) in
+                        _ = try module.attr("check").call(array)
+                    }
+                }
+            }
+            Issue.record("no exception")
+        } catch {
+            #expect(error.exception?.typeName == "ValueError", "\(error)")
+            #expect(error.exception?.message == "bad input of 3 elements")
+            #expect(error.exception?.traceback.contains("KeyError: 'inner'") == true)
+        }
+    }
+
     @Test func escapedViewsAreReported() throws {
         let memory: [Double] = [1, 2, 3]
         try Python.withGIL { py throws(PythonError) in

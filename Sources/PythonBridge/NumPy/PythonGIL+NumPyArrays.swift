@@ -68,6 +68,10 @@ extension PythonGIL {
         do {
             outcome = .success(try body(array!))
         } catch {
+            // A Python function that raised while it had the array in a local variable left a
+            // traceback whose frames still hold the array: the traceback text is kept, the frames'
+            // locals are cleared, so the exception does not count as an escape.
+            if let exception = error.exception?.object { clearTracebackFrames(of: exception) }
             outcome = .failure(error)
         }
 
@@ -81,12 +85,28 @@ extension PythonGIL {
         let exports = bce_memoryview_exports(view.pointer)
         let viewReferences = view.referenceCount
         if !swiftUnique || arrayReferences != 1 || exports != 1 || viewReferences != 1 {
-            throw .viewEscaped(detail:
-                "Swift kept the ndarray's PythonObject: \(!swiftUnique); Python references to the ndarray: "
+            var detail = "Swift kept the ndarray's PythonObject: \(!swiftUnique); Python references to the ndarray: "
                 + "\(arrayReferences) (expected 1); memoryviews over the memory: \(exports) (expected 1); "
-                + "references to the bridge's memoryview: \(viewReferences) (expected 1)")
+                + "references to the bridge's memoryview: \(viewReferences) (expected 1)"
+            if case .failure(let error) = outcome { detail += "; the scope itself failed with: \(error)" }
+            throw .viewEscaped(detail: detail)
         }
         return try outcome.get()
+    }
+
+    /// traceback.clear_frames on the exception's traceback and on those of its causes and contexts.
+    private func clearTracebackFrames(of exception: PythonObject) {
+        guard let clearFrames = try? self.import("traceback").attr("clear_frames") else { return }
+        var next: PythonObject? = exception
+        var seen = 0
+        while let current = next, !current.isNone, seen < 100 {
+            if let traceback = try? current.attr("__traceback__"), !traceback.isNone {
+                _ = try? clearFrames.call(traceback)
+            }
+            let cause = try? current.attr("__cause__")
+            next = (cause?.isNone == false) ? cause : (try? current.attr("__context__"))
+            seen += 1
+        }
     }
 
     /// A C-contiguous memoryview over Swift memory (no copy).
