@@ -155,6 +155,8 @@ class GoldenAgainstMpmath(unittest.TestCase):
                         continue
                     exp = case["expected"]
                     for field, vals in zip(("loss", "grad_input", "grad_target"), res):
+                        if field not in exp:
+                            continue
                         got = decode(exp[field]).ravel()
                         for k, v in enumerate(vals):
                             if v is None:
