@@ -91,6 +91,8 @@ class NumpyPort(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                stream.close()
         self.assertGreater(total, 1000)
         self.assertEqual(failures, [], f"{len(failures)} of {total} cases differ:\n" + "\n".join(failures[:40]))
 
