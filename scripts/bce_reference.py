@@ -62,7 +62,7 @@ DTYPES = {
 _LD = np.longdouble
 # Reductions over at most this many elements sum per-element Fractions (exact but for the
 # transcendental parts); larger ones sum the longdouble terms exactly.
-_EXACT_TERMS_MAX = 4096
+_EXACT_TERMS_MAX = 256
 
 
 class BCEReferenceError(Exception):

@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import zlib
+from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -308,6 +309,18 @@ def clamp_neighbours(dtype):
     return float(lo), float(hi)
 
 
+def epsilon_crossing(dtype):
+    """The smallest dtype value x with (1 - x) * x > EPSILON (1e-12 in the dtype), exactly."""
+    t = np_type(dtype)
+    eps = Fraction(float(t(1e-12)))
+    x = t(float(eps + eps * eps))
+    while (1 - Fraction(float(x))) * Fraction(float(x)) > eps:
+        x = np.nextafter(x, t(0))
+    while (1 - Fraction(float(x))) * Fraction(float(x)) <= eps:
+        x = np.nextafter(x, t(1))
+    return float(x)
+
+
 BCE_TARGETS = [0.0, 1.0, 0.5, 0.3]
 LOGIT_TARGETS = [0.0, 1.0, 0.25, -0.5, 1.5]
 
@@ -343,9 +356,14 @@ def bce_point_cases(cat, dtype, red):
                     ["log-clamp", "subnormal" if lo < c["min_normal"] else "nearest-neighbour", "epsilon"]))
         pts.append(("clamp-above", hi, "smallest input with log(x) >= -100 (log(x) = %.6f): not clamped" % np.log(np.longdouble(hi)),
                     ["log-clamp", "subnormal" if hi < c["min_normal"] else "nearest-neighbour", "epsilon"]))
-    if dtype == "float64":
-        eps12 = 1e-12
-        pts.append(("epsilon-edge", f(dtype, eps12), "input 1e-12: (1 - x) * x is just below EPSILON = 1e-12, so the gradient divides by EPSILON", ["epsilon"]))
+    if dtype != "float16":  # float16's EPSILON is 0 and 1e-12 is not representable
+        pts.append(("epsilon-edge", f(dtype, 1e-12),
+                    "input 1e-12 (as rounded to the dtype): (1 - x) * x is just below EPSILON = 1e-12, so the gradient divides by EPSILON",
+                    ["epsilon"]))
+        pts.append(("epsilon-edge-above", epsilon_crossing(dtype),
+                    "smallest input with (1 - x) * x > EPSILON = 1e-12 in exact arithmetic: the gradient divides by (1 - x) * x,"
+                    " not by EPSILON (a port rounding (1 - x) * x in the dtype may be 1 ULP off here)",
+                    ["epsilon", "nearest-neighbour"]))
     for name, x, comment, flags in pts:
         n = len(BCE_TARGETS)
         cat.add("probability-edges", loss, dtype, red, name, comment + "; targets 0, 1, 0.5, 0.3",
