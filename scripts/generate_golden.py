@@ -891,6 +891,12 @@ def describe_differences(rel, committed, fresh):
 
 def check(out, files):
     problems = []
+    for root, dirs, names in os.walk(out):
+        dirs[:] = [d for d in dirs if d != "schema"]
+        for name in names:
+            rel = os.path.relpath(os.path.join(root, name), out).replace(os.sep, "/")
+            if name.endswith(".json") and rel not in files:
+                problems.append(f"{rel}: not produced by the generator (stale file)")
     for rel, data in files.items():
         path = os.path.join(out, rel)
         try:
