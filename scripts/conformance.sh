@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# The main job: set-up if needed, then the full conformance run (release build).
+# The main job: set-up if needed, then the full conformance run from a release build:
+# the golden files verified against their manifest, every golden case against the Swift library
+# in strict mode (2 ULP), and 10,000 cases of live differential fuzzing against NumPy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product bce-conformance
+swift build -c release --product bce-conformance 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+test "${PIPESTATUS[0]}" -eq 0
 BIN="$(swift build -c release --show-bin-path)/bce-conformance"
-"$BIN"
+
+echo "== bce-conformance verify"
+"$BIN" verify
+echo "== bce-conformance run --max-ulp 2 (Swift library, every golden case)"
+"$BIN" run --max-ulp 2
+echo "== bce-conformance live --cases 10000 --seed ${BCE_LIVE_SEED:-20261129}"
+"$BIN" live --cases 10000 --seed "${BCE_LIVE_SEED:-20261129}"
