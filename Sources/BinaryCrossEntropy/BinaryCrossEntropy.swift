@@ -1,1 +1,0 @@
-// Placeholder: the library issue fills this in.

@@ -1,0 +1,164 @@
+// Argument validation shared by both losses, and the single loop every kernel runs: input and
+// target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
+
+/// Validated operands of one loss or gradient call.
+struct ElementwiseOperands<Scalar: BCEScalar> {
+    let input: NDArray<Scalar>
+    let target: NDArray<Scalar>
+    /// Scalars of each broadcast operand; `[1]` (0-d) when it is absent.
+    let weight: [Scalar]
+    let posWeight: [Scalar]
+    let gradOutput: [Scalar]
+    let hasPosWeight: Bool
+    private let plan: BroadcastPlan
+
+    /// Validates in the documented order (docs/CONTRACTS.md): array consistency, input vs target
+    /// shape, weight broadcast, pos_weight broadcast, grad_output shape. Ranges are checked by
+    /// the kernels as they go.
+    ///
+    /// - Parameter gradOutput: `nil` for a forward call. For `.none` it must have the input's
+    ///   shape exactly; for `.mean` and `.sum` it must have one element (0-d, or a shape of ones).
+    init(
+        input: NDArray<Scalar>, target: NDArray<Scalar>, weight: NDArray<Scalar>?,
+        posWeight: NDArray<Scalar>?, gradOutput: NDArray<Scalar>?, reduction: Reduction
+    ) throws(BCEError) {
+        self.input = try input.validated()
+        self.target = try target.validated()
+        let weight = try weight?.validated()
+        let posWeight = try posWeight?.validated()
+        let gradOutput = try gradOutput?.validated()
+        guard input.shape == target.shape else {
+            throw .shapeMismatch(input: input.shape, target: target.shape)
+        }
+        if let weight { try checkBroadcast(weight.shape, to: input.shape, argument: "weight") }
+        if let posWeight { try checkBroadcast(posWeight.shape, to: input.shape, argument: "pos_weight") }
+        var gradShape: [Int] = []
+        if let gradOutput {
+            switch reduction {
+            case .none:
+                guard gradOutput.shape == input.shape else {
+                    throw .notBroadcastable(argument: "grad_output", shape: gradOutput.shape, to: input.shape)
+                }
+                gradShape = input.shape
+            case .mean, .sum:
+                guard gradOutput.count == 1 else {
+                    throw .notBroadcastable(argument: "grad_output", shape: gradOutput.shape, to: [])
+                }
+            }
+        }
+        self.weight = weight?.scalars ?? [1]
+        self.posWeight = posWeight?.scalars ?? [1]
+        self.gradOutput = gradOutput?.scalars ?? [1]
+        self.hasPosWeight = posWeight != nil
+        plan = BroadcastPlan(
+            output: input.shape,
+            operands: (weight?.shape ?? [], posWeight?.shape ?? [], gradShape))
+    }
+
+    /// The number of output elements (the input's).
+    var count: Int { input.count }
+
+    /// Calls `body(index, x, y, w, p, g)` for every output element in ascending flat index order,
+    /// until it returns false. Absent operands read as 1.
+    @inline(__always)
+    func forEach(_ body: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar) -> Bool) {
+        input.scalars.withUnsafeBufferPointer { x in
+        target.scalars.withUnsafeBufferPointer { y in
+        weight.withUnsafeBufferPointer { w in
+        posWeight.withUnsafeBufferPointer { p in
+        gradOutput.withUnsafeBufferPointer { g in
+            plan.forEachRow { row in
+                var wi = row.operandStart.0, pi = row.operandStart.1, gi = row.operandStart.2
+                for i in row.outputStart ..< row.outputStart + row.count {
+                    if !body(i, x[i], y[i], w[wi], p[pi], g[gi]) { return false }
+                    wi += row.operandStride.0
+                    pi += row.operandStride.1
+                    gi += row.operandStride.2
+                }
+                return true
+            }
+        }}}}}
+    }
+
+    /// Runs `element` over every output position and applies `reduction`; each wide value is
+    /// rounded to `Scalar` once (`.none`) or summed in the wide type and rounded once (`.mean`,
+    /// `.sum`). The first error `element` throws stops the loop and is rethrown.
+    func reduce(
+        _ reduction: Reduction,
+        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+            throws(BCEError) -> Scalar.WideScalar
+    ) throws(BCEError) -> NDArray<Scalar> {
+        var failure: BCEError?
+        switch reduction {
+        case .none:
+            let scalars = [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+                forEach { i, x, y, w, p, g in
+                    do throws(BCEError) {
+                        out[i] = Scalar(roundingWide: try element(i, x, y, w, p, g))
+                        return true
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                }
+                initialized = failure == nil ? count : 0
+            }
+            if let failure { throw failure }
+            return NDArray(uncheckedShape: input.shape, scalars: scalars)
+        case .mean, .sum:
+            var summation = BlockedSummation<Scalar.WideScalar>()
+            forEach { i, x, y, w, p, g in
+                do throws(BCEError) {
+                    summation.add(try element(i, x, y, w, p, g))
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
+            if let failure { throw failure }
+            var total = summation.total()
+            if reduction == .mean { total /= Scalar.WideScalar(count) }   // 0 / 0 = NaN when empty
+            return NDArray(scalar: Scalar(roundingWide: total))
+        }
+    }
+
+    /// Runs `element` over every output position and returns the two gradients, each rounded
+    /// once. The first error `element` throws stops the loop and is rethrown.
+    func gradients(
+        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
+    ) throws(BCEError) -> BCEGradients<Scalar> {
+        var failure: BCEError?
+        var targetGradient: [Scalar] = []
+        let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
+            targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
+                forEach { i, x, y, w, p, g in
+                    do throws(BCEError) {
+                        let value = try element(i, x, y, w, p, g)
+                        gradX[i] = Scalar(roundingWide: value.input)
+                        gradY[i] = Scalar(roundingWide: value.target)
+                        return true
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                }
+                initializedY = failure == nil ? count : 0
+            }
+            initializedX = failure == nil ? count : 0
+        }
+        if let failure { throw failure }
+        return BCEGradients(
+            input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
+            target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))
+    }
+}
+
+extension NDArray {
+    /// For results whose scalar count is known to match `shape`.
+    init(uncheckedShape shape: [Int], scalars: [Scalar]) {
+        self.shape = shape
+        self.scalars = scalars
+    }
+}

@@ -1,0 +1,12 @@
+import RealModule
+
+// Float is evaluated in Double and rounded once: Double carries 29 guard bits, so the result is
+// the correctly rounded value except in the rare cases that lie within a few 2^-29 ULP of a
+// rounding boundary (then it is off by at most 1 ULP).
+extension Float: BCEScalar {
+    /// `Double`: see ``BCEScalar``.
+    public typealias WideScalar = Double
+
+    /// `Float(1e-12)`, 9.99999996e-13.
+    public static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
+}

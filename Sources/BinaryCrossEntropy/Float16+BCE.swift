@@ -1,0 +1,16 @@
+import RealModule
+
+// Float16 is evaluated in Double: a Float16 value converts exactly, Double's 53-bit significand
+// leaves 42 guard bits, so rounding the Double result once to Float16 is within 1 ULP (the
+// measured worst case is 0.5 ULP plus the Double evaluation error, a few 2^-42 ULP).
+//
+// Swift provides Float16 on every platform except macOS on x86_64.
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+extension Float16: BCEScalar {
+    /// `Double`: see ``BCEScalar``.
+    public typealias WideScalar = Double
+
+    /// `Float16(1e-12)`, which is 0 (the smallest positive Float16 is about 6e-8).
+    public static var bceGradientEpsilon: Float16 { Float16(1e-12 as Double) }
+}
+#endif
