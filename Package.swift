@@ -70,7 +70,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BCEConformanceTests",
-            dependencies: ["BCEConformance", "BinaryCrossEntropy"]
+            // "bce-conformance": the end-to-end tests run the built executable, so swift test must build it first.
+            dependencies: ["BCEConformance", "BinaryCrossEntropy", "bce-conformance"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -157,7 +158,10 @@ public final class PortProcessImplementation: LossImplementation {
                                  killGroup: @escaping @Sendable () -> Void, caseID: String?, what: String)
         async throws(ImplementationFailure) -> [UInt8] {
         enum Step: Sendable { case reply(LineMailbox.Event), writeFailed(String), timedOut, cancelled }
-        let step = await withTaskGroup(of: Step.self) { group in
+        // Killing the port on timeout also ends its stdout: whichever child the group hears from
+        // first, a kill by the timeout is reported as the timeout.
+        let timedOut = Flag()
+        var step = await withTaskGroup(of: Step.self) { group in
             group.addTask {
                 do {
                     _ = try await writer.write(request + "\n")
@@ -174,6 +178,7 @@ public final class PortProcessImplementation: LossImplementation {
                     return .cancelled
                 }
                 // Kill first: a port that stopped reading leaves the writer blocked until its pipe closes.
+                timedOut.set()
                 killGroup()
                 return .timedOut
             }
@@ -181,6 +186,7 @@ public final class PortProcessImplementation: LossImplementation {
             group.cancelAll()
             return first
         }
+        if timedOut.isSet { step = .timedOut }
         switch step {
         case .reply(.line(let line)):
             return line
@@ -248,4 +254,11 @@ public final class PortProcessImplementation: LossImplementation {
         case .signaled(let signal): "was killed by signal \(signal)"
         }
     }
+}
+
+/// A one-way boolean shared between tasks.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
