@@ -1,0 +1,370 @@
+"""Reference implementation of PyTorch's BCELoss and BCEWithLogitsLoss (forward and backward).
+
+The single Python source of truth for swift-bce: scripts/generate_golden.py uses it to write the
+golden files, and the Swift runner's live fuzzing calls `evaluate` in an embedded interpreter.
+Importing this module does no work beyond defining constants and functions.
+
+What it computes (PyTorch 2.x CPU semantics; sources: aten/src/ATen/native/Loss.cpp,
+aten/src/ATen/native/cpu/Activation.cpp, torch/csrc/autograd/FunctionsManual.cpp):
+
+BCELoss        l = (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), times weight.
+  d/dx         grad * (x - y) / max((1 - x) * x, EPSILON) * weight      EPSILON = 1e-12 in the dtype
+  d/dy         -(log(x) - log1p(-x)) * grad * weight                     (not clamped)
+BCEWithLogits  l = (1 - y) * x - logsigmoid(x) * ((p - 1) * y + 1), times weight
+  d/dx         ((t + 1 - y) * sigmoid(x) - t) * grad * weight, t = p * y  (no p: (sigmoid(x) - y) * ...)
+  d/dy         (logsigmoid(-x) - p * logsigmoid(x)) * grad * weight       (no p: -x * grad * weight)
+Reductions: none, sum, mean = sum / numel (an empty mean is NaN); the mean's gradients divide by numel.
+
+How it computes: every value is the exact value of the definition above, evaluated in
+np.longdouble (x87 80-bit extended: 64-bit significand) with formulas free of cancellation, then
+rounded ONCE, correctly (round half to even), to the case dtype by `round_to_dtype` (not by
+NumPy's casts: longdouble -> float16 goes through double in NumPy, a double rounding). Sums and
+means are exact (integer arithmetic on the longdouble terms), rounded once. The longdouble
+elementwise values carry a relative error of a few 2^-64, so a float64 result is the correctly
+rounded one except in rare near-ties (about one element in a thousand can be 1 ULP off);
+float32 and float16 results are correctly rounded but for astronomically rare ties.
+
+Cancellation-free forms used (same value as the PyTorch formula in exact arithmetic):
+  BCE loss           (1 - y) * -max(log1p(-x), -100) + y * -max(log(x), -100)  (two terms >= 0)
+  BCE d/dy           log(x) - log1p(-x) is evaluated as log1p((2x - 1) / (1 - x)) for x in [1/4, 3/4]
+  logits loss        (1 - y) * softplus(x) + p * y * softplus(-x) for y in [0, 1] and p >= 0
+                     (softplus(z) = max(z, 0) + log1p(exp(-|z|))); elsewhere PyTorch's formula
+  logits d/dx        (1 - y) * sigmoid(x) - p * y * sigmoid(-x)
+  logits d/dy        p * softplus(-x) - softplus(x)
+Non-finite logits (+-inf, NaN) follow PyTorch's formula literally in IEEE arithmetic (see
+`_logits_loss_terms`); so do the BCE gradients at x = 0 and 1 (infinities, and NaN where IEEE
+gives 0/0 or 0 * inf). The sign of a zero result follows PyTorch's formula where it is cheap to do.
+
+grad_input_scale / grad_target_scale: the magnitude of the largest term of the gradient's formula
+(times |grad * weight|, divided by numel for mean), rounded to the dtype and saturated at its
+largest finite value; 0 where the expected gradient is not finite. Used by the strict ULP check
+(docs/CONTRACTS.md section 3).
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["BCEReferenceError", "evaluate", "round_to_dtype", "ERROR_KINDS", "DTYPES", "LOSSES", "REDUCTIONS"]
+
+LOSSES = ("bce", "bce_with_logits")
+REDUCTIONS = ("none", "mean", "sum")
+ERROR_KINDS = ("shape_mismatch", "input_out_of_range", "target_out_of_range", "not_broadcastable")
+
+# dtype name -> (numpy type, significand precision p in bits, minimum normal exponent)
+DTYPES = {
+    "float16": (np.float16, 11, -14),
+    "float32": (np.float32, 24, -126),
+    "float64": (np.float64, 53, -1022),
+}
+
+_LD = np.longdouble
+
+
+class BCEReferenceError(Exception):
+    """Invalid input, as PyTorch would reject it. `kind` is one of ERROR_KINDS."""
+
+    def __init__(self, kind, message):
+        if kind not in ERROR_KINDS:
+            raise ValueError(f"unknown error kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _require_longdouble():
+    nmant = np.finfo(_LD).nmant
+    if nmant < 63:
+        raise RuntimeError(
+            f"bce_reference needs np.longdouble with a 64-bit significand (x87 extended, as on "
+            f"x86-64 Linux); this platform's longdouble has nmant={nmant}. Golden values computed "
+            f"here would not be exact: run on x86-64 Linux.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Correct rounding
+
+
+def round_to_dtype(values, dtype):
+    """Rounds longdouble values once, to nearest even, to `dtype` ("float16"/"float32"/"float64").
+
+    Overflow gives +-inf, underflow gives subnormals or signed zero, NaN stays NaN.
+    """
+    np_type, p, emin = DTYPES[dtype]
+    v = np.asarray(values, dtype=_LD)
+    out = np.empty(v.shape, dtype=np_type)
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(v)
+        out[~finite] = v[~finite].astype(np_type)  # inf and NaN are exact in every dtype
+        a = v[finite]
+        _, e = np.frexp(a)  # |a| in [2^(e-1), 2^e)
+        quantum = np.maximum(e - p, emin - p + 1).astype(np.int32)  # ULP exponent (subnormals: fixed)
+        n = np.rint(np.ldexp(a, -quantum))  # exact scaling; rint rounds half to even
+        r = np.ldexp(n, quantum)  # exact; representable in dtype, or >= 2^(emax+1) -> inf below
+        out[finite] = r.astype(np_type)
+    return out
+
+
+def _round_rational(num, den, dtype):
+    """Correctly rounds the rational num/den (Python ints, den > 0) to a Python float of `dtype`."""
+    _, p, emin = DTYPES[dtype]
+    emax = -emin + 1
+    if num == 0:
+        return 0.0
+    sign = -1.0 if num < 0 else 1.0
+    num = abs(num)
+    e = num.bit_length() - den.bit_length()
+    if (num << max(-e, 0)) < (den << max(e, 0)):
+        e -= 1  # now 2^e <= num/den < 2^(e+1)
+    qe = max(e - (p - 1), emin - (p - 1))
+    if qe >= 0:
+        q, r = divmod(num, den << qe)
+        d = den << qe
+    else:
+        q, r = divmod(num << -qe, den)
+        d = den
+    if 2 * r > d or (2 * r == d and q & 1):
+        q += 1
+    if q.bit_length() - 1 + qe > emax:
+        return sign * math.inf
+    return sign * math.ldexp(q, qe)
+
+
+def _exact_sum(terms):
+    """Exact sum of finite longdouble values as a pair (numerator, denominator) of Python ints."""
+    a = np.asarray(terms, dtype=_LD).ravel()
+    a = a[a != 0]
+    if a.size == 0:
+        return 0, 1
+    m, e = np.frexp(a)
+    mant = np.ldexp(np.abs(m), 64).astype(np.uint64).tolist()  # exact: integers below 2^64
+    neg = (m < 0).tolist()
+    exps = (e.astype(np.int64) - 64).tolist()
+    base = min(exps)
+    total = 0
+    for mi, ni, ei in zip(mant, neg, exps):
+        total += -(mi << (ei - base)) if ni else (mi << (ei - base))
+    if base >= 0:
+        return total << base, 1
+    return total, 1 << -base
+
+
+def _reduce(terms, reduction, dtype):
+    """Sum or mean of longdouble terms, exact, rounded once to dtype (0-d array)."""
+    np_type = DTYPES[dtype][0]
+    n = terms.size
+    if not np.all(np.isfinite(terms)):
+        with np.errstate(all="ignore"):
+            s = np.sum(terms, dtype=_LD)  # NaN, or +-inf, or NaN for inf - inf: order-independent
+            if reduction == "mean":
+                s = s / _LD(n)
+        return round_to_dtype(np.array(s, dtype=_LD), dtype)
+    if reduction == "mean" and n == 0:
+        return np.array(np.nan, dtype=np_type)
+    num, den = _exact_sum(terms)
+    if reduction == "mean":
+        den *= n
+    return np.array(_round_rational(num, den, dtype), dtype=np.float64).astype(np_type)  # exact
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks (order as docs/CONTRACTS.md section 1: shape, weight, pos_weight, grad_output, ranges)
+
+
+def _broadcasts_into(shape, target_shape):
+    """True if `shape` broadcasts to `target_shape` without enlarging it (trailing alignment)."""
+    if len(shape) > len(target_shape):
+        return False
+    for s, t in zip(reversed(shape), reversed(target_shape)):
+        if s != t and s != 1:
+            return False
+    return True
+
+
+def _check(loss, reduction, x, y, weight, pos_weight, grad_output):
+    if x.shape != y.shape:
+        raise BCEReferenceError(
+            "shape_mismatch", f"target shape {list(y.shape)} differs from input shape {list(x.shape)}")
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and not _broadcasts_into(t.shape, x.shape):
+            raise BCEReferenceError(
+                "not_broadcastable", f"{name} of shape {list(t.shape)} does not broadcast to {list(x.shape)}")
+    if grad_output is not None:
+        if reduction == "none":
+            ok = grad_output.shape == x.shape
+        else:
+            ok = all(d == 1 for d in grad_output.shape)  # [] or any all-ones shape (one element)
+        if not ok:
+            raise BCEReferenceError(
+                "not_broadcastable",
+                f"grad_output of shape {list(grad_output.shape)} does not fit reduction {reduction!r} "
+                f"with input shape {list(x.shape)}")
+    if loss == "bce":
+        xf, yf = x.ravel(), y.ravel()
+        bad_x = ~((xf >= 0) & (xf <= 1))  # NaN is out of range
+        bad_y = ~((yf >= 0) & (yf <= 1))
+        ix = int(np.argmax(bad_x)) if bad_x.any() else None
+        iy = int(np.argmax(bad_y)) if bad_y.any() else None
+        if ix is not None and (iy is None or ix <= iy):
+            raise BCEReferenceError(
+                "input_out_of_range", f"input[{ix}] = {float(xf[ix])!r} is not in [0, 1]")
+        if iy is not None:
+            raise BCEReferenceError(
+                "target_out_of_range", f"target[{iy}] = {float(yf[iy])!r} is not in [0, 1]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise math in longdouble
+
+
+def _softplus(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _logsigmoid(z):
+    # PyTorch's log_sigmoid CPU kernel: min(z, 0) - log1p(exp(-|z|)); NaN propagates.
+    return np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))  # NaN stays NaN
+
+
+def _bce_loss_terms(x, y):
+    a = -np.maximum(np.log1p(-x), -100)  # >= 0
+    b = -np.maximum(np.log(x), -100)  # >= 0
+    exact = (1 - y) * a + y * b
+    literal = (y - 1) * -a - y * -b  # PyTorch's order: only used for the sign of a zero
+    return np.where(exact == 0, literal, exact)
+
+
+def _logits_loss_terms(x, y, p):
+    """(1 - y) * x - logsigmoid(x) * log_weight, PyTorch's formula, exact where it matters.
+
+    Non-finite x follows the formula in IEEE arithmetic (log_weight = (p - 1) * y + 1, or no
+    multiplication at all without pos_weight):
+      x = +inf: logsigmoid = 0 -> (1 - y) * inf - 0 * log_weight: +inf for y < 1, NaN for y = 1,
+                -inf for y > 1 (NaN if log_weight is infinite).
+      x = -inf: logsigmoid = -inf -> (1 - y) * -inf + inf * log_weight: NaN for y <= 1 with
+                log_weight >= 0 (-inf + inf, or 0 * inf); -inf for y < 1 with log_weight < 0;
+                +inf for y > 1 with log_weight > 0.
+      x = NaN:  NaN.
+    """
+    literal_lw = 1 if p is None else (p - 1) * y + 1
+    literal = (1 - y) * x - _logsigmoid(x) * literal_lw
+    pe = 1 if p is None else p
+    exact = (1 - y) * _softplus(x) + pe * y * _softplus(-x)
+    in_domain = (y >= 0) & (y <= 1) & (np.asarray(pe) >= 0) & np.isfinite(x)
+    out = np.where(in_domain, exact, literal)
+    return np.where((out == 0) & (literal == 0), literal, out)
+
+
+def _max_abs(*arrays):
+    m = np.abs(arrays[0])
+    for a in arrays[1:]:
+        m = np.maximum(m, np.abs(a))
+    return m
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry point
+
+
+def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+    """Loss and gradients of `loss` ("bce" | "bce_with_logits") in `dtype`, as PyTorch defines them.
+
+    Arrays may be of any float dtype; they are cast to `dtype` first. Returns a dict of numpy
+    arrays of `dtype`: "loss" (shape [] for mean/sum), "grad_input", "grad_target" (the input's
+    shape), "grad_input_scale", "grad_target_scale". grad_output None means 1 (0-d) for mean/sum
+    and ones for none. Raises BCEReferenceError (with .kind) on invalid input, checks in the
+    library's order; ValueError on a misuse of this function itself.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, not {loss!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {tuple(DTYPES)}, not {dtype!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
+    if loss == "bce" and pos_weight is not None:
+        raise ValueError("pos_weight is a bce_with_logits argument")
+    _require_longdouble()
+    np_type = DTYPES[dtype][0]
+
+    def cast(a):
+        return None if a is None else np.asarray(a).astype(np_type)
+
+    x, y, w, pw, g = (cast(a) for a in (input, target, weight, pos_weight, grad_output))
+    _check(loss, reduction, x, y, w, pw, g)
+
+    shape = x.shape
+    n = x.size
+    X = x.astype(_LD)
+    Y = y.astype(_LD)
+    W = None if w is None else np.broadcast_to(w.astype(_LD), shape)
+    P = None if pw is None else np.broadcast_to(pw.astype(_LD), shape)
+    if g is None:
+        G = np.ones(shape, dtype=_LD)
+    else:
+        G = np.broadcast_to(g.astype(_LD).reshape(g.shape if reduction == "none" else ()), shape)
+    one_w = np.ones(shape, dtype=_LD) if W is None else W
+
+    with np.errstate(all="ignore"):
+        if loss == "bce":
+            terms = _bce_loss_terms(X, Y)
+            eps = _LD(float(np_type(1e-12)))  # float16: 0, so x = 0 or 1 gives +-inf or NaN
+            den = np.maximum((1 - X) * X, eps)
+            gi = G * (X - Y) / den
+            gi_scale = _max_abs(X, Y) / den
+            mid = (X >= 0.25) & (X <= 0.75)
+            logit = np.where(mid, np.log1p((2 * X - 1) / (1 - X)), np.log(X) - np.log1p(-X))
+            gt = -logit * G
+            gt_scale = _max_abs(np.log(X), np.log1p(-X))
+        else:
+            terms = _logits_loss_terms(X, Y, P)
+            sig = _sigmoid(X)
+            if P is None:
+                gi = (sig - Y) * G
+                gi_scale = _max_abs(sig, Y)
+                gt = -X * G
+                gt_scale = np.abs(X)
+            else:
+                t = P * Y
+                exact = (1 - Y) * sig - t * _sigmoid(-X)
+                literal = (t + 1 - Y) * sig - t
+                gi = np.where(np.isfinite(X), exact, literal) * G
+                gi_scale = _max_abs((t + 1 - Y) * sig, t)
+                lsp, lsn = _logsigmoid(X), _logsigmoid(-X)
+                gt = (lsn - P * lsp) * G
+                gt_scale = _max_abs(lsn, P * lsp)
+        if W is not None:
+            terms = terms * W
+            gi = gi * W
+            gt = gt * W
+        gw = np.abs(G * one_w)
+        gi_scale = gi_scale * gw
+        gt_scale = gt_scale * gw
+        if reduction == "mean":
+            gi, gt = gi / n, gt / n
+            gi_scale, gt_scale = gi_scale / n, gt_scale / n
+
+    if reduction == "none":
+        loss_value = round_to_dtype(terms, dtype)
+    else:
+        loss_value = _reduce(terms, reduction, dtype)
+    grad_input = round_to_dtype(gi, dtype)
+    grad_target = round_to_dtype(gt, dtype)
+    return {
+        "loss": loss_value,
+        "grad_input": grad_input,
+        "grad_target": grad_target,
+        "grad_input_scale": _scale(gi_scale, grad_input, dtype),
+        "grad_target_scale": _scale(gt_scale, grad_target, dtype),
+    }
+
+
+def _scale(scale, expected, dtype):
+    np_type = DTYPES[dtype][0]
+    s = round_to_dtype(np.where(np.isnan(scale), 0, scale), dtype)
+    s = np.minimum(s, np.finfo(np_type).max)
+    return np.where(np.isfinite(expected), s, np_type(0)).astype(np_type)

@@ -1,0 +1,882 @@
+"""Writes the golden files (format version 1, docs/CONTRACTS.md section 2 and golden/FORMAT.md).
+
+    /usr/bin/python3 -I scripts/generate_golden.py            # regenerate golden/
+    /usr/bin/python3 -I scripts/generate_golden.py --check    # exit 1 (naming cases and fields) if
+                                                               # regeneration would change golden/
+Options: --out DIR (default: the repo's golden/), --seed N (default 20261129).
+
+The case catalogue lives here; every expected value comes from bce_reference.evaluate. Output is
+deterministic: the same bytes under NumPy 1.24 and 2.x (random inputs are drawn as raw PCG64
+uint64 words and mapped to floats here; expected values use libm's longdouble functions and exact
+rounding, none of NumPy's SIMD paths).
+
+Writing is atomic for the whole set: the new set (plus the files of DIR that the generator does
+not own, such as FORMAT.md and schema/, copied over) is written and fsynced into a sibling
+directory .DIR.staging-<pid>-*, which is then exchanged with DIR in one renameat2(RENAME_EXCHANGE)
+call; a SIGKILL at any moment leaves DIR holding either the old set or the new one (see FORMAT.md).
+"""
+
+import argparse
+import contextlib
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import bce_reference as ref  # noqa: E402
+
+FORMAT_VERSION = 1
+SUITE_VERSION = "1.0.0"
+DEFAULT_SEED = 20261129
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_OUT = os.path.join(REPO_ROOT, "golden")
+MANIFEST = "MANIFEST.json"
+VALUES_MAX = 32  # "values" rendering only on tensors of at most this many elements (contract: <= 64)
+LARGE_N = 100_000
+DTYPE_NAMES = ("float16", "float32", "float64")
+
+DEFAULT_TOLERANCE = {  # docs/CONTRACTS.md section 3 (torch.testing.assert_close defaults)
+    "float16": {"rtol": 1e-3, "atol": 1e-5},
+    "float32": {"rtol": 1.3e-6, "atol": 1e-5},
+    "float64": {"rtol": 1e-7, "atol": 1e-7},
+}
+# Sums and means over 100,000 elements: a correct port summing pairwise in the case dtype has a
+# relative error up to about (log2(n) + block) * eps (~26 eps): 1.6e-6 in float32, beyond the
+# 1.3e-6 default, and ~1e-2 in float16. Naive left-to-right summation stays far outside these.
+LARGE_TOLERANCE = {
+    "float16": {"rtol": 1e-2, "atol": 1e-5},
+    "float32": {"rtol": 4e-6, "atol": 1e-5},
+}
+
+FLAGS = {
+    "boundary": "probability exactly 0 or 1: log(0) = -inf must be clamped, and the gradients are infinite or huge there",
+    "log-clamp": "log(x) or log1p(-x) at or near PyTorch's -100 clamp: a missing or misplaced clamp changes the loss",
+    "subnormal": "subnormal input: flush-to-zero or a log/exp that mishandles subnormals gives a different value",
+    "nearest-neighbour": "the representable neighbour of 0, 1 or another edge: catches formulas that round 1 - x to 0 or x to 1",
+    "epsilon": "the BCE gradient's denominator max((1 - x) * x, EPSILON) is at EPSILON (1e-12 in the dtype; 0 in float16)",
+    "gradient-nonfinite": "a gradient is +-inf or NaN by PyTorch's formula (division by EPSILON = 0 in float16, log(0) in d/dtarget, 0 * inf)",
+    "soft-target": "target strictly between 0 and 1: both terms of the loss contribute",
+    "target-outside-unit-interval": "bce_with_logits target outside [0, 1]: allowed (no range check); formulas that assume y in [0, 1] break",
+    "large-logit": "|logit| large: exp(|x|) overflows or 1 + exp(-|x|) rounds to 1; a naive log(sigmoid(x)) gives -inf or NaN",
+    "exp-overflow": "exp(|x|) overflows the dtype (|x| > 11.09 in float16, 88.72 in float32, 709.78 in float64)",
+    "dtype-overflow": "the value the case names is not representable in the dtype and became +-inf (e.g. 1e30 or 1e4 in float16)",
+    "infinity": "input +-inf: the golden value is PyTorch's formula in IEEE arithmetic (inf, -inf or NaN), not the mathematical limit",
+    "nan": "NaN input: must propagate (bce_with_logits) or be rejected (bce)",
+    "weight": "elementwise rescaling weight, broadcast by trailing alignment to the input's shape",
+    "negative-weight": "negative weights: the loss and gradients change sign; no abs() or clamping allowed",
+    "zero-weight": "zero weights: 0 * inf is NaN, otherwise the element contributes 0 (but still counts in the mean's numel)",
+    "pos-weight": "bce_with_logits pos_weight, broadcast by trailing alignment ((C,) on the last dim, (C, 1, 1) per channel)",
+    "zero-pos-weight": "pos_weight 0: the positive term vanishes; log_weight = 1 - y",
+    "large-pos-weight": "large pos_weight: the positive term dominates and may overflow",
+    "broadcast": "an argument smaller than the input is broadcast to it",
+    "zero-dim": "0-d tensors (shape []): one element, no dimensions",
+    "empty": "zero elements: none gives an empty tensor, sum gives 0, mean gives NaN (0 / 0)",
+    "large-reduction": "sum or mean over 100,000 elements: naive float32/float16 accumulation drifts; per-case tolerance allows pairwise summation in the dtype",
+    "reduction-overflow": "the sum overflows the dtype to +inf although every element is finite",
+    "random": "seeded random inputs (PCG64 raw words mapped to floats) across shapes, weights and targets",
+    "grad-output": "an upstream gradient other than 1 (including 0 and negative values) scales the gradients",
+    "shape": "a shape edge: 0-d, (1,), empty, 1-d, 2-d or 4-d (B, C, H, W)",
+    "invalid": "invalid arguments: the port must report the error kind named in expected_error (one cause per case)",
+}
+
+ERROR_KINDS = {
+    "shape_mismatch": "target's shape differs from input's (PyTorch requires equal shapes; no broadcasting)",
+    "input_out_of_range": "bce only: an input element is outside [0, 1] or NaN",
+    "target_out_of_range": "bce only: a target element is outside [0, 1] or NaN",
+    "not_broadcastable": "weight or pos_weight does not broadcast to the input's shape, or would enlarge it; or grad_output does not fit the reduction",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensors
+
+
+def np_type(dtype):
+    return ref.DTYPES[dtype][0]
+
+
+def encode_tensor(array, dtype):
+    a = np.asarray(array).astype(np_type(dtype))
+    a = np.where(np.isnan(a), np_type(dtype)(np.nan), a)  # one NaN encoding: positive quiet, no payload
+    t = {"dtype": dtype, "shape": list(a.shape),
+         "hex": a.astype(a.dtype.newbyteorder(">")).tobytes().hex()}
+    if a.size <= VALUES_MAX:
+        t["values"] = [render_value(v) for v in a.ravel()]
+    return t
+
+
+def render_value(v):
+    """Python repr of the shortest decimal that reads back (as float64, then rounded to v's dtype) as v."""
+    x = float(v)
+    if v.dtype == np.float64 or not np.isfinite(v):
+        return repr(x)
+    t = v.dtype.type
+    for digits in range(1, 18):
+        candidate = float("%.*g" % (digits, x))
+        with np.errstate(over="ignore"):
+            if t(candidate) == v:
+                return repr(candidate)
+    return repr(x)
+
+
+def decode_tensor(tensor):
+    dt = np.dtype(np_type(tensor["dtype"])).newbyteorder(">")
+    a = np.frombuffer(bytes.fromhex(tensor["hex"]), dtype=dt).astype(np_type(tensor["dtype"]))
+    return a.reshape(tensor["shape"])
+
+
+def dump_json(doc):
+    """Pretty JSON: sorted keys, 1-space indent, but every TENSOR and string list on one line."""
+    inline = []
+
+    def lift(node):
+        if isinstance(node, dict):
+            if "hex" in node:
+                inline.append(node)
+                return f"\x00{len(inline) - 1}\x00"
+            return {k: lift(v) for k, v in node.items()}
+        if isinstance(node, list):
+            if node and all(isinstance(v, str) for v in node):
+                inline.append(node)
+                return f"\x00{len(inline) - 1}\x00"
+            return [lift(v) for v in node]
+        return node
+
+    text = json.dumps(lift(doc), indent=1, sort_keys=True, ensure_ascii=True, allow_nan=False)
+    parts = text.split('"\\u0000')
+    out = [parts[0]]
+    for part in parts[1:]:
+        index, rest = part.split('\\u0000"', 1)
+        out.append(json.dumps(inline[int(index)], sort_keys=True, ensure_ascii=True, allow_nan=False,
+                              separators=(", ", ": ")))
+        out.append(rest)
+    return ("".join(out) + "\n").encode("ascii")
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers: raw PCG64 words, mapped to floats here (stable across NumPy versions)
+
+
+class Random:
+    def __init__(self, seed, case_id):
+        self.bits = np.random.PCG64([seed, zlib.crc32(case_id.encode("utf-8"))])
+
+    def uniform(self, n, lo=0.0, hi=1.0):
+        u = (self.bits.random_raw(n) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53  # [0, 1)
+        return lo + (hi - lo) * u
+
+    def choice(self, n, k):
+        return (self.bits.random_raw(n) % np.uint64(k)).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+
+
+class Catalogue:
+    def __init__(self, seed):
+        self.seed = seed
+        self.cases = {}  # (loss, dtype) -> list of cases
+        self.categories = {}
+        self.ids = set()
+
+    def rng(self, case_id):
+        return Random(self.seed, case_id)
+
+    def add(self, category, loss, dtype, reduction, name, comment, flags, input, target, weight=None,
+            pos_weight=None, grad_output=None, error=None, tolerance=None, gradients=True):
+        case_id = f"{loss}/{dtype}/{reduction}/{name}"
+        assert case_id not in self.ids, case_id
+        assert all(f in FLAGS for f in flags), flags
+        self.ids.add(case_id)
+        t = np_type(dtype)
+        x = np.asarray(input, dtype=np.float64).astype(t) if not isinstance(input, np.ndarray) else input.astype(t)
+        y = np.asarray(target).astype(t)
+        w = None if weight is None else np.asarray(weight).astype(t)
+        p = None if pos_weight is None else np.asarray(pos_weight).astype(t)
+        if grad_output is None:
+            g = np.ones(x.shape if reduction == "none" else (), dtype=t)
+        else:
+            g = np.asarray(grad_output).astype(t)
+        inputs = {"input": encode_tensor(x, dtype), "target": encode_tensor(y, dtype),
+                  "grad_output": encode_tensor(g, dtype)}
+        if w is not None:
+            inputs["weight"] = encode_tensor(w, dtype)
+        if p is not None:
+            inputs["pos_weight"] = encode_tensor(p, dtype)
+        case = {"id": case_id, "comment": comment, "flags": sorted(set(flags)), "loss": loss,
+                "dtype": dtype, "reduction": reduction, "inputs": inputs}
+        try:
+            out = ref.evaluate(loss, dtype, reduction, x, y, w, p, g)
+        except ref.BCEReferenceError as e:
+            if error != e.kind:
+                raise AssertionError(f"{case_id}: reference raised {e.kind} ({e}), catalogue expects {error}")
+            case["expected_error"] = e.kind
+        else:
+            if error is not None:
+                raise AssertionError(f"{case_id}: catalogue expects {error}, reference accepted it")
+            exp = {"loss": encode_tensor(out["loss"], dtype)}
+            if gradients:
+                for k in ("grad_input", "grad_target"):
+                    exp[k] = encode_tensor(out[k], dtype)
+                    scale = out[k + "_scale"]
+                    with np.errstate(invalid="ignore"):
+                        redundant = np.all((scale <= np.abs(out[k])) | ~np.isfinite(out[k]))
+                    if not redundant:  # left out where max(|expected|, scale) = |expected| everywhere
+                        exp[k + "_scale"] = encode_tensor(scale, dtype)
+            case["expected"] = exp
+        if tolerance is not None:
+            case["tolerance"] = tolerance
+        self.cases.setdefault((loss, dtype), []).append(case)
+        self.categories[category] = self.categories.get(category, 0) + 1
+        return case
+
+
+def f(dtype, v):
+    """v rounded to the dtype, as a Python float."""
+    with np.errstate(over="ignore"):
+        return float(np.float64(v).astype(np_type(dtype)))
+
+
+def dtype_consts(dtype):
+    t = np_type(dtype)
+    fi = np.finfo(t)
+    return {"min_sub": float(fi.smallest_subnormal), "min_normal": float(fi.smallest_normal),
+            "max_sub": float(np.nextafter(t(fi.smallest_normal), t(0))), "max": float(fi.max),
+            "below_one": float(np.nextafter(t(1), t(0))), "above_half": float(np.nextafter(t(0.5), t(1))),
+            "eps": float(fi.eps)}
+
+
+def clamp_neighbours(dtype):
+    """The dtype values just below and at-or-above exp(-100) (log(x) crosses PyTorch's -100 clamp)."""
+    c = np.exp(np.longdouble(-100))
+    t = np_type(dtype)
+    v = ref.round_to_dtype(np.array(c), dtype)[()]
+    if np.longdouble(v) >= c:
+        hi, lo = v, np.nextafter(v, t(0))
+    else:
+        lo, hi = v, np.nextafter(v, t(1))
+    if lo <= 0:
+        return None
+    return float(lo), float(hi)
+
+
+BCE_TARGETS = [0.0, 1.0, 0.5, 0.3]
+LOGIT_TARGETS = [0.0, 1.0, 0.25, -0.5, 1.5]
+
+
+def bce_point_cases(cat, dtype, red):
+    c = dtype_consts(dtype)
+    loss = "bce"
+    pts = [
+        ("p0", 0.0, "input exactly 0: log(0) = -inf clamps at -100 (loss 100 * y); log1p(-0) = 0",
+         ["boundary", "log-clamp", "gradient-nonfinite", "epsilon"]),
+        ("p1", 1.0, "input exactly 1: log1p(-1) = -inf clamps at -100 (loss 100 * (1 - y)); the log1p(-x) clamp is reachable only at x = 1 in every dtype (1 - x >= eps/2 otherwise)",
+         ["boundary", "log-clamp", "gradient-nonfinite", "epsilon"]),
+        ("p-min-subnormal", c["min_sub"],
+         "input is the smallest subnormal: log(x) = %.4f%s" % (np.log(c["min_sub"]),
+                                                              " (beyond -100: clamped)" if np.log(c["min_sub"]) < -100 else
+                                                              " (the -100 clamp is unreachable in float16 except at x = 0)"),
+         ["subnormal", "nearest-neighbour", "epsilon"] + (["log-clamp"] if np.log(c["min_sub"]) < -100 else [])),
+        ("p-max-subnormal", c["max_sub"], "input is the largest subnormal: log(x) = %.4f" % np.log(c["max_sub"]),
+         ["subnormal", "epsilon"] + (["log-clamp"] if np.log(c["max_sub"]) < -100 else [])),
+        ("p-min-normal", c["min_normal"], "input is the smallest normal: log(x) = %.4f" % np.log(c["min_normal"]),
+         ["epsilon"] + (["log-clamp"] if np.log(c["min_normal"]) < -100 else [])),
+        ("p-below-1", c["below_one"], "input is the largest value below 1: 1 - x = eps/2, log1p(-x) = %.4f" % np.log(1 - c["below_one"]),
+         ["nearest-neighbour"]),
+        ("p-half", 0.5, "input 0.5: every loss term is log(2); d/dtarget is exactly 0", []),
+        ("p-above-half", c["above_half"], "input just above 0.5: d/dtarget = -logit(x) is tiny and needs log(x) - log1p(-x) without cancellation", ["nearest-neighbour"]),
+        ("p-1e-3", f(dtype, 1e-3), "input 1e-3 (as rounded to the dtype)", []),
+        ("p-0-999", f(dtype, 0.999), "input 0.999 (as rounded to the dtype)", []),
+    ]
+    cn = clamp_neighbours(dtype)
+    if cn is not None:
+        lo, hi = cn
+        pts.append(("clamp-below", lo, "largest input with log(x) < -100 (log(x) = %.6f): clamped to -100" % np.log(np.longdouble(lo)),
+                    ["log-clamp", "subnormal" if lo < c["min_normal"] else "nearest-neighbour", "epsilon"]))
+        pts.append(("clamp-above", hi, "smallest input with log(x) >= -100 (log(x) = %.6f): not clamped" % np.log(np.longdouble(hi)),
+                    ["log-clamp", "subnormal" if hi < c["min_normal"] else "nearest-neighbour", "epsilon"]))
+    if dtype == "float64":
+        eps12 = 1e-12
+        pts.append(("epsilon-edge", f(dtype, eps12), "input 1e-12: (1 - x) * x is just below EPSILON = 1e-12, so the gradient divides by EPSILON", ["epsilon"]))
+    for name, x, comment, flags in pts:
+        n = len(BCE_TARGETS)
+        cat.add("probability-edges", loss, dtype, red, name, comment + "; targets 0, 1, 0.5, 0.3",
+                flags + ["soft-target"], [x] * n, BCE_TARGETS)
+
+
+LOGIT_POINTS = [0.0, "min_sub", 1.0, 10.0, 20.0, 30.0, 50.0, 88.7, 89.0, 100.0, 700.0, 710.0, 1e4, 1e30, "max", np.inf]
+EXP_OVERFLOW = {"float16": 11.09, "float32": 88.72, "float64": 709.78}
+
+
+def logit_point_cases(cat, dtype, red):
+    c = dtype_consts(dtype)
+    loss = "bce_with_logits"
+    n = len(LOGIT_TARGETS)
+    for v in LOGIT_POINTS + ["nan"]:
+        if v == "nan":
+            name, x, comment, flags = "logit-nan", np.nan, "input NaN: loss and gradients are NaN", ["nan"]
+            xs = [np.nan] * (2 * n)
+        else:
+            raw = c[v] if isinstance(v, str) else v
+            x = f(dtype, raw)
+            label = {"min_sub": "min-subnormal", "max": "max"}.get(v, None) if isinstance(v, str) else None
+            if label is None:
+                label = "inf" if raw == np.inf else ("%g" % raw).replace("+", "")
+            name = "logit-pm-" + label
+            flags = []
+            comment = "inputs +-%r" % raw if isinstance(v, float) else "inputs +-%s (%r)" % (label, x)
+            if x != raw and np.isfinite(raw):
+                comment += " (%r in the dtype)" % x
+            if np.isinf(x) and np.isfinite(raw):
+                flags.append("dtype-overflow")
+                comment += ": overflows the dtype, so this is the +-inf case"
+            if np.isinf(x):
+                flags.append("infinity")
+                comment += ("; PyTorch's formula in IEEE arithmetic: x = +inf gives +inf for y < 1, NaN for y = 1, -inf for y > 1;"
+                            " x = -inf gives NaN (-inf + inf) unless y > 1 (+inf)")
+            elif abs(x) > EXP_OVERFLOW[dtype]:
+                flags.append("exp-overflow")
+            if np.isfinite(x) and abs(x) >= 10:
+                flags.append("large-logit")
+            if v == "min_sub":
+                flags.append("subnormal")
+            xs = [x] * n + [-x] * n
+        ys = LOGIT_TARGETS * 2
+        comment += "; targets 0, 1, 0.25, -0.5, 1.5 on each sign"
+        flags = flags + ["soft-target", "target-outside-unit-interval"]
+        cat.add("logit-edges", loss, dtype, red, name, comment, flags, xs, ys)
+        if red != "none":
+            continue  # the pos_weight variant elementwise only (keeps golden/ small)
+        cat.add("logit-edges", loss, dtype, red, name + "-pos-weight",
+                comment + "; pos_weight (5,) = [0, 1, 2.5, 0.5, 30] on the last dim", flags + ["pos-weight", "zero-pos-weight", "broadcast"],
+                np.array(xs).reshape(2, n), np.array(ys).reshape(2, n), pos_weight=[0.0, 1.0, 2.5, 0.5, 30.0])
+
+
+def random_probs(r, n, exact_ends=True):
+    x = r.uniform(n)
+    if exact_ends and n >= 4:
+        pick = r.choice(n, 16)
+        x = np.where(pick == 0, 0.0, np.where(pick == 1, 1.0, x))
+    return x
+
+
+def random_targets(r, n, loss):
+    y = r.uniform(n)
+    pick = r.choice(n, 4)
+    y = np.where(pick == 0, 0.0, np.where(pick == 1, 1.0, y))
+    if loss == "bce_with_logits":
+        y = np.where(r.choice(n, 8) == 0, r.uniform(n, -1.0, 2.0), y)
+    return y
+
+
+def random_inputs(r, n, loss, dtype):
+    if loss == "bce":
+        return random_probs(r, n)
+    span = {"float16": 12.0, "float32": 30.0, "float64": 40.0}[dtype]
+    return r.uniform(n, -span, span)
+
+
+def weight_cases(cat, loss, dtype, red):
+    shape = (4, 3)
+    base = f"{loss}/{dtype}/{red}/weights"
+    r = cat.rng(base)
+    x = random_inputs(r, 12, loss, dtype).reshape(shape)
+    y = random_targets(r, 12, "bce").reshape(shape)
+    variants = [
+        ("weight-none", None, "no weight", []),
+        ("weight-scalar-shape-1", [0.75], "weight of shape (1,) broadcast to every element", ["broadcast"]),
+        ("weight-per-class", [0.5, 2.0, 1.25], "weight (C,) = (3,) lines up with the last dim", ["broadcast"]),
+        ("weight-per-row", [[0.5], [1.0], [2.0], [3.0]], "weight (N, 1) = (4, 1) broadcast along the last dim", ["broadcast"]),
+        ("weight-full", r.uniform(12, 0.0, 3.0).reshape(shape), "weight of the input's full shape", []),
+        ("weight-zeros", [0.0, 0.0, 0.0], "all-zero weight (C,): loss and gradients 0; the mean still divides by numel", ["zero-weight", "broadcast"]),
+        ("weight-negative", [-1.0, 0.5, -2.5], "negative weights (C,): signs flip", ["negative-weight", "broadcast"]),
+    ]
+    for name, w, comment, flags in variants:
+        cat.add("weights", loss, dtype, red, name, comment + "; random (4, 3) inputs, targets 0, 1 or soft",
+                flags + (["weight"] if w is not None else []) + ["random"], x, y, weight=w)
+    # the weight-zero times infinity edge: bce float16 at x = 0 gives inf gradient * 0 = NaN
+    if loss == "bce":
+        cat.add("weights", loss, dtype, red, "weight-zero-at-boundary",
+                "weight 0 on inputs exactly 0 and 1: the loss is 0 (clamped log), the gradient is 0 * (+-huge or +-inf) (NaN in float16)",
+                ["zero-weight", "boundary", "weight", "gradient-nonfinite"], [0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0], weight=[0.0])
+    else:
+        cat.add("weights", loss, dtype, red, "weight-zero-at-infinity",
+                "weight 0 on infinite logits: 0 * inf = NaN in the loss where the unweighted loss is infinite",
+                ["zero-weight", "infinity", "weight"], [np.inf, -np.inf, np.inf, 3.0], [0.0, 1.0, 1.5, 0.5], weight=[0.0])
+
+
+def pos_weight_cases(cat, dtype, red):
+    loss = "bce_with_logits"
+    base = f"{loss}/{dtype}/{red}/pos-weights"
+    r = cat.rng(base)
+    x = random_inputs(r, 12, loss, dtype).reshape(4, 3)
+    y = random_targets(r, 12, "bce").reshape(4, 3)
+    large = 1e4 if dtype == "float16" else 1e6
+    variants = [
+        ("pos-weight-ones", [1.0, 1.0, 1.0], "pos_weight of ones (C,): equal to no pos_weight", []),
+        ("pos-weight-per-class", [0.25, 1.0, 4.0], "pos_weight (C,) = (3,) on the last dim", []),
+        ("pos-weight-zeros", [0.0, 0.0, 0.0], "pos_weight zeros: only the (1 - y) * softplus(x) term remains", ["zero-pos-weight"]),
+        ("pos-weight-large", [large, large, large], "pos_weight %g: the positive term dominates" % large, ["large-pos-weight"]),
+        ("pos-weight-shape-1", [3.0], "pos_weight (1,) broadcast to every element", []),
+    ]
+    for name, p, comment, flags in variants:
+        cat.add("pos-weights", loss, dtype, red, name, comment + "; random (4, 3) logits, targets 0, 1 or soft",
+                flags + ["pos-weight", "broadcast", "random"], x, y, pos_weight=p)
+        if name not in ("pos-weight-per-class", "pos-weight-zeros"):
+            continue
+        cat.add("pos-weights", loss, dtype, red, name + "-weighted", comment + "; with weight (C,) = [2, 0.5, -1]",
+                flags + ["pos-weight", "broadcast", "random", "weight", "negative-weight"], x, y, pos_weight=p, weight=[2.0, 0.5, -1.0])
+    r4 = cat.rng(base + "/bchw")
+    x4 = random_inputs(r4, 24, loss, dtype).reshape(2, 3, 2, 2)
+    y4 = random_targets(r4, 24, "bce").reshape(2, 3, 2, 2)
+    cat.add("pos-weights", loss, dtype, red, "pos-weight-per-channel-bchw",
+            "pos_weight (C, 1, 1) = (3, 1, 1) per channel on a (B, C, H, W) = (2, 3, 2, 2) input",
+            ["pos-weight", "broadcast", "random", "shape"], x4, y4, pos_weight=[[[0.5]], [[2.0]], [[8.0]]])
+    cat.add("pos-weights", loss, dtype, red, "pos-weight-and-weight-per-channel-bchw",
+            "pos_weight (3, 1, 1) and weight (3, 1, 1) per channel on (2, 3, 2, 2)",
+            ["pos-weight", "broadcast", "random", "shape", "weight"], x4, y4,
+            pos_weight=[[[0.5]], [[2.0]], [[8.0]]], weight=[[[1.5]], [[0.0]], [[0.25]]])
+
+
+def shape_cases(cat, loss, dtype, red):
+    base = f"{loss}/{dtype}/{red}/shapes"
+    r = cat.rng(base)
+    for name, shape, comment, flags in [
+        ("shape-0d", (), "0-d input and target (shape [])", ["zero-dim"]),
+        ("shape-empty", (0,), "empty input (0,): none gives (0,), sum 0, mean NaN", ["empty"]),
+        ("shape-empty-2d", (2, 0), "empty input (2, 0)", ["empty"]),
+        ("shape-1", (1,), "input of shape (1,)", []),
+        ("shape-n", (7,), "1-d input (7,)", []),
+        ("shape-nc", (5, 4), "2-d input (N, C) = (5, 4)", []),
+        ("shape-bchw", (2, 3, 2, 3), "4-d input (B, C, H, W) = (2, 3, 2, 3)", []),
+    ]:
+        n = int(np.prod(shape))
+        x = random_inputs(r, n, loss, dtype).reshape(shape)
+        y = random_targets(r, n, loss).reshape(shape)
+        cat.add("shapes", loss, dtype, red, name, comment + "; random inputs", flags + ["shape", "random"], x, y)
+    x = random_inputs(r, 1, loss, dtype).reshape(())
+    y = random_targets(r, 1, "bce").reshape(())
+    cat.add("shapes", loss, dtype, red, "shape-0d-weight-0d", "0-d input with a 0-d weight", ["zero-dim", "shape", "weight"],
+            x, y, weight=np.array(2.0))
+    x = random_inputs(r, 0, loss, dtype).reshape(0, 3)
+    cat.add("shapes", loss, dtype, red, "shape-empty-weighted", "empty (0, 3) input with weight (3,)",
+            ["empty", "shape", "weight", "broadcast"], x, x.copy(), weight=[1.0, 2.0, 3.0])
+
+
+def grad_output_cases(cat, loss, dtype, red):
+    base = f"{loss}/{dtype}/{red}/grad-output"
+    r = cat.rng(base)
+    x = random_inputs(r, 6, loss, dtype).reshape(2, 3)
+    y = random_targets(r, 6, loss).reshape(2, 3)
+    if red == "none":
+        gs = [("grad-output-mixed", np.array([[2.5, -1.0, 0.0], [0.5, -0.125, 3.0]]), "grad_output (2, 3) with 0 and negative entries")]
+    else:
+        gs = [("grad-output-2-5", np.array(2.5), "grad_output 2.5"),
+              ("grad-output-negative", np.array(-0.75), "grad_output -0.75"),
+              ("grad-output-zero", np.array(0.0), "grad_output 0: gradients are (signed) zeros")]
+    for name, g, comment in gs:
+        cat.add("grad-output", loss, dtype, red, name, comment + "; random (2, 3) inputs", ["grad-output", "random"], x, y, grad_output=g)
+
+
+def random_cases(cat, loss, dtype, red, count=6):
+    shapes = [(3,), (4, 5), (2, 3, 2, 2), (), (16,), (3, 1, 4)]
+    for i in range(count):
+        cid = f"random-{i:02d}"
+        r = cat.rng(f"{loss}/{dtype}/{red}/{cid}")
+        shape = shapes[i % len(shapes)]
+        n = int(np.prod(shape))
+        x = random_inputs(r, n, loss, dtype).reshape(shape)
+        y = random_targets(r, n, loss).reshape(shape)
+        w = p = None
+        flags = ["random"]
+        parts = [f"seeded random case, shape {list(shape)}"]
+        if shape and r.choice(1, 2)[0] == 1:
+            w = r.uniform(shape[-1], -1.0, 3.0)
+            flags += ["weight", "broadcast", "negative-weight"]
+            parts.append("weight (C,) in [-1, 3)")
+        if loss == "bce_with_logits" and shape and r.choice(1, 2)[0] == 1:
+            p = r.uniform(shape[-1], 0.0, 5.0)
+            flags += ["pos-weight", "broadcast"]
+            parts.append("pos_weight (C,) in [0, 5)")
+        g = r.uniform(n, -2.0, 2.0).reshape(shape) if red == "none" else np.array(r.uniform(1, -2.0, 2.0)[0])
+        flags.append("grad-output")
+        cat.add("random", loss, dtype, red, cid, "; ".join(parts) + "; random grad_output in [-2, 2)", flags, x, y,
+                weight=w, pos_weight=p, grad_output=g)
+
+
+def large_cases(cat, loss, dtype, red):
+    name = f"large-{red}-100k"
+    r = cat.rng(f"{loss}/{dtype}/{red}/{name}")
+    n = LARGE_N
+    if loss == "bce":
+        x = random_probs(r, n, exact_ends=False)
+        x = np.clip(x, 1e-3, 1 - 1e-3)
+    else:
+        span = 8.0
+        x = r.uniform(n, -span, span)
+    y = random_targets(r, n, "bce")
+    w = None
+    comment = f"{n} seeded random elements, {red} reduction (summation accuracy); gradients left out"
+    if dtype == "float16" and red == "sum":
+        w = [0.0625]
+        comment += "; weight (1,) = 0.0625 keeps the float16 sum below 65504"
+    tol = LARGE_TOLERANCE.get(dtype)
+    if tol is not None:
+        comment += "; tolerance rtol %g allows pairwise summation in the dtype" % tol["rtol"]
+    cat.add("large-reductions", loss, dtype, red, name, comment,
+            ["large-reduction", "random"] + (["weight", "broadcast"] if w else []), x, y, weight=w, tolerance=tol, gradients=False)
+
+
+def overflow_cases(cat, loss, dtype, red):
+    if red != "sum" or dtype != "float16":
+        return
+    n = 1000
+    x = [0.0] * n if loss == "bce" else [-100.0] * n
+    cat.add("reduction-overflow", loss, dtype, red, "sum-overflows-float16",
+            f"{n} elements with loss 100 each: the sum 1e5 exceeds float16's 65504 and is +inf",
+            ["reduction-overflow", "boundary" if loss == "bce" else "large-logit"], x, [1.0] * n, gradients=True)
+
+
+def error_cases(cat, loss, dtype, red):
+    ok3 = [0.25, 0.5, 0.75]
+    gsh = None if red == "none" else np.array(1.0)
+    E = []
+    E.append(("error-shape-mismatch-length", "shape_mismatch", "input (3,) and target (4,)", dict(input=ok3, target=ok3 + [0.5])))
+    E.append(("error-shape-mismatch-transposed", "shape_mismatch", "input (2, 3) and target (3, 2): same count, different shape",
+              dict(input=np.array(ok3 * 2).reshape(2, 3), target=np.array(ok3 * 2).reshape(3, 2))))
+    E.append(("error-shape-mismatch-broadcastable", "shape_mismatch", "target (1, 3) would broadcast to input (3,), but PyTorch requires equal shapes",
+              dict(input=ok3, target=np.array(ok3).reshape(1, 3))))
+    E.append(("error-weight-not-broadcastable", "not_broadcastable", "weight (3, 2) with input (2,)",
+              dict(input=ok3[:2], target=ok3[:2], weight=np.ones((3, 2)))))
+    E.append(("error-weight-wrong-length", "not_broadcastable", "weight (2,) with input (2, 3): the trailing dims 2 and 3 differ",
+              dict(input=np.array(ok3 * 2).reshape(2, 3), target=np.array(ok3 * 2).reshape(2, 3), weight=[1.0, 2.0])))
+    E.append(("error-weight-enlarges", "not_broadcastable", "weight (2, 3) with input (3,): broadcastable, but it would enlarge the output",
+              dict(input=ok3, target=ok3, weight=np.ones((2, 3)))))
+    E.append(("error-weight-on-0d", "not_broadcastable", "weight (1,) with a 0-d input would enlarge the output to (1,)",
+              dict(input=np.array(0.5), target=np.array(0.5), weight=[1.0])))
+    if loss == "bce_with_logits":
+        E.append(("error-pos-weight-not-broadcastable", "not_broadcastable", "pos_weight (2,) with input (4, 3)",
+                  dict(input=np.zeros((4, 3)), target=np.zeros((4, 3)), pos_weight=[1.0, 2.0])))
+        E.append(("error-pos-weight-channel-on-last-dim", "not_broadcastable",
+                  "pos_weight (3,) with input (2, 3, 4, 4): (C,) lines up with the last dim (W = 4), not with C; per channel needs (3, 1, 1)",
+                  dict(input=np.zeros((2, 3, 4, 4)), target=np.zeros((2, 3, 4, 4)), pos_weight=[1.0, 2.0, 3.0])))
+        E.append(("error-pos-weight-enlarges", "not_broadcastable", "pos_weight (2, 3) with input (3,) would enlarge the output",
+                  dict(input=ok3, target=ok3, pos_weight=np.ones((2, 3)))))
+    if red == "none":
+        E.append(("error-grad-output-shape", "not_broadcastable", "grad_output (2,) with reduction none on input (3,): must be the input's shape",
+                  dict(input=ok3, target=ok3, grad_output=np.ones(2))))
+    else:
+        E.append(("error-grad-output-shape", "not_broadcastable", f"grad_output (3,) with reduction {red}: must be 0-d (one element)",
+                  dict(input=ok3, target=ok3, grad_output=np.ones(3))))
+    if loss == "bce":
+        E += [
+            ("error-input-below-0", "input_out_of_range", "input[1] = -0.25 < 0", dict(input=[0.5, -0.25, 0.5], target=ok3)),
+            ("error-input-above-1", "input_out_of_range", "input[2] = 1.5 > 1", dict(input=[0.5, 0.5, 1.5], target=ok3)),
+            ("error-input-neg-zero-ok-then-nan", "input_out_of_range", "input[1] is NaN (NaN is never in [0, 1]); input[0] = -0.0 is valid",
+             dict(input=[-0.0, np.nan, 0.5], target=ok3)),
+            ("error-input-inf", "input_out_of_range", "input[0] = +inf", dict(input=[np.inf, 0.5, 0.5], target=ok3)),
+            ("error-input-min-subnormal-below-0", "input_out_of_range", "input[0] = -(smallest subnormal) < 0",
+             dict(input=[-dtype_consts(dtype)["min_sub"], 0.5, 0.5], target=ok3)),
+            ("error-target-below-0", "target_out_of_range", "target[0] = -0.5 < 0", dict(input=ok3, target=[-0.5, 0.5, 0.5])),
+            ("error-target-above-1", "target_out_of_range", "target[2] = 2 > 1", dict(input=ok3, target=[0.5, 0.5, 2.0])),
+            ("error-target-nan", "target_out_of_range", "target[1] is NaN", dict(input=ok3, target=[0.5, np.nan, 0.5])),
+            ("error-target-just-above-1", "target_out_of_range", "target[0] is the neighbour of 1 above it",
+             dict(input=ok3, target=[float(np.nextafter(np_type(dtype)(1), np_type(dtype)(2))), 0.5, 0.5])),
+        ]
+    for name, kind, comment, kw in E:
+        kw = dict(kw)
+        if "grad_output" not in kw:
+            kw["grad_output"] = gsh if red != "none" else None
+        if kw["grad_output"] is None and red == "none":
+            kw["grad_output"] = np.ones(np.asarray(kw["input"]).shape)
+        cat.add("errors", loss, dtype, red, name, comment + f"; expected error {kind}", ["invalid"],
+                kw["input"], kw["target"], weight=kw.get("weight"), pos_weight=kw.get("pos_weight"),
+                grad_output=kw["grad_output"], error=kind)
+
+
+def build(seed):
+    cat = Catalogue(seed)
+    for loss in ref.LOSSES:
+        for dtype in DTYPE_NAMES:
+            for red in ref.REDUCTIONS:
+                if loss == "bce":
+                    bce_point_cases(cat, dtype, red)
+                else:
+                    logit_point_cases(cat, dtype, red)
+                    pos_weight_cases(cat, dtype, red)
+                weight_cases(cat, loss, dtype, red)
+                shape_cases(cat, loss, dtype, red)
+                grad_output_cases(cat, loss, dtype, red)
+                random_cases(cat, loss, dtype, red)
+                overflow_cases(cat, loss, dtype, red)
+                error_cases(cat, loss, dtype, red)
+                if red != "none":
+                    large_cases(cat, loss, dtype, red)
+    return cat
+
+
+def render(seed):
+    """All generated files as {relative path: bytes}, the manifest last, plus category counts."""
+    cat = build(seed)
+    files = {}
+    entries = []
+    for loss in ref.LOSSES:
+        for dtype in DTYPE_NAMES:
+            cases = cat.cases[(loss, dtype)]
+            path = f"{loss}/{dtype}.json"
+            data = dump_json({"format_version": FORMAT_VERSION, "loss": loss, "dtype": dtype, "cases": cases})
+            files[path] = data
+            entries.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "cases": len(cases)})
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "suite_version": SUITE_VERSION,
+        "files": entries,
+        "categories": dict(sorted(cat.categories.items())),
+        "default_tolerance": DEFAULT_TOLERANCE,
+        "flags": FLAGS,
+        "error_kinds": ERROR_KINDS,
+        "generator": {
+            "script": "scripts/generate_golden.py",
+            "seed": seed,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": f"{platform.system()}-{platform.machine()}",
+            "longdouble_mantissa_bits": int(np.finfo(np.longdouble).nmant) + 1,
+        },
+    }
+    files[MANIFEST] = dump_json(manifest)
+    return files, cat.categories
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic replacement of the whole set
+
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def _fsync_path(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _exchange(a, b):
+    """Atomically swaps two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), a)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _cleanup_stale(out):
+    """Removes staging directories left by killed runs; restores DIR from the fallback scheme."""
+    parent, base = os.path.split(out)
+    for kind in ("staging", "old"):
+        prefix = f".{base}.{kind}-"
+        for name in sorted(os.listdir(parent)):
+            if not name.startswith(prefix):
+                continue
+            try:
+                pid = int(name[len(prefix):].split("-")[0])
+            except ValueError:
+                continue
+            if pid != os.getpid() and _pid_alive(pid):
+                continue
+            path = os.path.join(parent, name)
+            if kind == "old" and not os.path.exists(out):
+                os.rename(path, out)  # fallback scheme killed between its two renames: keep the old set
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_file(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_set(out, files):
+    out = os.path.abspath(out)
+    parent, base = os.path.split(out)
+    os.makedirs(parent, exist_ok=True)
+    _cleanup_stale(out)
+    staging = tempfile.mkdtemp(prefix=f".{base}.staging-{os.getpid()}-", dir=parent)
+    try:
+        owned = set(files)
+        if os.path.isdir(out):  # carry over what the generator does not own (FORMAT.md, schema/)
+            old_owned = set()
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                with open(os.path.join(out, MANIFEST), "rb") as fh:
+                    old_owned = {e["path"] for e in json.load(fh)["files"]}
+            for root, _, names in os.walk(out):
+                for name in names:
+                    src = os.path.join(root, name)
+                    rel = os.path.relpath(src, out).replace(os.sep, "/")
+                    if rel in owned or rel in old_owned:
+                        continue
+                    with open(src, "rb") as fh:
+                        _write_file(os.path.join(staging, rel), fh.read())
+        for rel, data in files.items():
+            _write_file(os.path.join(staging, rel), data)
+        for root, dirs, _ in os.walk(staging):
+            for d in dirs:
+                _fsync_path(os.path.join(root, d))
+        os.chmod(staging, 0o755)
+        _fsync_path(staging)
+        if not os.path.exists(out):
+            os.rename(staging, out)
+        elif _exchange(staging, out):
+            _fsync_path(parent)
+            shutil.rmtree(staging)  # now holds the old set
+        else:  # no RENAME_EXCHANGE: two renames; _cleanup_stale restores the old set if killed between them
+            old = tempfile.mkdtemp(prefix=f".{base}.old-{os.getpid()}-", dir=parent)
+            os.rmdir(old)
+            os.rename(out, old)
+            os.rename(staging, out)
+            _fsync_path(parent)
+            shutil.rmtree(old)
+        _fsync_path(parent)
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# --check
+
+
+def _case_field_diffs(a, b):
+    """Names of the fields (dotted paths) that differ between two cases."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if va == vb:
+            continue
+        if isinstance(va, dict) and isinstance(vb, dict) and key in ("inputs", "expected", "tolerance"):
+            out += [f"{key}.{k}" for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
+        else:
+            out.append(key)
+    return out
+
+
+def describe_differences(rel, committed, fresh):
+    if rel == MANIFEST:
+        return [f"{rel}: {k}" for k in sorted(set(committed) | set(fresh)) if committed.get(k) != fresh.get(k)]
+    lines = []
+    for key in ("format_version", "loss", "dtype"):
+        if committed.get(key) != fresh.get(key):
+            lines.append(f"{rel}: {key}")
+    old = {c.get("id"): c for c in committed.get("cases", [])}
+    new = {c["id"]: c for c in fresh["cases"]}
+    for cid in new:
+        if cid not in old:
+            lines.append(f"{rel}: {cid}: missing from the committed file")
+        elif old[cid] != new[cid]:
+            lines.append(f"{rel}: {cid}: " + ", ".join(_case_field_diffs(old[cid], new[cid])))
+    for cid in old:
+        if cid not in new:
+            lines.append(f"{rel}: {cid}: not produced by the generator")
+    if not lines and [c.get("id") for c in committed.get("cases", [])] != list(new):
+        lines.append(f"{rel}: case order")
+    if not lines:
+        lines.append(f"{rel}: formatting (bytes differ, content equal)")
+    return lines
+
+
+def check(out, files):
+    problems = []
+    for rel, data in files.items():
+        path = os.path.join(out, rel)
+        try:
+            with open(path, "rb") as fh:
+                committed = fh.read()
+        except FileNotFoundError:
+            problems.append(f"{rel}: missing")
+            continue
+        if rel == MANIFEST:
+            try:
+                a, b = json.loads(committed), json.loads(data)
+            except ValueError:
+                problems.append(f"{rel}: not valid JSON")
+                continue
+            a.pop("generator", None)
+            b.pop("generator", None)
+            if a != b:
+                problems += describe_differences(rel, a, b)
+            continue
+        if committed != data:
+            try:
+                problems += describe_differences(rel, json.loads(committed), json.loads(data))
+            except ValueError:
+                problems.append(f"{rel}: not valid JSON")
+    return problems
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Write (or --check) the golden files of swift-bce.")
+    ap.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: the repo's golden/)")
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate in memory and a temporary folder; exit 1 naming the cases and fields that differ from --out")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    args = ap.parse_args(argv)
+
+    files, categories = render(args.seed)
+    total = sum(len(d) for d in files.values())
+    if args.check:
+        with tempfile.TemporaryDirectory(prefix="golden-check-") as tmp:
+            for rel, data in files.items():
+                _write_file(os.path.join(tmp, rel), data)
+            problems = check(args.out, files)
+        if problems:
+            print(f"golden check FAILED: regenerating {args.out} changes {len(problems)} item(s):", file=sys.stderr)
+            for p in problems:
+                print("  " + p, file=sys.stderr)
+            print("regenerate with: /usr/bin/python3 -I scripts/generate_golden.py", file=sys.stderr)
+            return 1
+        print(f"golden check OK: {args.out} matches the generator ({sum(categories.values())} cases)")
+        return 0
+    write_set(args.out, files)
+    print(f"wrote {len(files)} files, {total} bytes, to {args.out}")
+    for name, n in sorted(categories.items()):
+        print(f"  {name:20s} {n:5d}")
+    print(f"  {'total':20s} {sum(categories.values()):5d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
