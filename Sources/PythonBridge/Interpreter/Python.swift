@@ -1,0 +1,90 @@
+import CPythonShim
+import Synchronization
+
+/// The one embedded CPython interpreter of the process, and the only way into it.
+///
+/// The interpreter starts on first use (from any thread), exactly once, and is never finalized:
+/// NumPy cannot be imported again into a re-initialized interpreter (numpy/numpy#11925). After
+/// start-up nobody holds the GIL; `withGIL` takes it for the length of a synchronous closure, so no
+/// `await` can happen while it is held, and any number of threads and tasks may call in at once.
+public enum Python {
+    private struct StartState {
+        var configuration = PythonConfiguration()
+        var started = false
+    }
+
+    private static let startState = Mutex(StartState())
+
+    /// Sets how the interpreter will start. Call it before the first `withGIL`; once the interpreter
+    /// has started this throws `PythonError.alreadyStarted` (and changes nothing).
+    public static func configure(_ configuration: PythonConfiguration) throws(PythonError) {
+        try startState.withLock { (state: inout StartState) throws(PythonError) in
+            guard !state.started else { throw PythonError.alreadyStarted }
+            state.configuration = configuration
+        }
+    }
+
+    /// The system interpreter this package embeds, e.g. "/usr/bin/python3.11" (from the Python
+    /// headers it was compiled with).
+    public static var systemExecutable: String { String(cString: bce_system_python_executable()) }
+
+    /// Runs `body` holding the GIL, starting the interpreter first if this is the first use.
+    ///
+    /// Re-entrant: a nested `withGIL` on the same thread just runs its body. Do not let `py`, or
+    /// anything that needs the GIL, escape the closure; `PythonObject` values may escape (their
+    /// methods need a `withGIL` scope again, their deinit takes the GIL itself).
+    public static func withGIL<Result>(
+        _ body: (PythonGIL) throws(PythonError) -> Result
+    ) throws(PythonError) -> Result {
+        try startResult.get()
+        let token = bce_gil_ensure()
+        defer { bce_gil_release(token) }
+        return try body(PythonGIL())
+    }
+
+    /// Starts the interpreter now (if it has not started) and reports whether it could.
+    public static func start() throws(PythonError) {
+        try startResult.get()
+    }
+
+    /// Computed once per process (Swift guarantees thread-safe one-time initialization).
+    private static let startResult: Result<Void, PythonError> = {
+        let configuration = startState.withLock { (state: inout StartState) -> PythonConfiguration in
+            state.started = true
+            return state.configuration
+        }
+        var message = [CChar](repeating: 0, count: 1024)
+        let status = bce_interpreter_start(&message, message.count)
+        if status < 0 {
+            let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            return .failure(.interpreterUnavailable(text))
+        }
+        guard !configuration.searchPaths.isEmpty else { return .success(()) }
+        let token = bce_gil_ensure()
+        defer { bce_gil_release(token) }
+        return Result { () throws(PythonError) in
+            try PythonGIL().addSiteDirectoriesFirst(configuration.searchPaths)
+        }
+    }()
+}
+
+extension PythonGIL {
+    /// site.addsitedir for each path, then moves everything added to the front of sys.path.
+    fileprivate func addSiteDirectoriesFirst(_ paths: [String]) throws(PythonError) {
+        let module = try makeModule(named: "_pythonbridge_startup", source: """
+            import site, sys
+
+            def add_first(paths):
+                added = []
+                for path in paths:
+                    before = set(sys.path)
+                    site.addsitedir(path)
+                    new = [entry for entry in sys.path if entry not in before]
+                    for entry in new:
+                        sys.path.remove(entry)
+                    added += new
+                sys.path[0:0] = added
+            """)
+        _ = try module.attr("add_first").call(paths)
+    }
+}
