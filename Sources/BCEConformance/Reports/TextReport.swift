@@ -38,11 +38,11 @@ public enum TextReport {
         return out
     }
 
-    static func indent(_ text: String) -> String {
+    public static func indent(_ text: String) -> String {
         text.isEmpty ? "" : text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)\n" }.joined()
     }
 
-    static func format(_ x: Double, digits: Int = 2) -> String {
+    public static func format(_ x: Double, digits: Int = 2) -> String {
         guard x.isFinite else { return Comparison.format(x) }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
         var scale = 1.0
