@@ -28,7 +28,8 @@ let package = Package(
     targets: [
         .target(
             name: "BinaryCrossEntropy",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            exclude: ["README.md"]
         ),
         .systemLibrary(
             name: "CPython",

@@ -28,9 +28,14 @@ enum BCEFormulas {
 
     /// `-(log(x) - log1p(-x))`, i.e. `-logit(x)` (`binary_cross_entropy_target_backward`,
     /// FunctionsManual.cpp), the factor of `grad * w` in the gradient with respect to the target.
-    /// Not clamped: +infinity at x = 0, -infinity at x = 1.
+    /// Not clamped: +infinity at x = 0, -infinity at x = 1. For x in [1/4, 3/4], where the two
+    /// logs nearly cancel, it is evaluated as `-log1p((2x - 1) / (1 - x))` (2x - 1 and 1 - x are
+    /// exact there), so it keeps full relative accuracy near x = 1/2.
     @inline(__always)
     static func targetGradientFactor<W: Real>(input x: W) -> W {
-        -(W.log(x) - W.log(onePlus: -x))
+        if 4 * x >= 1 && 4 * x <= 3 {   // x in [1/4, 3/4] (4x is exact)
+            return -W.log(onePlus: (2 * x - 1) / (1 - x))
+        }
+        return -(W.log(x) - W.log(onePlus: -x))
     }
 }

@@ -53,22 +53,35 @@ enum BCEWithLogitsFormulas {
     /// The factor of `grad * w` in the gradient with respect to the input. PyTorch:
     /// `sigmoid(x) - y`, or `(t + 1 - y) * sigmoid(x) - t` with `t = p * y`. We evaluate the
     /// equal `(1 - y) * sigmoid(x) - t * sigmoid(-x)`, which has no cancellation at y = 0 or 1
-    /// and otherwise loses no more than the two terms' magnitude; for non-finite operands
-    /// PyTorch's own form (so infinities and NaNs come out as in PyTorch).
+    /// and otherwise loses no more than the two terms' magnitude. For |x| < 1 it is written with
+    /// `h = sigmoid(x) - 1/2 = expm1(x) / (2 (expm1(x) + 2))` as `(1 - y - t)/2 + (1 - y + t) h`,
+    /// so a tiny x is not absorbed into 1/2 (y = 1/2, x = 1e-30 gives x/4). For non-finite
+    /// operands PyTorch's own form (so infinities and NaNs come out as in PyTorch).
     @inline(__always)
     static func inputGradientFactor<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         let t = hasPosWeight ? p * y : y
-        let sigmoid = sigmoidPair(x)
-        if x.isFinite && t.isFinite {
-            return (1 - y) * sigmoid.ofX - t * sigmoid.ofMinusX
+        guard x.isFinite && t.isFinite else {
+            let sigmoid = sigmoidPair(x).ofX
+            return hasPosWeight ? (t + 1 - y) * sigmoid - t : sigmoid - y
         }
-        return hasPosWeight ? (t + 1 - y) * sigmoid.ofX - t : sigmoid.ofX - y
+        if x.magnitude < 1 {
+            let e = W.expMinusOne(x)
+            let h = e / (2 * (e + 2))
+            return (1 - y - t) / 2 + (1 - y + t) * h
+        }
+        let sigmoid = sigmoidPair(x)
+        return (1 - y) * sigmoid.ofX - t * sigmoid.ofMinusX
     }
 
     /// The factor of `grad * w` in the gradient with respect to the target: `-x` without
-    /// pos_weight, `logsigmoid(-x) - p * logsigmoid(x)` with it (FunctionsManual.cpp).
+    /// pos_weight, `logsigmoid(-x) - p * logsigmoid(x)` with it (FunctionsManual.cpp). For finite
+    /// x the latter is evaluated as the equal `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
+    /// which keeps a tiny x that the two logsigmoid values would absorb (p = 1 gives exactly -x).
     @inline(__always)
     static func targetGradientFactor<W: Real>(input x: W, posWeight p: W, hasPosWeight: Bool) -> W {
-        hasPosWeight ? logSigmoid(-x) - logSigmoid(x) * p : -x
+        guard hasPosWeight else { return -x }
+        guard x.isFinite else { return logSigmoid(-x) - logSigmoid(x) * p }
+        let tail = W.log(onePlus: W.exp(-x.magnitude))
+        return p * max(-x, 0) - max(x, 0) + (p - 1) * tail
     }
 }

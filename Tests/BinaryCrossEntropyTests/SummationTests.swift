@@ -1,0 +1,93 @@
+import Testing
+@testable import BinaryCrossEntropy
+
+@Suite("Summation and broadcasting internals")
+struct SummationTests {
+    @Test("compensated blocked sum of 1 + 1e-16 · n is exact where naive summation loses it all")
+    func compensatedSum() {
+        var blocked = BlockedSummation<Double>()
+        var naive = 0.0
+        blocked.add(1)
+        naive += 1
+        for _ in 0..<100_000 {
+            blocked.add(1e-16)
+            naive += 1e-16
+        }
+        #expect(naive == 1)   // each 1e-16 is below half an ULP of 1
+        #expect(blocked.total() == 1.00000000001)   // 1 + 1e-11
+    }
+
+    @Test("the sum is the same however the stream is cut, and matches the exact total of integers")
+    func deterministicAndExactOnIntegers() {
+        func total(_ n: Int) -> Double {
+            var s = BlockedSummation<Double>()
+            for i in 0..<n { s.add(Double(i)) }
+            return s.total()
+        }
+        for n in [0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 20_000] {
+            #expect(total(n) == Double(n * (n - 1) / 2))
+        }
+    }
+
+    @Test("infinities and NaN propagate through the compensated sum")
+    func nonFinite() {
+        var s = BlockedSummation<Double>()
+        s.add(1); s.add(.infinity); s.add(2)
+        #expect(s.total() == .infinity)
+        var t = BlockedSummation<Double>()
+        t.add(.infinity); t.add(-.infinity)
+        #expect(t.total().isNaN)
+    }
+
+    @Test("a 100,000-element Float mean over a constant equals the constant's loss exactly")
+    func largeMeanOfConstant() throws {
+        let n = 100_000
+        let x = NDArray<Float>(Array(repeating: 0.3, count: n)), y = NDArray<Float>(Array(repeating: 1, count: n))
+        let single = try binaryCrossEntropy(NDArray<Float>(scalar: 0.3), NDArray(scalar: 1)).scalar
+        #expect(try binaryCrossEntropy(x, y).scalar == single)
+    }
+
+    @Test("broadcast plan merges dimensions: same shape is one row, (C,) gives rows of C, (C,1,1) per channel")
+    func broadcastPlanRows() {
+        func rows(_ output: [Int], _ operand: [Int]) -> [[Int]] {
+            var result: [[Int]] = []
+            BroadcastPlan(output: output, operands: (operand, [], [])).forEachRow { row in
+                result.append([row.outputStart, row.count, row.operandStart.0, row.operandStride.0])
+                return true
+            }
+            return result
+        }
+        #expect(rows([2, 3, 4], [2, 3, 4]) == [[0, 24, 0, 1]])
+        #expect(rows([2, 3], []) == [[0, 6, 0, 0]])
+        #expect(rows([2, 3], [3]) == [[0, 3, 0, 1], [3, 3, 0, 1]])
+        #expect(rows([2, 3], [2, 1]) == [[0, 3, 0, 0], [3, 3, 1, 0]])
+        #expect(rows([2, 2, 1, 2], [2, 1, 1]) == [[0, 2, 0, 0], [2, 2, 1, 0], [4, 2, 0, 0], [6, 2, 1, 0]])
+        #expect(rows([], []) == [[0, 1, 0, 0]])
+        #expect(rows([3, 0], [0]).isEmpty)
+    }
+}
+
+@Suite("NDArray")
+struct NDArrayTests {
+    @Test("0-d, 1-d and empty arrays report shape, count and rank")
+    func shapes() throws {
+        let scalar = NDArray<Float>(scalar: 2)
+        #expect(scalar.shape == [] && scalar.count == 1 && scalar.rank == 0 && scalar.scalar == 2)
+        let vector = NDArray<Float>([1, 2, 3])
+        #expect(vector.shape == [3] && vector.scalar == nil)
+        let empty = try NDArray<Float>(shape: [4, 0, 2], scalars: [])
+        #expect(empty.count == 0)
+        // A zero dimension makes the count 0 even when the other extents would overflow.
+        #expect(try NDArray<Float>(shape: [Int.max, Int.max, 0], scalars: []).count == 0)
+    }
+
+    @Test("init from a buffer copies its elements; reshaped keeps them")
+    func fromBuffer() throws {
+        let source: [Double] = [1, 2, 3, 4, 5, 6]
+        let array = try source.withUnsafeBufferPointer { buffer throws(BCEError) in
+            try NDArray(shape: [2, 3], copying: buffer)
+        }
+        #expect(array.scalars == source)
+        #expect(try array.reshaped(to: [3, 2]).shape == [3, 2])
+    }
+}
