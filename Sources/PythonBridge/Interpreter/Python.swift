@@ -42,6 +42,19 @@ public enum Python {
         return try body(PythonGIL())
     }
 
+    /// `withGIL` for a closure that may throw any error (Python's or the caller's own), so that
+    /// closures need no `throws(PythonError)` annotation. The interpreter's start-up failure is
+    /// thrown as a `PythonError`.
+    @_disfavoredOverload
+    public static func withGIL<Result>(
+        _ body: (PythonGIL) throws -> Result
+    ) throws -> Result {
+        try startResult.get()
+        let token = bce_gil_ensure()
+        defer { bce_gil_release(token) }
+        return try body(PythonGIL())
+    }
+
     /// Starts the interpreter now (if it has not started) and reports whether it could.
     public static func start() throws(PythonError) {
         try startResult.get()

@@ -38,13 +38,26 @@ public struct PythonGIL {
         return try PythonObject.checking(bce_run(expression, 0, globals.pointer))
     }
 
-    /// A new module object named `name` whose namespace is what running `source` defines
-    /// (it is not registered in `sys.modules`).
+    /// A new module object named `name` whose namespace is what running `source` defines. It is
+    /// not registered in `sys.modules`; its source is registered with `linecache`, so tracebacks
+    /// through it show its lines (as "File \"<name>\", line N").
     public func makeModule(named name: String, source: String) throws(PythonError) -> PythonObject {
-        let module = try self.import("types").attr("ModuleType").call(name)
-        let namespace = try module.attr("__dict__")
-        _ = try PythonObject.checking(bce_run(source, 1, namespace.pointer))
-        return module
+        if ModuleMaker.function == nil {
+            let namespace = try PythonObject.checking(bce_dict_new())
+            _ = try PythonObject.checking(bce_run("""
+                import linecache, types
+
+                def make_module(name, source):
+                    filename = "<" + name + ">"
+                    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+                    module = types.ModuleType(name)
+                    module.__file__ = filename
+                    exec(compile(source, filename, "exec"), module.__dict__)
+                    return module
+                """, 1, namespace.pointer))
+            ModuleMaker.function = try namespace.item("make_module")
+        }
+        return try ModuleMaker.function!.call(name, source)
     }
 
     /// Where the running interpreter is and where it imports from.
@@ -61,6 +74,11 @@ public struct PythonGIL {
 
 @available(*, unavailable)
 extension PythonGIL: Sendable {}
+
+/// Read and written only with the GIL held, which serializes every access.
+private enum ModuleMaker {
+    nonisolated(unsafe) static var function: PythonObject?
+}
 
 /// `sys.executable`, `sys.prefix`, `sys.version` and `sys.path` of the embedded interpreter.
 public struct PythonInterpreterInfo: Sendable, Equatable, CustomStringConvertible {

@@ -85,10 +85,11 @@ extension PythonGIL {
     /// `body`: NumPy can write results straight into Swift memory with `out=`:
     ///
     ///     try py.withNumPyView(ofMutable: output, shape: [n]) { out in
-    ///         try np.attr("log1p").call(input, kwargs: ["out": out])
+    ///         _ = try np.attr("log1p").call(input, kwargs: ["out": out])
     ///     }
     ///
-    /// The same escape rule and check as `withNumPyView(of:shape:_:)`.
+    /// The same escape rule and check as `withNumPyView(of:shape:_:)`. Note that ufuncs return
+    /// `out` itself: returning that from `body` (a one-line closure does) is an escape.
     public func withNumPyView<Scalar: NumPyScalar, Result>(
         ofMutable buffer: UnsafeMutableBufferPointer<Scalar>, shape: [Int],
         _ body: (PythonObject) throws(PythonError) -> Result
