@@ -51,7 +51,8 @@ let package = Package(
                 "BinaryCrossEntropy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "bce-conformance",
