@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The whole golden suite: the manifest and every case file it lists, checked against it.
 ///
@@ -23,10 +25,18 @@ public struct GoldenSuite: Sendable {
     public static func load(from directory: URL) throws(GoldenFormatError) -> GoldenSuite {
         let manifestData = try readBytes(directory.appendingPathComponent(Manifest.fileName), name: Manifest.fileName)
         let manifest = try Manifest.read(manifestData)
+        // The files are independent: read, hashed and parsed in parallel; problems are then
+        // reported in manifest order, so the first one named is always the same.
+        let loaded = Mutex([Result<GoldenFile, GoldenFormatError>?](repeating: nil, count: manifest.files.count))
+        DispatchQueue.concurrentPerform(iterations: manifest.files.count) { i in
+            let result = Result { () throws(GoldenFormatError) in try loadFile(manifest.files[i], in: directory, manifest: manifest) }
+            loaded.withLock { $0[i] = result }
+        }
         var files = [GoldenFile]()
         var firstFileOfID = [String: String]()
-        for entry in manifest.files {
-            let file = try loadFile(entry, in: directory, manifest: manifest)
+        for (entry, result) in zip(manifest.files, loaded.withLock { $0 }) {
+            guard let result else { continue }
+            let file = try result.get()
             for c in file.cases {
                 if let first = firstFileOfID[c.id] {
                     throw GoldenFormatError(file: entry.path, caseID: c.id, field: "id", reason: .duplicateID(firstIn: first))

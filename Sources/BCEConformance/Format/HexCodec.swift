@@ -28,20 +28,29 @@ public enum HexCodec {
             throw .length(expected: overflow ? Int.max : expected, actual: actual)
         }
         let result: Result<[Double], DecodeError> = text.withUTF8 { bytes in
-            var values = [Double]()
-            values.reserveCapacity(count)
-            var offset = 0
-            for _ in 0..<count {
-                var bits: UInt64 = 0
-                for _ in 0..<width {
-                    let nibble = nibbleTable[Int(bytes[offset])]
-                    guard nibble != 0xFF else { return .failure(.nonHexCharacter(offset: offset)) }
-                    bits = bits &<< 4 | UInt64(nibble)
-                    offset += 1
+            nibbleTable.withUnsafeBufferPointer { table in
+                var values = [Double]()
+                values.reserveCapacity(count)
+                var offset = 0
+                for _ in 0..<count {
+                    var bits: UInt64 = 0
+                    var invalid: UInt8 = 0
+                    for _ in 0..<width {
+                        let nibble = table[Int(bytes[offset])]
+                        invalid |= nibble
+                        bits = bits &<< 4 | UInt64(nibble & 0x0F)
+                        offset += 1
+                    }
+                    // 0xFF marks a non-hex byte; find which one only on the (rare) error path.
+                    if invalid & 0xF0 != 0 {
+                        let start = offset - width
+                        let bad = (start..<offset).first { table[Int(bytes[$0])] == 0xFF } ?? start
+                        return .failure(.nonHexCharacter(offset: bad))
+                    }
+                    values.append(dtype.value(fromBits: bits))
                 }
-                values.append(dtype.value(fromBits: bits))
+                return .success(values)
             }
-            return .success(values)
         }
         return try result.get()
     }

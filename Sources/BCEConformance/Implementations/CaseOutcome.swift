@@ -48,6 +48,12 @@ public protocol LossImplementation: Sendable {
     func evaluate(_ golden: GoldenCase) async throws(ImplementationFailure) -> CaseOutcome
 }
 
+/// An in-process implementation that evaluates synchronously and may be called from several
+/// threads at once: the runner then spreads the cases over every core.
+public protocol SynchronousLossImplementation: LossImplementation {
+    func evaluateNow(_ golden: GoldenCase) -> CaseOutcome
+}
+
 /// The implementation under test could not be driven: exit code 4.
 public struct ImplementationFailure: Error, Sendable, CustomStringConvertible {
     /// The case being evaluated when it broke, if any (nil during start-up or shut-down).

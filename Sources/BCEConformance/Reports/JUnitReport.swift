@@ -6,7 +6,7 @@ public enum JUnitReport {
         let impl = report.implementation
         out += "<testsuites name=\"\(escape("bce-conformance: \(impl.name) \(impl.version)"))\" tests=\"\(report.results.count)\""
         out += " failures=\"\(report.count(.failed))\" errors=\"0\" skipped=\"\(report.count(.skipped) + report.count(.expectedFailure))\""
-        out += " time=\"\(report.seconds)\">\n"
+        out += " time=\"\(seconds(report.seconds))\">\n"
         var order = [String]()
         var byFile = [String: [CaseResult]]()
         for r in report.results {
@@ -19,14 +19,14 @@ public enum JUnitReport {
             let skipped = results.filter { $0.status == .skipped || $0.status == .expectedFailure }.count
             let time = results.reduce(0) { $0 + $1.seconds }
             out += "  <testsuite name=\"\(escape(file))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\""
-            out += " skipped=\"\(skipped)\" time=\"\(time)\">\n"
+            out += " skipped=\"\(skipped)\" time=\"\(seconds(time))\">\n"
             out += "    <properties>\n"
             out += "      <property name=\"suite_version\" value=\"\(escape(report.suite.suiteVersion))\"/>\n"
             out += "      <property name=\"manifest_sha256\" value=\"\(escape(report.suite.manifestSHA256))\"/>\n"
             out += "    </properties>\n"
             for r in results {
                 let classname = "\(r.loss.rawValue).\(r.dtype.rawValue).\(r.reduction.rawValue)"
-                out += "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(r.id))\" time=\"\(r.seconds)\""
+                out += "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(r.id))\" time=\"\(seconds(r.seconds))\""
                 switch r.status {
                 case .passed:
                     out += "/>\n"
@@ -45,6 +45,13 @@ public enum JUnitReport {
         }
         out += "</testsuites>\n"
         return out
+    }
+
+    /// Seconds as plain decimals (JUnit consumers reject exponents such as 1.2e-05).
+    static func seconds(_ t: Double) -> String {
+        let micro = Int((max(t, 0) * 1e6).rounded())
+        let fraction = String(micro % 1_000_000)
+        return "\(micro / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
     /// XML attribute/text escaping; control characters XML 1.0 forbids are replaced.

@@ -1,3 +1,7 @@
+import Dispatch
+import Foundation
+import Synchronization
+
 /// Puts golden cases through an implementation and compares each outcome by the policy.
 public struct ConformanceRunner: Sendable {
     public var policy: ComparisonPolicy
@@ -16,17 +20,45 @@ public struct ConformanceRunner: Sendable {
         let start = clock.now
         var results = [CaseResult]()
         results.reserveCapacity(cases.count)
-        for golden in cases {
-            let caseStart = clock.now
-            let outcome = try await implementation.evaluate(golden)
-            let comparison = policy.compare(golden, outcome)
-            let result = CaseResult(golden: golden, comparison: comparison, knownFailure: knownFailures.entry(for: golden.id),
-                                    seconds: (clock.now - caseStart).seconds)
-            progress?(result)
-            results.append(result)
+        if let synchronous = implementation as? any SynchronousLossImplementation {
+            results = runConcurrently(cases, on: synchronous)
+            if let progress { results.forEach(progress) }
+        } else {
+            for golden in cases {
+                let result = try await runOne(golden, on: implementation)
+                progress?(result)
+                results.append(result)
+            }
         }
         return RunReport(suite: suite, implementation: implementation.info, maxULP: policy.maxULP,
                          results: results, seconds: (clock.now - start).seconds)
+    }
+}
+
+extension ConformanceRunner {
+    func runOne(_ golden: GoldenCase, on implementation: some LossImplementation) async throws(ImplementationFailure) -> CaseResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try await implementation.evaluate(golden)
+        return result(golden, outcome, seconds: (clock.now - start).seconds)
+    }
+
+    func result(_ golden: GoldenCase, _ outcome: CaseOutcome, seconds: Double) -> CaseResult {
+        CaseResult(golden: golden, comparison: policy.compare(golden, outcome), knownFailure: knownFailures.entry(for: golden.id),
+                   seconds: seconds)
+    }
+
+    /// Every core at once (Dispatch, synchronous evaluation); results in case order.
+    func runConcurrently(_ cases: [GoldenCase], on implementation: any SynchronousLossImplementation) -> [CaseResult] {
+        let slots = Mutex([CaseResult?](repeating: nil, count: cases.count))
+        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcome = implementation.evaluateNow(cases[i])
+            let r = result(cases[i], outcome, seconds: (clock.now - start).seconds)
+            slots.withLock { $0[i] = r }
+        }
+        return slots.withLock { $0.compactMap { $0 } }
     }
 }
 

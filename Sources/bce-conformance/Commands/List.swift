@@ -12,12 +12,7 @@ struct List: ParsableCommand {
     var idsOnly = false
 
     func run() throws {
-        let suite: GoldenSuite
-        do {
-            suite = try golden.load()
-        } catch {
-            throw failGolden(error)
-        }
+        let suite = try golden.loadSuite()
         let cases = try selection.selection().select(suite.cases)
         var out = ""
         for c in cases {

@@ -52,12 +52,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let knownFailures = try loadKnownFailures()
-        let suite: GoldenSuite
-        do {
-            suite = try golden.load()
-        } catch {
-            throw failGolden(error)
-        }
+        let suite = try golden.loadSuite()
         let cases = try selection.selection().select(suite.cases)
         warnAboutUnusedKnownFailures(knownFailures, cases)
         let runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)

@@ -10,12 +10,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var golden: GoldenOptions
 
     func run() throws {
-        let suite: GoldenSuite
-        do {
-            suite = try golden.load()
-        } catch {
-            throw failGolden(error)
-        }
+        let suite = try golden.loadSuite()
         let m = suite.manifest
         var out = "golden suite \(m.suiteVersion) at \(suite.directory.path)\n"
         out += "manifest sha256 \(m.sha256)\n"

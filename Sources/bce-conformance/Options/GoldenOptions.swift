@@ -20,8 +20,13 @@ struct GoldenOptions: ParsableArguments {
         }
     }
 
-    /// Locates and loads the suite, verifying it against the manifest.
-    func load() throws(GoldenFormatError) -> GoldenSuite {
-        try GoldenSuite.load(from: try locate())
+    /// Locates and loads the suite, verifying it against the manifest; on any problem prints it
+    /// and throws exit code 3.
+    func loadSuite() throws -> GoldenSuite {
+        do throws(GoldenFormatError) {
+            return try GoldenSuite.load(from: try locate())
+        } catch {
+            throw failGolden(error)
+        }
     }
 }
