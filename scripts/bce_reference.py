@@ -42,6 +42,7 @@ largest finite value; 0 where the expected gradient is not finite. Used by the s
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -59,6 +60,9 @@ DTYPES = {
 }
 
 _LD = np.longdouble
+# Reductions over at most this many elements sum per-element Fractions (exact but for the
+# transcendental parts); larger ones sum the longdouble terms exactly.
+_EXACT_TERMS_MAX = 256
 
 
 class BCEReferenceError(Exception):
@@ -85,24 +89,29 @@ def _require_longdouble():
 # Correct rounding
 
 
-def round_to_dtype(values, dtype):
+def round_to_dtype(values, dtype, return_ties=False):
     """Rounds longdouble values once, to nearest even, to `dtype` ("float16"/"float32"/"float64").
 
-    Overflow gives +-inf, underflow gives subnormals or signed zero, NaN stays NaN.
+    Overflow gives +-inf, underflow gives subnormals or signed zero, NaN stays NaN. With
+    return_ties, also returns a boolean mask of the values that lie exactly halfway between two
+    values of the dtype (there the longdouble value's own rounding error decides the result).
     """
     np_type, p, emin = DTYPES[dtype]
     v = np.asarray(values, dtype=_LD)
     out = np.empty(v.shape, dtype=np_type)
+    ties = np.zeros(v.shape, dtype=bool)
     with np.errstate(all="ignore"):
         finite = np.isfinite(v)
         out[~finite] = v[~finite].astype(np_type)  # inf and NaN are exact in every dtype
         a = v[finite]
         _, e = np.frexp(a)  # |a| in [2^(e-1), 2^e)
         quantum = np.maximum(e - p, emin - p + 1).astype(np.int32)  # ULP exponent (subnormals: fixed)
-        n = np.rint(np.ldexp(a, -quantum))  # exact scaling; rint rounds half to even
+        scaled = np.ldexp(a, -quantum)  # exact scaling
+        n = np.rint(scaled)  # rint rounds half to even
         r = np.ldexp(n, quantum)  # exact; representable in dtype, or >= 2^(emax+1) -> inf below
         out[finite] = r.astype(np_type)
-    return out
+        ties[finite] = np.abs(scaled - n) == 0.5
+    return (out, ties) if return_ties else out
 
 
 def _round_rational(num, den, dtype):
@@ -231,6 +240,12 @@ def _sigmoid(z):
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))  # NaN stays NaN
 
 
+def _half_tanh_half(z):
+    """sigmoid(z) - 1/2 = tanh(z/2)/2 = expm1(z) / (2 * (expm1(z) + 2)); used for |z| < 1."""
+    em = np.expm1(np.where(np.abs(z) < 1, z, 0))
+    return em / (2 * (em + 2))
+
+
 def _bce_loss_terms(x, y):
     a = -np.maximum(np.log1p(-x), -100)  # >= 0
     b = -np.maximum(np.log(x), -100)  # >= 0
@@ -258,6 +273,64 @@ def _logits_loss_terms(x, y, p):
     in_domain = (y >= 0) & (y <= 1) & (np.asarray(pe) >= 0) & np.isfinite(x)
     out = np.where(in_domain, exact, literal)
     return np.where((out == 0) & (literal == 0), literal, out)
+
+
+def _frac(v):
+    return Fraction(*_LD(v).as_integer_ratio())
+
+
+def _exact_elements(loss, eps, X, Y, W, P, G, n_mean):
+    """Per-element Fractions of (loss term * weight, grad_input, grad_target), for finite inputs.
+
+    Every operation is exact except the transcendental parts (log, log1p(exp), sigmoid), which
+    come from longdouble (relative error ~2^-63). Used where the vectorised longdouble value lies
+    exactly on a rounding tie of the dtype (a tiny transcendental part was absorbed, e.g.
+    (1 - y) * x + w * (-x + log1p(exp(x))) at x = -89), and for the terms of small reductions.
+    Returns None for an element whose value involves an infinity (handled by the vector path).
+    """
+    if not (np.isfinite(X) and np.isfinite(Y) and np.isfinite(G) and (W is None or np.isfinite(W))
+            and (P is None or np.isfinite(P))):
+        return None, None, None
+    x, y, g = _frac(X), _frac(Y), _frac(G)
+    w = Fraction(1) if W is None else _frac(W)
+    if loss == "bce":
+        if not 0 <= x <= 1:
+            return None, None, None
+        with np.errstate(divide="ignore"):
+            lx = np.log(X)
+            l1 = np.log1p(-X)
+        a = Fraction(100) if l1 < -100 else -_frac(l1)
+        b = Fraction(100) if lx < -100 else -_frac(lx)
+        term = ((1 - y) * a + y * b) * w
+        den = max((1 - x) * x, eps)
+        gi = g * (x - y) / den * w / n_mean if den > 0 else None
+        if x == 0 or x == 1:
+            gt = None
+        else:
+            mid = 0.25 <= x <= 0.75
+            logit = _frac(np.log1p((2 * X - 1) / (1 - X))) if mid else _frac(lx) - _frac(l1)
+            gt = -logit * g * w / n_mean
+        return term, gi, gt
+    small = _frac(np.log1p(np.exp(-np.abs(X))))  # log1p(exp(-|x|)) > 0
+    sp_pos = max(x, 0) + small  # softplus(x)
+    sp_neg = max(-x, 0) + small  # softplus(-x)
+    if abs(x) < 1:
+        h = _frac(_half_tanh_half(X))
+        s_pos, s_neg = Fraction(1, 2) + h, Fraction(1, 2) - h
+    else:
+        e = np.exp(-np.abs(X))
+        s_small = _frac(e / (1 + e))  # sigmoid(-|x|)
+        s_pos, s_neg = (1 - s_small, s_small) if x >= 0 else (s_small, 1 - s_small)
+    pe = Fraction(1) if P is None else _frac(P)
+    in_domain = 0 <= y <= 1 and pe >= 0
+    if in_domain:
+        term = (1 - y) * sp_pos + pe * y * sp_neg
+    else:
+        lw = Fraction(1) if P is None else (pe - 1) * y + 1
+        term = (1 - y) * x + sp_neg * lw
+    gi = ((1 - y) * s_pos - pe * y * s_neg) * g * w / n_mean
+    gt = ((pe * sp_neg - sp_pos) if P is not None else -x) * g * w / n_mean
+    return term * w, gi, gt
 
 
 def _max_abs(*arrays):
@@ -323,19 +396,27 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
         else:
             terms = _logits_loss_terms(X, Y, P)
             sig = _sigmoid(X)
+            small = np.abs(X) < 1
+            h = _half_tanh_half(X)  # sigmoid(x) - 1/2, accurate for tiny x
             if P is None:
-                gi = (sig - Y) * G
+                # sigmoid(x) - y = (1 - y) * sigmoid(x) - y * sigmoid(-x): no absorbed sigmoid(-x)
+                exact = np.where(small, (0.5 - Y) + h, (1 - Y) * sig - Y * _sigmoid(-X))
+                gi = np.where(np.isfinite(X), exact, sig - Y) * G
                 gi_scale = _max_abs(sig, Y)
                 gt = -X * G
                 gt_scale = np.abs(X)
             else:
                 t = P * Y
-                exact = (1 - Y) * sig - t * _sigmoid(-X)
+                exact = np.where(small, (1 - Y - t) / 2 + (1 - Y + t) * h, (1 - Y) * sig - t * _sigmoid(-X))
                 literal = (t + 1 - Y) * sig - t
                 gi = np.where(np.isfinite(X), exact, literal) * G
                 gi_scale = _max_abs((t + 1 - Y) * sig, t)
                 lsp, lsn = _logsigmoid(X), _logsigmoid(-X)
-                gt = (lsn - P * lsp) * G
+                # logsigmoid(-x) - p * logsigmoid(x) = p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))
+                # (keeps a tiny x, which the two softplus values absorb)
+                s = np.log1p(np.exp(-np.abs(X)))
+                exact = P * np.maximum(-X, 0) - np.maximum(X, 0) + (P - 1) * s
+                gt = np.where(np.isfinite(X), exact, lsn - P * lsp) * G
                 gt_scale = _max_abs(lsn, P * lsp)
         if W is not None:
             terms = terms * W
@@ -348,12 +429,31 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
             gi, gt = gi / n, gt / n
             gi_scale, gt_scale = gi_scale / n, gt_scale / n
 
+    eps_exact = Fraction(float(np_type(1e-12)))
+    n_mean = n if reduction == "mean" else 1
+
+    def exact(flat):
+        idx = np.unravel_index(flat, shape)
+        return _exact_elements(loss, eps_exact, X[idx], Y[idx], None if W is None else W[idx],
+                               None if P is None else P[idx], G[idx], n_mean)
+
+    def rounded(values, field):
+        out, ties = round_to_dtype(values, dtype, return_ties=True)
+        for flat in np.flatnonzero(ties):  # rare: let the exact path decide the tie
+            value = exact(flat)[field]
+            if value is not None:
+                out[np.unravel_index(flat, shape)] = _round_rational(value.numerator, value.denominator, dtype)
+        return out
+
     if reduction == "none":
-        loss_value = round_to_dtype(terms, dtype)
+        loss_value = rounded(terms, 0)
+    elif 0 < n <= _EXACT_TERMS_MAX and np.all(np.isfinite(terms)):
+        total = sum(exact(flat)[0] for flat in range(n)) / n_mean
+        loss_value = np.array(_round_rational(total.numerator, total.denominator, dtype)).astype(np_type)
     else:
         loss_value = _reduce(terms, reduction, dtype)
-    grad_input = round_to_dtype(gi, dtype)
-    grad_target = round_to_dtype(gt, dtype)
+    grad_input = rounded(gi, 1)
+    grad_target = rounded(gt, 2)
     return {
         "loss": loss_value,
         "grad_input": grad_input,

@@ -1,0 +1,215 @@
+"""Self-checks of scripts/generate_golden.py and of the committed golden/ set.
+
+Hex encoding round trip, determinism (two runs into temporary folders are byte-identical),
+--check (passes on the committed set, names the case and field of a modified file), crash-safe
+replacement, and the format's invariants on every committed case.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.dirname(HERE)
+REPO = os.path.dirname(SCRIPTS)
+GOLDEN = os.path.join(REPO, "golden")
+GENERATOR = os.path.join(SCRIPTS, "generate_golden.py")
+sys.path.insert(0, SCRIPTS)
+
+import numpy as np  # noqa: E402
+
+import generate_golden as gen  # noqa: E402
+
+WIDTH = {"float16": 4, "float32": 8, "float64": 16}
+CASE_FILES = [f"{loss}/{dtype}.json" for loss in ("bce", "bce_with_logits") for dtype in WIDTH]
+
+
+def run_generator(*args):
+    return subprocess.run([sys.executable, "-I", GENERATOR, *args], capture_output=True, text=True)
+
+
+def tree_bytes(root):
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, root)] = fh.read()
+    return out
+
+
+class Encoding(unittest.TestCase):
+    def test_known_bits(self):
+        self.assertEqual(gen.encode_tensor(np.array([1.0]), "float16")["hex"], "3c00")
+        self.assertEqual(gen.encode_tensor(np.array([1.0, -1.0]), "float32")["hex"], "3f800000bf800000")
+        self.assertEqual(gen.encode_tensor(np.array(1.0), "float64")["hex"], "3ff0000000000000")
+        self.assertEqual(gen.encode_tensor(np.zeros((2, 0)), "float32"), {"dtype": "float32", "shape": [2, 0], "hex": "", "values": []})
+        self.assertEqual(gen.encode_tensor(np.array([np.nan, -np.nan]), "float32")["hex"], "7fc000007fc00000")
+
+    def test_round_trip(self):
+        for dtype, t in (("float16", np.float16), ("float32", np.float32), ("float64", np.float64)):
+            fi = np.finfo(t)
+            vals = np.array([0.0, -0.0, 1.0, -2.5, fi.smallest_subnormal, -fi.smallest_subnormal, fi.max, -fi.max,
+                             np.inf, -np.inf, fi.smallest_normal, 0.1, 1 / 3], dtype=t).reshape(13, 1)
+            enc = gen.encode_tensor(vals, dtype)
+            self.assertEqual(len(enc["hex"]), 13 * WIDTH[dtype])
+            back = gen.decode_tensor(enc)
+            self.assertEqual(back.dtype, np.dtype(t))
+            self.assertEqual(back.shape, (13, 1))
+            self.assertEqual(back.tobytes(), vals.tobytes())
+            for s, v in zip(enc["values"], vals.ravel()):
+                self.assertEqual(t(float(s)), v, (dtype, s))
+            self.assertEqual(enc["values"][1], "-0.0")
+
+    def test_values_render_short(self):
+        self.assertEqual(gen.encode_tensor(np.array([0.3, 1e30]), "float32")["values"], ["0.3", "1e+30"])
+        self.assertEqual(gen.encode_tensor(np.array([0.1]), "float16")["values"], ["0.1"])
+
+
+class Determinism(unittest.TestCase):
+    def test_two_runs_identical_and_check(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            for out in (a, b):
+                r = run_generator("--out", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            ta, tb = tree_bytes(a), tree_bytes(b)
+            self.assertEqual(sorted(ta), sorted(["MANIFEST.json"] + [p.replace("/", os.sep) for p in CASE_FILES]))
+            self.assertEqual(ta, tb)
+            self.assertEqual([n for n in os.listdir(tmp) if n.startswith(".")], [], "staging left behind")
+
+            # --check passes, then names the case and field of a one-digit change
+            r = run_generator("--check", "--out", a)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            path = os.path.join(a, "bce", "float32.json")
+            with open(path) as fh:
+                doc = json.load(fh)
+            case = doc["cases"][3]
+            h = case["expected"]["loss"]["hex"]
+            case["expected"]["loss"]["hex"] = ("1" if h[0] != "1" else "2") + h[1:]
+            with open(path, "wb") as fh:
+                fh.write(gen.dump_json(doc))
+            r = run_generator("--check", "--out", a)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(case["id"], r.stderr)
+            self.assertIn("expected.loss", r.stderr)
+
+            # a missing file and a changed manifest are reported too
+            os.remove(os.path.join(a, "bce_with_logits", "float16.json"))
+            r = run_generator("--check", "--out", a)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("bce_with_logits/float16.json: missing", r.stderr)
+
+    def test_replace_keeps_foreign_files_and_removes_staging(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "golden")
+            os.makedirs(os.path.join(out, "schema"))
+            with open(os.path.join(out, "FORMAT.md"), "w") as fh:
+                fh.write("doc\n")
+            with open(os.path.join(out, "schema", "x.json"), "w") as fh:
+                fh.write("{}\n")
+            files = {"MANIFEST.json": b'{"files": []}\n', "bce/float16.json": b"{}\n"}
+            gen.write_set(out, files)
+            gen.write_set(out, files)  # a second time: exchanges with the existing set
+            got = tree_bytes(out)
+            self.assertEqual(got[os.path.join("schema", "x.json")], b"{}\n")
+            self.assertEqual(got["FORMAT.md"], b"doc\n")
+            self.assertEqual(got[os.path.join("bce", "float16.json")], b"{}\n")
+            self.assertEqual(os.listdir(tmp), ["golden"])
+
+    def test_stale_staging_of_a_dead_run_is_removed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "golden")
+            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+            stale = os.path.join(tmp, f".golden.staging-{dead.stdout.strip()}-abc")
+            os.makedirs(stale)
+            gen.write_set(out, {"MANIFEST.json": b"{}\n"})
+            self.assertEqual(os.listdir(tmp), ["golden"])
+
+
+class CommittedSet(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(GOLDEN, "MANIFEST.json"), "rb") as fh:
+            cls.manifest = json.loads(fh.read())
+        cls.files = {}
+        for rel in CASE_FILES:
+            with open(os.path.join(GOLDEN, rel), "rb") as fh:
+                cls.files[rel] = fh.read()
+
+    def test_manifest(self):
+        m = self.manifest
+        self.assertEqual(m["format_version"], 1)
+        self.assertEqual([e["path"] for e in m["files"]], CASE_FILES)
+        for e in m["files"]:
+            data = self.files[e["path"]]
+            self.assertEqual(hashlib.sha256(data).hexdigest(), e["sha256"], e["path"])
+            self.assertEqual(len(json.loads(data)["cases"]), e["cases"])
+        self.assertEqual(set(m["error_kinds"]), {"shape_mismatch", "input_out_of_range", "target_out_of_range", "not_broadcastable"})
+
+    def test_size_budget(self):
+        total = sum(len(b) for b in tree_bytes(GOLDEN).values())
+        self.assertLess(total, 25_000_000)
+
+    def test_case_invariants(self):
+        ids = set()
+        used_flags = set()
+        for rel, data in self.files.items():
+            self.assertTrue(data.endswith(b"\n") and not data.endswith(b"\n\n"))
+            doc = json.loads(data)
+            self.assertEqual(data, gen.dump_json(doc), "not in canonical form: " + rel)
+            loss, dtype = rel[:-5].split("/")
+            self.assertEqual((doc["format_version"], doc["loss"], doc["dtype"]), (1, loss, dtype))
+            for case in doc["cases"]:
+                cid = case["id"]
+                self.assertNotIn(cid, ids)
+                ids.add(cid)
+                self.assertTrue(cid.startswith(f"{loss}/{dtype}/{case['reduction']}/"), cid)
+                self.assertEqual((case["loss"], case["dtype"]), (loss, dtype))
+                self.assertTrue(case["comment"])
+                self.assertEqual(("expected" in case) + ("expected_error" in case), 1, cid)
+                used_flags.update(case["flags"])
+                tensors = dict(case["inputs"])
+                tensors.update({"expected." + k: v for k, v in case.get("expected", {}).items()})
+                for name, t in tensors.items():
+                    self.assertEqual(t["dtype"], dtype, (cid, name))
+                    self.assertEqual(len(t["hex"]), int(np.prod(t["shape"], dtype=np.int64)) * WIDTH[dtype], (cid, name))
+                if loss == "bce":
+                    self.assertNotIn("pos_weight", case["inputs"], cid)
+                if "expected" in case:
+                    shape = case["inputs"]["input"]["shape"]
+                    exp = case["expected"]
+                    self.assertEqual(exp["loss"]["shape"], shape if case["reduction"] == "none" else [], cid)
+                    self.assertEqual(case["inputs"]["grad_output"]["shape"], shape if case["reduction"] == "none" else [], cid)
+                    for k in ("grad_input", "grad_target", "grad_input_scale", "grad_target_scale"):
+                        if k in exp:
+                            self.assertEqual(exp[k]["shape"], shape, (cid, k))
+                    if "grad_input" not in exp:
+                        self.assertIn("large-reduction", case["flags"], cid)
+        self.assertEqual(used_flags - set(self.manifest["flags"]), set())
+        self.assertEqual(set(self.manifest["flags"]) - used_flags, set(), "flags explained but never used")
+
+    def test_schema(self):
+        try:
+            import jsonschema
+        except ImportError:
+            self.skipTest("jsonschema is not installed")
+        for name, docs in (("manifest", [self.manifest]), ("golden-file", [json.loads(d) for d in self.files.values()])):
+            with open(os.path.join(GOLDEN, "schema", name + ".schema.json")) as fh:
+                schema = json.load(fh)
+            validator = jsonschema.Draft202012Validator(schema)
+            for doc in docs:
+                validator.validate(doc)
+
+    def test_check_passes_on_committed_set(self):
+        r = run_generator("--check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
