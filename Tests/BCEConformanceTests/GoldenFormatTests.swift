@@ -160,6 +160,27 @@ struct GoldenFormatTests {
         #expect(error?.field == "expected.loss.shape")
     }
 
+    /// Random byte flips, deletions and insertions in a valid file: always a value or a typed error.
+    @Test func randomMutationsNeverTrap() {
+        let original = [UInt8](F.json(F.caseFile(cases: [F.bceCase(), F.errorCase()])))
+        var rng = SplitMix64(seed: 99)
+        let alphabet = Array("0123456789abcdefg-.,:[]{}\"e \u{0}ÿ".utf8)
+        var errors = 0
+        for _ in 0..<2000 {
+            var bytes = original
+            for _ in 0..<(1 + rng.next(upTo: 4)) {
+                let i = rng.next(upTo: bytes.count)
+                switch rng.next(upTo: 3) {
+                case 0: bytes[i] = rng.pick(alphabet)
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(rng.pick(alphabet), at: i)
+                }
+            }
+            if readError(data: Data(bytes)) != nil { errors += 1 }
+        }
+        #expect(errors > 1000)
+    }
+
     @Test func garbageNeverTraps() {
         let inputs: [Data] = [Data(), Data("[]".utf8), Data("{\"format_version\": \"1\"}".utf8), Data([0xFF, 0xFE, 0x00]),
                               Data("{\"format_version\": 1, \"loss\": \"bce\", \"dtype\": \"float32\", \"cases\": [1, 2]}".utf8),

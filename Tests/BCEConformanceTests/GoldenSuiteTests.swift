@@ -102,6 +102,15 @@ struct RepositoryEndToEndTests {
         #expect(r.status == 0, "\(r.description)")
     }
 
+    @Test func aPortThatStopsReadingTimesOutEvenWhileTheRunnerIsBlockedWriting() throws {
+        let start = Date()
+        let r = try Tool.run(["run", "--port", "/bin/sh \(Tool.portsDirectory.path)/deaf_port.sh", "--timeout", "1",
+                              "--dtype", "float64", "--id", "*large*"])
+        #expect(r.status == 4, "\(r.description)")
+        #expect(r.stderr.contains("within the timeout"), "\(r.description)")
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
     @Test func theInstalledBinaryFindsTheSuiteFromOutsideTheRepository() throws {
         // From / the walk up from the current directory finds nothing; the walk up from the
         // executable (.build/debug inside the package) finds golden/.
