@@ -64,12 +64,7 @@ public struct BCELoss<Scalar: BCEScalar>: Sendable {
 public func binaryCrossEntropy<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean
 ) throws(BCEError) -> NDArray<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: nil, reduction: reduction)
-    return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
-        try checkProbabilities(index: i, input: x, target: y)
-        return BCEFormulas.loss(input: x.wide, target: y.wide) * w.wide
-    }
+    try S._binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
 }
 
 /// The gradients of ``binaryCrossEntropy(_:_:weight:reduction:)`` with respect to its input and
@@ -84,31 +79,19 @@ public func binaryCrossEntropy<S: BCEScalar>(
 /// `Float` and `Double` it is finite (±1e12 · g · w). d/dy is +infinity · g · w at x = 0 and
 /// -infinity · g · w at x = 1. Each value is evaluated in the wide type and rounded once.
 ///
-/// - Parameter gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly
-///   `input`'s shape for `.none`.
+/// - Parameters:
+///   - input: Probabilities, every element in [0, 1].
+///   - target: Same shape as `input`, every element in [0, 1].
+///   - weight: Broadcasts to `input`'s shape without enlarging it; `nil` means 1.
+///   - reduction: The forward call's reduction; `.mean` divides both gradients by the count.
+///   - gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly `input`'s
+///     shape for `.none`.
+/// - Returns: d/dx and d/dy, each in `input`'s shape.
 /// - Throws: As ``binaryCrossEntropy(_:_:weight:reduction:)``, plus
 ///   `.notBroadcastable(argument: "grad_output", ...)` before the range checks.
 public func binaryCrossEntropyBackward<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean,
     gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let epsilon = S.bceGradientEpsilon.wide
-    return try operands.gradients { i, x, y, w, _, g throws(BCEError) in
-        try checkProbabilities(index: i, input: x, target: y)
-        let scale = g.wide * w.wide
-        let dx = BCEFormulas.inputGradientFactor(input: x.wide, target: y.wide, epsilon: epsilon) * scale / divisor
-        let dy = BCEFormulas.targetGradientFactor(input: x.wide) * scale / divisor
-        return (dx, dy)
-    }
-}
-
-/// PyTorch's per-element `TORCH_CHECK`s of `binary_cross_entropy_out_cpu`: input, then target,
-/// in [0, 1]; NaN fails.
-@inline(__always)
-private func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
-    guard x >= 0 && x <= 1 else { throw .inputOutOfRange(index: index, value: Double(x)) }
-    guard y >= 0 && y <= 1 else { throw .targetOutOfRange(index: index, value: Double(y)) }
+    try S._binaryCrossEntropyBackward(input, target, weight: weight, reduction: reduction, gradOutput: gradOutput)
 }

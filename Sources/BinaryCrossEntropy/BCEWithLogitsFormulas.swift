@@ -39,8 +39,9 @@ enum BCEWithLogitsFormulas {
     static func loss<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         if x.isFinite && y >= 0 && y <= 1 && (!hasPosWeight || p >= 0) {
             let softplus = softplusPair(x)
-            let positive = hasPosWeight ? p * y : y
-            return (1 - y) * softplus.ofX + positive * softplus.ofMinusX
+            // y last: a subnormal y times p would lose bits before softplus(-x) scales it back up.
+            let positive = (hasPosWeight ? p * softplus.ofMinusX : softplus.ofMinusX) * y
+            return (1 - y) * softplus.ofX + positive
         }
         // PyTorch's formula: targets outside [0, 1], negative pos_weight, infinite or NaN input.
         if hasPosWeight {
@@ -55,12 +56,12 @@ enum BCEWithLogitsFormulas {
     /// equal `(1 - y) * sigmoid(x) - t * sigmoid(-x)`, which has no cancellation at y = 0 or 1
     /// and otherwise loses no more than the two terms' magnitude. For |x| < 1 it is written with
     /// `h = sigmoid(x) - 1/2 = expm1(x) / (2 (expm1(x) + 2))` as `(1 - y - t)/2 + (1 - y + t) h`,
-    /// so a tiny x is not absorbed into 1/2 (y = 1/2, x = 1e-30 gives x/4). For non-finite
-    /// operands PyTorch's own form (so infinities and NaNs come out as in PyTorch).
+    /// so a tiny x is not absorbed into 1/2 (y = 1/2, x = 1e-30 gives x/4). For infinite or NaN
+    /// x, PyTorch's own form (so x = ±infinity gives exactly what PyTorch gives).
     @inline(__always)
     static func inputGradientFactor<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         let t = hasPosWeight ? p * y : y
-        guard x.isFinite && t.isFinite else {
+        guard x.isFinite else {
             let sigmoid = sigmoidPair(x).ofX
             return hasPosWeight ? (t + 1 - y) * sigmoid - t : sigmoid - y
         }

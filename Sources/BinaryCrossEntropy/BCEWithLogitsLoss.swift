@@ -72,13 +72,7 @@ public func binaryCrossEntropyWithLogits<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, posWeight: NDArray<S>? = nil,
     reduction: Reduction = .mean
 ) throws(BCEError) -> NDArray<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: nil, reduction: reduction)
-    let hasPosWeight = operands.hasPosWeight
-    return try operands.reduce(reduction) { _, x, y, w, p, _ in
-        BCEWithLogitsFormulas.loss(input: x.wide, target: y.wide, posWeight: p.wide, hasPosWeight: hasPosWeight)
-            * w.wide
-    }
+    try S._binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
 }
 
 /// The gradients of ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)`` with respect
@@ -98,25 +92,21 @@ public func binaryCrossEntropyWithLogits<S: BCEScalar>(
 /// Each value is evaluated in the wide type and rounded once: within 2 ULP of the larger of its
 /// two terms.
 ///
-/// - Parameter gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly
-///   `input`'s shape for `.none`.
+/// - Parameters:
+///   - input: Logits, any real values.
+///   - target: Same shape as `input`.
+///   - weight: Broadcasts to `input`'s shape without enlarging it; `nil` means 1.
+///   - posWeight: Broadcasts to `input`'s shape without enlarging it; `nil` means no pos_weight.
+///   - reduction: The forward call's reduction; `.mean` divides both gradients by the count.
+///   - gradOutput: 0-d (or any one-element array) for `.mean` and `.sum`; exactly `input`'s
+///     shape for `.none`.
+/// - Returns: d/dx and d/dy, each in `input`'s shape.
 /// - Throws: As ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)``, plus
 ///   `.notBroadcastable(argument: "grad_output", ...)`.
 public func binaryCrossEntropyWithLogitsBackward<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, posWeight: NDArray<S>? = nil,
     reduction: Reduction = .mean, gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput,
-        reduction: reduction)
-    let hasPosWeight = operands.hasPosWeight
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    return try operands.gradients { _, x, y, w, p, g in
-        let scale = g.wide * w.wide
-        let dx = BCEWithLogitsFormulas.inputGradientFactor(
-            input: x.wide, target: y.wide, posWeight: p.wide, hasPosWeight: hasPosWeight) * scale / divisor
-        let dy = BCEWithLogitsFormulas.targetGradientFactor(
-            input: x.wide, posWeight: p.wide, hasPosWeight: hasPosWeight) * scale / divisor
-        return (dx, dy)
-    }
+    try S._binaryCrossEntropyWithLogitsBackward(
+        input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput)
 }

@@ -94,7 +94,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
             let scalars = [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
                 forEach { i, x, y, w, p, g in
                     do throws(BCEError) {
-                        out[i] = Scalar(roundingWide: try element(i, x, y, w, p, g))
+                        out[i] = Scalar(bceRounding: try element(i, x, y, w, p, g))
                         return true
                     } catch {
                         failure = error
@@ -119,7 +119,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
             if let failure { throw failure }
             var total = summation.total()
             if reduction == .mean { total /= Scalar.WideScalar(count) }   // 0 / 0 = NaN when empty
-            return NDArray(scalar: Scalar(roundingWide: total))
+            return NDArray(scalar: Scalar(bceRounding: total))
         }
     }
 
@@ -136,8 +136,8 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
                 forEach { i, x, y, w, p, g in
                     do throws(BCEError) {
                         let value = try element(i, x, y, w, p, g)
-                        gradX[i] = Scalar(roundingWide: value.input)
-                        gradY[i] = Scalar(roundingWide: value.target)
+                        gradX[i] = Scalar(bceRounding: value.input)
+                        gradY[i] = Scalar(bceRounding: value.target)
                         return true
                     } catch {
                         failure = error

@@ -9,4 +9,10 @@ extension Float: BCEScalar {
 
     /// `Float(1e-12)`, 9.99999996e-13.
     public static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
+
+    /// `Double(self)`, exact.
+    @inlinable public var bceWide: Double { Double(self) }
+
+    /// `Float(x)`, rounded once to nearest even.
+    @inlinable public init(bceRounding x: Double) { self.init(x) }
 }

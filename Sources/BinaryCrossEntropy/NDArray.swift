@@ -31,9 +31,12 @@ public struct NDArray<Scalar: BCEScalar>: Sendable, Equatable {
     /// An array of the given shape with every element equal to `value`.
     ///
     /// - Throws: ``BCEError/invalidShape(shape:count:)`` (with `count` -1) if a dimension is
-    ///   negative or the element count overflows `Int`.
+    ///   negative, or the element count or its size in bytes overflows `Int` (where `Array` would
+    ///   trap).
     public init(shape: [Int], repeating value: Scalar) throws(BCEError) {
-        guard let count = elementCount(of: shape) else { throw .invalidShape(shape: shape, count: -1) }
+        guard let count = elementCount(of: shape),
+              !count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride).overflow
+        else { throw .invalidShape(shape: shape, count: -1) }
         self.shape = shape
         self.scalars = Array(repeating: value, count: count)
     }

@@ -56,7 +56,16 @@ struct BlockedSummation<Value: FloatingPoint> {
     }
 
     private mutating func closeBlock() {
-        var node = (height: 0, sum: block)
+        add(blockSum: block)
+        block = CompensatedSum()
+        inBlock = 0
+    }
+
+    /// Adds the sum of the next whole block (or of the final partial block). This is the seam
+    /// for a parallel version: workers sum blocks independently with ``CompensatedSum``, and the
+    /// block sums are fed here in index order, giving the same bits as the serial `add(_:)`.
+    mutating func add(blockSum: CompensatedSum<Value>) {
+        var node = (height: 0, sum: blockSum)
         while let last = pending.last, last.height == node.height {
             pending.removeLast()
             var merged = last.sum
@@ -64,8 +73,6 @@ struct BlockedSummation<Value: FloatingPoint> {
             node = (height: node.height + 1, sum: merged)
         }
         pending.append(node)
-        block = CompensatedSum()
-        inBlock = 0
     }
 
     /// The total: the last partial block, then the pending trees from the smallest up.

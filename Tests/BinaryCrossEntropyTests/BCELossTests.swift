@@ -104,6 +104,15 @@ struct BCEWeightBroadcastTests {
         #expect(byC.scalars == (0..<6).map { unweighted[$0] * row[$0 % 3] })
     }
 
+    @Test("weights on empty inputs: (3,) and (1,) broadcast to (0, 3); (1,) broadcasts to (0,)")
+    func weightsOnEmptyInputs() throws {
+        let empty = try NDArray<Float>(shape: [0, 3], scalars: [])
+        #expect(try binaryCrossEntropy(empty, empty, weight: .of([3], [1, 2, 3]), reduction: .sum).scalar == 0)
+        #expect(try binaryCrossEntropy(empty, empty, weight: .of([1], [2]), reduction: .none).shape == [0, 3])
+        let flat = try NDArray<Float>(shape: [0], scalars: [])
+        #expect(try binaryCrossEntropyWithLogits(flat, flat, posWeight: .of([1], [2])).scalar?.isNaN == true)
+    }
+
     @Test("weight (N, 1) scales rows; a 0-d weight scales everything")
     func rowAndScalarWeights() throws {
         let unweighted = try binaryCrossEntropy(x, y, reduction: .none).scalars

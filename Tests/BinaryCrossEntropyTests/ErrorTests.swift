@@ -137,6 +137,10 @@ struct ErrorTests {
         expectError(.invalidShape(shape: [1 << 32, 1 << 32], count: -1)) { () throws(BCEError) in
             try NDArray<Double>(shape: [1 << 32, 1 << 32], repeating: 0)
         }
+        // The count fits in Int but its size in bytes does not: Array would trap, we throw.
+        expectError(.invalidShape(shape: [Int.max / 4], count: -1)) { () throws(BCEError) in
+            try NDArray<Double>(shape: [Int.max / 4], repeating: 0)
+        }
     }
 
     @Test("an NDArray whose scalars were edited to the wrong count is rejected, not trapped on")

@@ -29,6 +29,23 @@ struct SummationTests {
         }
     }
 
+    @Test("blocks summed independently (as parallel workers would) and combined in order give the serial bits")
+    func splitIndependence() {
+        var rng = SplitMix64(seed: 9)
+        let values = (0..<(5 * 4096 + 123)).map { _ in Double.random(in: 0...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -40...40, using: &rng), significand: 1) }
+        var serial = BlockedSummation<Double>()
+        for v in values { serial.add(v) }
+        // Workers: each block summed on its own, in any order; then fed in index order.
+        let blockSize = BlockedSummation<Double>.blockSize
+        let blocks = stride(from: 0, to: values.count, by: blockSize).reversed().map { start in
+            (start, values[start ..< min(start + blockSize, values.count)].reduce(into: CompensatedSum<Double>()) { $0.add($1) })
+        }
+        var combined = BlockedSummation<Double>()
+        for (_, sum) in blocks.sorted(by: { $0.0 < $1.0 }) { combined.add(blockSum: sum) }
+        let total = serial.total()
+        #expect(total.bitPattern == combined.total().bitPattern)
+    }
+
     @Test("infinities and NaN propagate through the compensated sum")
     func nonFinite() {
         var s = BlockedSummation<Double>()
@@ -45,6 +62,14 @@ struct SummationTests {
         let x = NDArray<Float>(Array(repeating: 0.3, count: n)), y = NDArray<Float>(Array(repeating: 1, count: n))
         let single = try binaryCrossEntropy(NDArray<Float>(scalar: 0.3), NDArray(scalar: 1)).scalar
         #expect(try binaryCrossEntropy(x, y).scalar == single)
+    }
+
+    @Test("Float16: a sum past 65504 overflows to +infinity, but the mean of the same terms is exact")
+    func float16SumOverflowMeanDoesNot() throws {
+        // 10,000 terms of 100 (x = 0, y = 1 hits the clamp): sum 1e6 > Float16.greatestFiniteMagnitude.
+        let x = NDArray<Float16>(Array(repeating: 0, count: 10_000)), y = NDArray<Float16>(Array(repeating: 1, count: 10_000))
+        #expect(try binaryCrossEntropy(x, y, reduction: .sum).scalar == .infinity)
+        #expect(try binaryCrossEntropy(x, y, reduction: .mean).scalar == 100)
     }
 
     @Test("broadcast plan merges dimensions: same shape is one row, (C,) gives rows of C, (C,1,1) per channel")
