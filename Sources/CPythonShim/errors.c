@@ -24,14 +24,11 @@ BCEPyObject *bce_error_take(void) {
 #endif
 }
 
-void bce_error_restore(BCEPyObject *exception) {
-    PyObject *value = (PyObject *)exception;
-    PyErr_SetObject((PyObject *)Py_TYPE(value), value);
+int bce_error_discard_pending(void) {
+    if (PyErr_Occurred() == NULL) return 0;
+    PyErr_Clear();
+    return 1;
 }
-
-void bce_error_set_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
-
-void bce_error_set_value_error(const char *message) { PyErr_SetString(PyExc_ValueError, message); }
 
 // Calls traceback.format_exception(exception) and joins the lines; NULL (no error set) on failure.
 static PyObject *bce_format_traceback(PyObject *exception) {

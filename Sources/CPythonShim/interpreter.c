@@ -52,6 +52,10 @@ int bce_interpreter_start(char *message, size_t capacity) {
         PyConfig_Clear(&config);
         return -1;
     }
+    // What the PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED variables would say, had they been read:
+    // no __pycache__ next to imported scripts, and Python's output in order with Swift's.
+    config.write_bytecode = 0;
+    config.buffered_stdio = 0;
     status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status)) {

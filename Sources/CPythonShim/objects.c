@@ -10,8 +10,6 @@
 
 void bce_incref(BCEPyObject *object) { Py_INCREF(OBJ(object)); }
 
-void bce_decref(BCEPyObject *object) { Py_DECREF(OBJ(object)); }
-
 void bce_decref_any_thread(BCEPyObject *object) {
     if (object == NULL || !Py_IsInitialized()) return;
     if (PyGILState_Check()) {
@@ -45,8 +43,6 @@ BCEPyObject *bce_string_from_utf8(const char *utf8, ptrdiff_t length) {
 }
 
 int bce_is_bool(BCEPyObject *object) { return PyBool_Check(OBJ(object)); }
-int bce_is_int(BCEPyObject *object) { return PyLong_Check(OBJ(object)); }
-int bce_is_float(BCEPyObject *object) { return PyFloat_Check(OBJ(object)); }
 int bce_is_string(BCEPyObject *object) { return PyUnicode_Check(OBJ(object)); }
 int bce_is_dict(BCEPyObject *object) { return PyDict_Check(OBJ(object)); }
 

@@ -42,6 +42,13 @@ struct InterpreterTests {
         #expect(info.searchPath.contains("/usr/lib/python3/dist-packages"))
         let numpyFile = try Python.withGIL { py throws(PythonError) in try String(python: py.numpy().attr("__file__")) }
         #expect(numpyFile.hasPrefix("/usr/lib/python3/dist-packages/numpy/"))
+        let (isolated, noBytecode, userSite) = try Python.withGIL { py throws(PythonError) in
+            let sys = try py.import("sys")
+            return (try Int(python: sys.attr("flags").attr("isolated")), try Bool(python: sys.attr("dont_write_bytecode")),
+                    try Int(python: sys.attr("flags").attr("no_user_site")))
+        }
+        #expect(isolated == 1 && noBytecode && userSite == 1)
+        #expect(Python.headersVersion.hasPrefix(String(info.version.prefix(while: { $0 != " " }).split(separator: ".").prefix(2).joined(separator: "."))))
     }
 
     /// Runs in the child process only (a no-op in a normal test run): writes the report and exits.
@@ -184,3 +191,20 @@ private func foreignPython() -> (binDirectory: String, prefix: String, sitePacka
     return nil
 }
 #endif
+
+/// The README's recipe for a directory of modules once the interpreter runs (how the runner
+/// reaches scripts/bce_reference.py).
+@Test func runtimeSearchPathRecipe() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pythonbridge-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let moduleName = "recipe_\(UUID().uuidString.prefix(8).lowercased())"
+    try "def answer():\n    return 42\n".write(to: directory.appendingPathComponent(moduleName + ".py"), atomically: true, encoding: .utf8)
+    let answer = try Python.withGIL { py throws(PythonError) in
+        try py.import("sys").attr("path").callMethod("insert", 0, directory.path)
+        defer { _ = try? py.import("sys").attr("path").callMethod("remove", directory.path) }
+        return try Int(python: py.import(moduleName).callMethod("answer"))
+    }
+    #expect(answer == 42)
+    #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("__pycache__").path))
+}

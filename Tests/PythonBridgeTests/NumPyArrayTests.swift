@@ -127,6 +127,9 @@ struct NumPyArrayTests {
             } catch {
                 #expect(error.description.contains("byte order"))
             }
+            // NumPy scalars (what a.sum() returns) export a 0-d buffer.
+            let scalar = try py.evaluate("__import__('numpy').float32(-0.0)").toArray(Float.self)
+            #expect(scalar.shape == [] && bits(scalar.scalars) == bits([Float(-0.0)]))
             // Python floats and lists go through np.asarray.
             #expect(try py.object(2.5).toArray(Double.self).shape == [])
             #expect(try py.object([1.0, 2.0]).toArray(Double.self).scalars == [1, 2])
@@ -137,6 +140,34 @@ struct NumPyArrayTests {
         try Python.withGIL { py throws(PythonError) in
             #expect(throws: PythonError.self) { _ = try py.numpyArray([1.0, 2.0], shape: [3]) }
             #expect(throws: PythonError.self) { _ = try py.numpyArray([Double](), shape: [-1]) }
+        }
+    }
+
+    /// The frames of a Python function that raised hold its arguments; that is not an escape.
+    @Test func exceptionsFromFunctionsGivenAViewAreNotEscapes() throws {
+        let memory: [Double] = [1, 2, 3]
+        do throws(PythonError) {
+            try Python.withGIL { py throws(PythonError) in
+                let module = try py.makeModule(named: "raiser", source: """
+                    def check(values):
+                        doubled = values * 2
+                        view = values[1:]
+                        try:
+                            raise KeyError("inner")
+                        except KeyError:
+                            raise ValueError(f"bad input of {values.size} elements")
+                    """)
+                try memory.withUnsafeBufferPointer { (buffer) throws(PythonError) in
+                    try py.withNumPyView(of: buffer, shape: [3]) { (array) throws(PythonError) in
+                        _ = try module.attr("check").call(array)
+                    }
+                }
+            }
+            Issue.record("no exception")
+        } catch {
+            #expect(error.exception?.typeName == "ValueError", "\(error)")
+            #expect(error.exception?.message == "bad input of 3 elements")
+            #expect(error.exception?.traceback.contains("KeyError: 'inner'") == true)
         }
     }
 
@@ -193,4 +224,33 @@ struct NumPyArrayTests {
             #expect(try kept2.toArray(Double.self).scalars[0] == 0.6931471805599453)  // log(2)
         }
     }
+}
+
+/// The way the conformance runner calls scripts/bce_reference.py: keyword arguments, arrays in,
+/// a dict of arrays out.
+@Test func referenceCallPattern() throws {
+    let input: [Float] = [0.25, 0.5, 0.75]
+    let target: [Float] = [0, 1, 1]
+    let outputs = try Python.withGIL { py throws(PythonError) -> [String: (shape: [Int], scalars: [Float])] in
+        let reference = try py.makeModule(named: "reference_like", source: """
+            import numpy as np
+
+            def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+                x = np.asarray(input, dtype=np.longdouble)
+                y = np.asarray(target, dtype=np.longdouble)
+                terms = -(y * np.log(x) + (1 - y) * np.log1p(-x))
+                return {"loss": np.asarray(terms.mean()).astype(dtype), "grad_input": ((x - y) / (x * (1 - x)) / x.size).astype(dtype)}
+            """)
+        let result = try reference.attr("evaluate").call(
+            "bce", "float32", "mean", py.numpyArray(input), py.numpyArray(target),
+            kwargs: ["weight": nil, "pos_weight": nil, "grad_output": nil])
+        var outputs: [String: (shape: [Int], scalars: [Float])] = [:]
+        for (name, array) in try [String: PythonObject](python: result) {
+            outputs[name] = try array.toArray(Float.self)
+        }
+        return outputs
+    }
+    #expect(outputs["loss"]?.shape == [])
+    #expect(abs((outputs["loss"]?.scalars[0] ?? 0) - 0.42283705) < 1e-6)  // (-2 log 0.75 - log 0.5) / 3
+    #expect(outputs["grad_input"]?.shape == [3])
 }

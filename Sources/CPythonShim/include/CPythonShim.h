@@ -48,7 +48,6 @@ int bce_gil_is_held(void);
 // MARK: References (objects.c)
 
 void bce_incref(BCEPyObject *object);
-void bce_decref(BCEPyObject *object);
 /// Drops a reference from any thread, taking the GIL for it when the thread does not hold it.
 /// Does nothing once the interpreter is finalizing (the object is then left to the process exit).
 void bce_decref_any_thread(BCEPyObject *object);
@@ -60,11 +59,9 @@ ptrdiff_t bce_reference_count(BCEPyObject *object);
 /// Takes the pending exception (clearing the error indicator), normalized and with its traceback
 /// attached; NULL when no exception is pending. PyErr_Fetch before 3.12, PyErr_GetRaisedException after.
 BCEPyObject *bce_error_take(void);
-/// Sets the error indicator to the given exception instance.
-void bce_error_restore(BCEPyObject *exception);
-/// Raises TypeError / ValueError with a message.
-void bce_error_set_type_error(const char *message);
-void bce_error_set_value_error(const char *message);
+/// Clears an exception left pending (a bridge bug: every failure is taken where it happens);
+/// returns 1 if there was one.
+int bce_error_discard_pending(void);
 
 /// What Swift shows of an exception; computed without ever leaving an error set. Each out-parameter
 /// receives a new reference or NULL when that part could not be computed:
@@ -87,8 +84,6 @@ BCEPyObject *bce_string_from_utf8(const char *utf8, ptrdiff_t length);
 
 /// Checks by type (subclasses included).
 int bce_is_bool(BCEPyObject *object);
-int bce_is_int(BCEPyObject *object);
-int bce_is_float(BCEPyObject *object);
 int bce_is_string(BCEPyObject *object);
 int bce_is_dict(BCEPyObject *object);
 

@@ -14,11 +14,11 @@ public enum PythonError: Error, Sendable, CustomStringConvertible {
     case typeMismatch(expected: String, actual: String)
     /// An array's dtype, item size, byte order or shape does not fit the Swift side.
     case arrayMismatch(String)
-    /// A zero-copy NumPy view of Swift memory was still referenced when its scope ended.
-    /// Python or Swift code kept `references - 1` references to the array (or to a view of its
-    /// memory) that now point at memory Swift may free: drop them, and copy with
-    /// `numpyArray(copying:shape:)` (or `.copy()` in Python) what must outlive the scope.
-    case viewEscaped(references: Int, detail: String)
+    /// A zero-copy NumPy view of Swift memory was still referenced when its scope ended: Python
+    /// or Swift code kept the array, a view of it, or a memoryview of its memory (`detail` says
+    /// which counts were too high). Those now point at memory Swift may free: drop them, and copy
+    /// what must outlive the scope (`numpyArray(copying:shape:)`, or `.copy()` in Python).
+    case viewEscaped(detail: String)
 
     /// The Python exception, when this error is one.
     public var exception: PythonException? {
@@ -37,8 +37,8 @@ public enum PythonError: Error, Sendable, CustomStringConvertible {
         case .alreadyStarted: "Python.configure must be called before the interpreter starts (before the first Python.withGIL)"
         case .typeMismatch(let expected, let actual): "expected a Python \(expected), got \(actual)"
         case .arrayMismatch(let reason): "array mismatch: \(reason)"
-        case .viewEscaped(let references, let detail):
-            "a zero-copy NumPy view of Swift memory outlived its scope (\(references) references; \(detail)); "
+        case .viewEscaped(let detail):
+            "a zero-copy NumPy view of Swift memory outlived its scope (\(detail)); "
                 + "copy what must outlive the scope instead"
         }
     }

@@ -28,6 +28,9 @@ public enum Python {
     /// headers it was compiled with).
     public static var systemExecutable: String { String(cString: bce_system_python_executable()) }
 
+    /// The version of the Python headers this package was compiled with, e.g. "3.11.2".
+    public static var headersVersion: String { String(cString: bce_compiled_python_version()) }
+
     /// Runs `body` holding the GIL, starting the interpreter first if this is the first use.
     ///
     /// Re-entrant: a nested `withGIL` on the same thread just runs its body. Do not let `py`, or
@@ -38,7 +41,7 @@ public enum Python {
     ) throws(PythonError) -> Result {
         try startResult.get()
         let token = bce_gil_ensure()
-        defer { bce_gil_release(token) }
+        defer { releaseGIL(token) }
         return try body(PythonGIL())
     }
 
@@ -51,8 +54,16 @@ public enum Python {
     ) throws -> Result {
         try startResult.get()
         let token = bce_gil_ensure()
-        defer { bce_gil_release(token) }
+        defer { releaseGIL(token) }
         return try body(PythonGIL())
+    }
+
+    private static func releaseGIL(_ token: Int32) {
+        // No exception may outlive the scope that raised it: the next C API call on this thread
+        // would misreport it. Every failure is taken where it happens; this only catches bugs.
+        let hadPendingException = bce_error_discard_pending() != 0
+        bce_gil_release(token)
+        assert(!hadPendingException, "a Python exception was left pending at the end of Python.withGIL")
     }
 
     /// Starts the interpreter now (if it has not started) and reports whether it could.
