@@ -16,7 +16,6 @@ public struct LiveCaseGenerator: Sendable {
         let dtype = rng.pick(DType.allCases)
         let reduction = rng.pick(ReductionKind.allCases)
         let shape = makeShape(&rng)
-        let count = shape.reduce(1, *)
         func tensor(_ shape: [Int], _ sample: (inout SplitMix64) -> Double) -> GoldenTensor {
             let n = shape.reduce(1, *)
             var values = [Double]()
@@ -36,7 +35,6 @@ public struct LiveCaseGenerator: Sendable {
             gradOutput = tensor(reduction == .none ? shape : []) { Self.weight(&$0) }
         }
         let id = "\(loss.rawValue)/\(dtype.rawValue)/\(reduction.rawValue)/live-\(seed)-\(index)"
-        _ = count
         return GoldenCase(id: id, comment: "found by bce-conformance live --seed \(seed) --first \(index) --cases 1",
                           loss: loss, dtype: dtype, reduction: reduction,
                           inputs: .init(input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput),

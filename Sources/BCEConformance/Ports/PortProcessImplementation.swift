@@ -196,7 +196,7 @@ public final class PortProcessImplementation: LossImplementation {
             throw ImplementationFailure(caseID: caseID, message: "the port closed its stdout or exited before sending \(what)\(why)")
         case .writeFailed(let error):
             killGroup()
-            throw ImplementationFailure(caseID: caseID, message: "the port stopped reading its stdin (\(error))")
+            throw ImplementationFailure(caseID: caseID, message: "the port exited or stopped reading its stdin (\(error))")
         case .timedOut:
             throw ImplementationFailure(caseID: caseID, message: "the port sent no reply within the timeout of \(timeout); killed")
         case .cancelled:
