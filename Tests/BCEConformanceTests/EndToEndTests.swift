@@ -82,6 +82,24 @@ struct EndToEndTests {
         #expect(r.stderr.contains("signal") || r.stderr.contains("code 139"))
     }
 
+    @Test func aBrokenPortStillGetsJSONAndJUnitReportsNamingTheCase() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("junit-\(UUID().uuidString).xml")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let r = try run(["run", "--port", Tool.pythonPort("crash_port.py"), "--format", "json", "--junit", path.path])
+        #expect(r.status == 4, "\(r.description)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let failure = try #require(object["implementation_failure"] as? [String: Any])
+        #expect((failure["case_id"] as? String)?.hasPrefix("bce") == true)
+        #expect((failure["stderr_tail"] as? String)?.contains("about to crash") == true)
+        #expect((object["summary"] as? [String: Any])?["conformant"] as? Bool == false)
+        #expect((object["implementation"] as? [String: Any])?["name"] as? String == "crash_port")
+        let counter = JUnitCounter()
+        let parser = XMLParser(data: try Data(contentsOf: path))
+        parser.delegate = counter
+        #expect(parser.parse())
+        #expect(counter.errors == [failure["case_id"] as? String ?? "?"])
+    }
+
     @Test func aHangingPortIsKilledWithItsChildren() throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("hang-\(UUID().uuidString).pid")
         defer { try? FileManager.default.removeItem(at: pidFile) }
@@ -229,6 +247,7 @@ struct EndToEndTests {
 final class JUnitCounter: NSObject, XMLParserDelegate {
     var testcases = [String]()
     var failed = [String]()
+    var errors = [String]()
     private var current: String?
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
@@ -238,6 +257,8 @@ final class JUnitCounter: NSObject, XMLParserDelegate {
             testcases.append(attributes["name"] ?? "?")
         } else if elementName == "failure", let current {
             failed.append(current)
+        } else if elementName == "error", let current {
+            errors.append(current)
         }
     }
 }

@@ -11,6 +11,14 @@ public struct JSONReport: Codable, Sendable {
     public var options: Options
     public var summary: Summary
     public var cases: [Case]
+    /// Present when the implementation broke and the run stopped (exit code 4).
+    public var implementationFailure: Failure?
+
+    public struct Failure: Codable, Sendable {
+        public var caseID: String?
+        public var message: String
+        public var stderrTail: String
+    }
 
     public struct Suite: Codable, Sendable {
         public var version: String
@@ -61,7 +69,7 @@ public struct JSONReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case reportVersion = "report_version", suite, implementation, options, summary, cases
+        case reportVersion = "report_version", suite, implementation, options, summary, cases, implementationFailure
     }
 
     public init(_ report: RunReport) {
@@ -74,6 +82,9 @@ public struct JSONReport: Codable, Sendable {
                           skipped: report.count(.skipped), expectedFailures: report.count(.expectedFailure),
                           unexpectedPasses: report.count(.unexpectedPass), conformant: report.isConformant,
                           seconds: report.seconds)
+        implementationFailure = report.implementationFailure.map {
+            Failure(caseID: $0.caseID, message: $0.message, stderrTail: $0.stderrTail)
+        }
         cases = report.results.map { r in
             let s = r.comparison.stats
             return Case(id: r.id, file: r.file, loss: r.loss.rawValue, dtype: r.dtype.rawValue, reduction: r.reduction.rawValue,

@@ -5,7 +5,7 @@ public enum JUnitReport {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let impl = report.implementation
         out += "<testsuites name=\"\(escape("bce-conformance: \(impl.name) \(impl.version)"))\" tests=\"\(report.results.count)\""
-        out += " failures=\"\(report.count(.failed))\" errors=\"0\" skipped=\"\(report.count(.skipped) + report.count(.expectedFailure))\""
+        out += " failures=\"\(report.count(.failed))\" errors=\"\(report.implementationFailure == nil ? 0 : 1)\" skipped=\"\(report.count(.skipped) + report.count(.expectedFailure))\""
         out += " time=\"\(seconds(report.seconds))\">\n"
         var order = [String]()
         var byFile = [String: [CaseResult]]()
@@ -42,6 +42,12 @@ public enum JUnitReport {
                 }
             }
             out += "  </testsuite>\n"
+        }
+        if let failure = report.implementationFailure {
+            out += "  <testsuite name=\"implementation\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000000\">\n"
+            out += "    <testcase classname=\"implementation\" name=\"\(escape(failure.caseID ?? "start-up"))\" time=\"0.000000\">\n"
+            out += "      <error message=\"\(escape(failure.message))\" type=\"implementation-broke\">\(escape(failure.description))</error>\n"
+            out += "    </testcase>\n  </testsuite>\n"
         }
         out += "</testsuites>\n"
         return out

@@ -63,19 +63,24 @@ public struct RunReport: Sendable {
     public var maxULP: Double?
     public var results: [CaseResult]
     public var seconds: Double
+    /// Set when the run stopped because the implementation broke (exit code 4); `results` then
+    /// holds the cases completed before.
+    public var implementationFailure: ImplementationFailure?
 
-    public init(suite: SuiteIdentity, implementation: ImplementationInfo, maxULP: Double?, results: [CaseResult], seconds: Double) {
+    public init(suite: SuiteIdentity, implementation: ImplementationInfo, maxULP: Double?, results: [CaseResult], seconds: Double,
+                implementationFailure: ImplementationFailure? = nil) {
         self.suite = suite
         self.implementation = implementation
         self.maxULP = maxULP
         self.results = results
         self.seconds = seconds
+        self.implementationFailure = implementationFailure
     }
 
     public func count(_ status: CaseStatus) -> Int { results.reduce(0) { $0 + ($1.status == status ? 1 : 0) } }
 
     /// Conformant: nothing failed that was not a known failure.
-    public var isConformant: Bool { !results.contains { $0.status == .failed } }
+    public var isConformant: Bool { implementationFailure == nil && !results.contains { $0.status == .failed } }
 
     /// The case with the largest ULP distance, if any value was compared.
     public var worstULP: CaseResult? {

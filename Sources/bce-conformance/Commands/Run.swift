@@ -1,6 +1,7 @@
 import ArgumentParser
 import BCEConformance
 import Foundation
+import Synchronization
 
 /// `bce-conformance run` (the default): every selected golden case against one implementation.
 struct Run: AsyncParsableCommand {
@@ -57,32 +58,49 @@ struct Run: AsyncParsableCommand {
         warnAboutUnusedKnownFailures(knownFailures, cases)
         let runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
         let identity = SuiteIdentity(suite.manifest)
-        let report: RunReport
+        // Results are collected as they come, so a port that breaks still leaves a partial report.
+        let completed = Mutex([CaseResult]())
+        let announced = Mutex<ImplementationInfo?>(nil)
+        let progress: @Sendable (CaseResult) -> Void = { result in completed.withLock { $0.append(result) } }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var report: RunReport
         do {
             if let port {
                 report = try await PortProcessImplementation.with(command: port, timeout: .milliseconds(Int64(timeout * 1000))) {
                     implementation throws(ImplementationFailure) in
-                    try await runner.run(cases, on: implementation, suite: identity)
+                    announced.withLock { $0 = implementation.info }
+                    return try await runner.run(cases, on: implementation, suite: identity, progress: progress)
                 }
             } else {
                 report = try await runner.run(cases, on: SwiftLibraryImplementation(), suite: identity)
             }
         } catch {
             printError("bce-conformance: the port `\(port ?? "")` broke: \(error)")
+            let info = announced.withLock { $0 } ?? ImplementationInfo(name: port ?? "?", language: "unknown", version: "unknown")
+            let elapsed = clock.now - start
+            report = RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
+                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                               implementationFailure: error)
+            if format == .json { writeOut(JSONReport.render(report)) }
+            try writeJUnit(report)
             throw ExitStatus.portBroken.exitCode
         }
         switch format {
         case .text: writeOut(TextReport.render(report, verbose: verbose))
         case .json: writeOut(JSONReport.render(report))
         }
-        if let junit {
-            do {
-                try Data(JUnitReport.render(report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
-            } catch {
-                throw ValidationError("cannot write the JUnit report to \(junit): \(error.localizedDescription)")
-            }
-        }
+        try writeJUnit(report)
         if !report.isConformant { throw ExitStatus.failures.exitCode }
+    }
+
+    private func writeJUnit(_ report: RunReport) throws {
+        guard let junit else { return }
+        do {
+            try Data(JUnitReport.render(report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+        } catch {
+            throw ValidationError("cannot write the JUnit report to \(junit): \(error.localizedDescription)")
+        }
     }
 
     private func loadKnownFailures() throws -> KnownFailures {
