@@ -242,6 +242,17 @@ struct ManifestTests {
         }
     }
 
+    @Test func aManifestStatingOtherDefaultTolerancesIsRejected() throws {
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: RepositoryGolden.directory.appendingPathComponent("MANIFEST.json"))) as! [String: Any]
+        #expect(throws: Never.self) { try Manifest.read(F.json(object)) }
+        object["default_tolerance"] = ["float32": ["rtol": 1e-3, "atol": 1e-5]]
+        #expect {
+            try Manifest.read(F.json(object))
+        } throws: { error in
+            (error as? GoldenFormatError)?.field == "default_tolerance.float32"
+        }
+    }
+
     @Test func fileMustMatchItsPath() throws {
         let dir = try F.writeSuite(["bce/float64.json": F.caseFile(cases: [F.bceCase()])])
         defer { try? FileManager.default.removeItem(at: dir) }

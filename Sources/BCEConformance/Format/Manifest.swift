@@ -49,6 +49,17 @@ public struct Manifest: Sendable {
             guard cases >= 0 else { throw f.error("cases", .inconsistent("must not be negative")) }
             entries.append(FileEntry(path: path, sha256: sha, cases: cases))
         }
+        // The manifest may restate the dtype defaults (CONTRACTS section 3); they must be this runner's.
+        if let defaults = try top.optionalObject("default_tolerance") {
+            for dtype in DType.allCases where defaults.has(dtype.rawValue) {
+                let t = try defaults.object(dtype.rawValue)
+                let stated = Tolerance(rtol: try t.double("rtol"), atol: try t.double("atol"))
+                guard stated == dtype.defaultTolerance else {
+                    throw t.error(nil, .inconsistent(
+                        "states rtol \(stated.rtol) atol \(stated.atol); the comparison policy's default is rtol \(dtype.defaultTolerance.rtol) atol \(dtype.defaultTolerance.atol)"))
+                }
+            }
+        }
         let flags = try stringMap(top, "flags")
         let errorKinds = try stringMap(top, "error_kinds")
         var generator = [String: String]()
