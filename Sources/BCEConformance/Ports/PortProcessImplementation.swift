@@ -195,6 +195,11 @@ public final class PortProcessImplementation: LossImplementation {
             let why = reason.map { " (\($0))" } ?? ""
             throw ImplementationFailure(caseID: caseID, message: "the port closed its stdout or exited before sending \(what)\(why)")
         case .writeFailed(let error):
+            // A port that printed something and exited before reading: what it printed says more.
+            if case .line(let line)? = await awaitEvent(mailbox, timeout: .milliseconds(500), killGroup: killGroup) {
+                killGroup()
+                return line
+            }
             killGroup()
             throw ImplementationFailure(caseID: caseID, message: "the port exited or stopped reading its stdin (\(error))")
         case .timedOut:
