@@ -51,7 +51,8 @@ let package = Package(
                 "BinaryCrossEntropy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "bce-conformance",
@@ -72,7 +73,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BCEConformanceTests",
-            dependencies: ["BCEConformance", "BinaryCrossEntropy"]
+            // "bce-conformance": the end-to-end tests run the built executable, so swift test must build it first.
+            dependencies: ["BCEConformance", "BinaryCrossEntropy", "bce-conformance"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,2 +1,0 @@
-// Placeholder: the golden-format and runner issues fill this in.
-import BinaryCrossEntropy

@@ -1,0 +1,176 @@
+/// The comparison policy (CONTRACTS section 3), in one place. docs/RUNNER.md describes it.
+///
+/// - Shapes must be exactly equal.
+/// - An expected NaN needs a NaN (any payload); a NaN where a number was expected fails.
+/// - Infinities must match exactly (sign included); an infinity where a finite value was expected fails.
+/// - On cases flagged "signed-zero", an expected ±0 needs a zero of the same sign.
+/// - Otherwise |actual − expected| ≤ atol + rtol·|expected|, with the case's tolerance or the dtype default.
+/// - Strict mode (`maxULP`): additionally |actual − expected| / ulp(max(|expected|, scale)) ≤ maxULP,
+///   where scale is the matching `grad_*_scale` element (0 for the loss or when absent).
+/// - An expected error needs an error of that kind; outputs where an error was expected fail, and
+///   an error where outputs were expected fails.
+public struct ComparisonPolicy: Sendable {
+    /// Strict mode's bound in ULP, or nil for tolerance only.
+    public var maxULP: Double?
+
+    public init(maxULP: Double? = nil) {
+        self.maxULP = maxULP
+    }
+
+    /// How many element mismatches a comparison keeps for the report (the count is always exact).
+    public static let keptMismatches = 5
+
+    public func compare(_ golden: GoldenCase, _ outcome: CaseOutcome) -> Comparison {
+        var result = Comparison()
+        switch (golden.expectation, outcome) {
+        case (_, .skipped(let reason)):
+            result.status = .skipped
+            result.messages = [reason]
+        case (.error(let expectedKind), .error(let kind, let message)):
+            if kind != expectedKind {
+                result.fail("expected error \(expectedKind), got error \(kind): \(message)")
+            }
+        case (.error(let expectedKind), .outputs):
+            result.fail("expected error \(expectedKind), got a result")
+        case (.outputs, .error(let kind, let message)):
+            result.fail("expected a result, got error \(kind): \(message)")
+        case (.outputs(let expected), .outputs(let actual)):
+            compareTensor("loss", expected.loss, actual.loss, scale: nil, golden, into: &result)
+            if let e = expected.gradInput {
+                if let a = actual.gradInput {
+                    compareTensor("grad_input", e, a, scale: expected.gradInputScale, golden, into: &result)
+                } else {
+                    result.fail("grad_input is missing")
+                }
+            }
+            if let e = expected.gradTarget {
+                if let a = actual.gradTarget {
+                    compareTensor("grad_target", e, a, scale: expected.gradTargetScale, golden, into: &result)
+                } else {
+                    result.fail("grad_target is missing")
+                }
+            }
+        }
+        return result
+    }
+
+    /// Compares one output element by element, accumulating the worst errors and the mismatches.
+    func compareTensor(_ name: String, _ expected: GoldenTensor, _ actual: GoldenTensor, scale: GoldenTensor?,
+                       _ golden: GoldenCase, into result: inout Comparison) {
+        guard expected.shape == actual.shape, expected.count == actual.count else {
+            result.fail("\(name): shape \(actual.shape), expected \(expected.shape)")
+            return
+        }
+        let tolerance = golden.effectiveTolerance
+        let signedZero = golden.checksSignedZero
+        let dtype = golden.dtype
+        let scales = scale.flatMap { $0.count == expected.count ? $0.values : nil }
+        expected.values.withUnsafeBufferPointer { e in
+            actual.values.withUnsafeBufferPointer { a in
+                for i in 0..<e.count {
+                    let ev = e[i], av = a[i]
+                    var problem: String?
+                    if ev.isNaN {
+                        if !av.isNaN { problem = "expected nan" }
+                    } else if av.isNaN {
+                        problem = "expected a number, got nan"
+                    } else if ev.isInfinite || av.isInfinite {
+                        if ev != av { problem = "infinities must match exactly" }
+                    } else {
+                        let diff = abs(av - ev)
+                        let magnitude = abs(ev)
+                        let relative = magnitude > 0 ? diff / magnitude : (diff == 0 ? 0 : .infinity)
+                        let ulpMagnitude = max(magnitude, abs(scales?[i] ?? 0))
+                        let ulps = diff / dtype.ulp(atMagnitude: ulpMagnitude)
+                        result.stats.record(output: name, index: i, expected: ev, actual: av,
+                                            absolute: diff, relative: relative, ulps: ulps)
+                        if signedZero, ev == 0, !(av == 0 && av.sign == ev.sign) {
+                            problem = "sign of zero differs (case flagged signed-zero)"
+                        } else if diff > tolerance.atol + tolerance.rtol * magnitude {
+                            problem = "outside tolerance rtol \(tolerance.rtol) atol \(tolerance.atol)"
+                        } else if let maxULP, ulps > maxULP {
+                            problem = "\(Comparison.format(ulps)) ULP > --max-ulp \(Comparison.format(maxULP))"
+                        }
+                    }
+                    if let problem {
+                        result.addMismatch(Mismatch(output: name, index: i, expected: ev, actual: av, problem: problem))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The result of comparing one case's outcome with its golden expectation.
+public struct Comparison: Sendable {
+    public enum Status: String, Sendable, Codable {
+        case passed, failed, skipped
+    }
+
+    public var status: Status = .passed
+    /// Case-level failure reasons (error kind mismatch, missing output, shape) or the skip reason.
+    public var messages: [String] = []
+    /// The first `ComparisonPolicy.keptMismatches` element mismatches.
+    public var mismatches: [Mismatch] = []
+    /// How many elements mismatched in all.
+    public var mismatchCount = 0
+    public var stats = ErrorStats()
+
+    mutating func fail(_ message: String) {
+        status = .failed
+        messages.append(message)
+    }
+
+    mutating func addMismatch(_ mismatch: Mismatch) {
+        status = .failed
+        mismatchCount += 1
+        if mismatches.count < ComparisonPolicy.keptMismatches { mismatches.append(mismatch) }
+    }
+
+    /// One line per problem, for text reports, JUnit and test messages.
+    public var summary: String {
+        var lines = messages
+        for m in mismatches {
+            lines.append("\(m.output)[\(m.index)]: expected \(Comparison.format(m.expected)), got \(Comparison.format(m.actual)): \(m.problem)")
+        }
+        if mismatchCount > mismatches.count { lines.append("... \(mismatchCount - mismatches.count) more mismatching elements") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+        return "\(x)"
+    }
+}
+
+/// One element that broke the policy.
+public struct Mismatch: Sendable, Equatable {
+    public var output: String
+    public var index: Int
+    public var expected: Double
+    public var actual: Double
+    public var problem: String
+}
+
+/// The worst absolute, relative and ULP errors over the finite elements of a case, with where
+/// the worst ULP distance is.
+public struct ErrorStats: Sendable, Equatable {
+    public var maxAbsolute: Double = 0
+    public var maxRelative: Double = 0
+    public var maxULP: Double = 0
+    /// Where `maxULP` is: output name and flat index, with the two values.
+    public var worstULPAt: Mismatch?
+    public var comparedElements = 0
+
+    mutating func record(output: String, index: Int, expected: Double, actual: Double,
+                         absolute: Double, relative: Double, ulps: Double) {
+        comparedElements += 1
+        maxAbsolute = max(maxAbsolute, absolute)
+        maxRelative = max(maxRelative, relative)
+        if ulps > maxULP || (worstULPAt == nil && ulps >= maxULP) {
+            maxULP = ulps
+            worstULPAt = Mismatch(output: output, index: index, expected: expected, actual: actual, problem: "")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// One parsed case file: `{ "format_version": 1, "loss": ..., "dtype": ..., "cases": [...] }`.
+public struct GoldenFile: Sendable {
+    /// Relative to the golden directory, e.g. "bce/float32.json".
+    public let path: String
+    public let loss: LossKind
+    public let dtype: DType
+    public let cases: [GoldenCase]
+}
+
+/// Reads golden case files (format version 1) and golden TENSORs, validating everything the
+/// contract states. Every problem is a `GoldenFormatError` naming the file, case id and field.
+public enum GoldenFileReader {
+    /// Parses the bytes of one case file; `path` is used in errors and recorded in each case.
+    public static func read(_ data: Data, path: String) throws(GoldenFormatError) -> GoldenFile {
+        let top = try JSONFields.parse(data, file: path)
+        let version = try top.int("format_version")
+        guard version == GoldenFormat.version else {
+            throw top.error("format_version", .unknownFormatVersion(version))
+        }
+        let loss = try top.enumValue("loss", as: LossKind.self)
+        let dtype = try top.enumValue("dtype", as: DType.self)
+        let rawCases = try top.array("cases")
+        var cases = [GoldenCase]()
+        cases.reserveCapacity(rawCases.count)
+        var seen = Set<String>()
+        for (index, rawCase) in rawCases.enumerated() {
+            guard let object = rawCase as? [String: Any] else {
+                throw top.error("cases[\(index)]", .wrongType(expected: "an object"))
+            }
+            let golden = try readCase(JSONFields(object, file: path), index: index, fileLoss: loss, fileDType: dtype, path: path)
+            guard seen.insert(golden.id).inserted else {
+                throw GoldenFormatError(file: path, caseID: golden.id, field: "id", reason: .duplicateID(firstIn: path))
+            }
+            cases.append(golden)
+        }
+        return GoldenFile(path: path, loss: loss, dtype: dtype, cases: cases)
+    }
+
+    /// Reads one CASE object. The file's loss and dtype must equal the case's.
+    static func readCase(_ fields: JSONFields, index: Int, fileLoss: LossKind?, fileDType: DType?,
+                         path: String) throws(GoldenFormatError) -> GoldenCase {
+        var c = fields
+        // Until the id is known, errors name the case by its index.
+        let id: String
+        do {
+            id = try c.string("id")
+        } catch {
+            var e = error
+            e.field = "cases[\(index)].id"
+            throw e
+        }
+        c.caseID = id
+        let loss = try c.enumValue("loss", as: LossKind.self)
+        let dtype = try c.enumValue("dtype", as: DType.self)
+        if let fileLoss, loss != fileLoss {
+            throw c.error("loss", .inconsistent("case loss \(loss.rawValue) differs from the file's \(fileLoss.rawValue)"))
+        }
+        if let fileDType, dtype != fileDType {
+            throw c.error("dtype", .dtypeMismatch(expected: fileDType.rawValue, actual: dtype.rawValue))
+        }
+        let reduction = try c.enumValue("reduction", as: ReductionKind.self)
+        let prefix = "\(loss.rawValue)/\(dtype.rawValue)/\(reduction.rawValue)/"
+        guard id.hasPrefix(prefix), id.utf8.count > prefix.utf8.count else {
+            throw c.error("id", .inconsistent("id must start with \"\(prefix)\" and name the case after it"))
+        }
+        let comment = try c.optionalString("comment") ?? ""
+        let flags = c.has("flags") ? try c.strings("flags") : []
+
+        let inputsFields = try c.object("inputs")
+        let input = try readTensor(inputsFields, "input", dtype: dtype)
+        let target = try readTensor(inputsFields, "target", dtype: dtype)
+        let weight = try readOptionalTensor(inputsFields, "weight", dtype: dtype)
+        let posWeight = try readOptionalTensor(inputsFields, "pos_weight", dtype: dtype)
+        if posWeight != nil, loss == .bce {
+            throw inputsFields.error("pos_weight", .inconsistent("pos_weight is only an input of bce_with_logits"))
+        }
+        let gradOutput = try readOptionalTensor(inputsFields, "grad_output", dtype: dtype)
+        let inputs = GoldenCase.Inputs(input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput)
+
+        let expectation: GoldenCase.Expectation
+        switch (c.has("expected"), c.has("expected_error")) {
+        case (true, true), (false, false):
+            throw c.error(nil, .inconsistent("a case needs exactly one of \"expected\" and \"expected_error\""))
+        case (false, true):
+            let kind = try c.string("expected_error")
+            guard ErrorKinds.all.contains(kind) else {
+                throw c.error("expected_error", .unknownValue(kind, allowed: ErrorKinds.all.sorted()))
+            }
+            expectation = .error(kind: kind)
+        case (true, false):
+            let e = try c.object("expected")
+            let outputs = GoldenCase.ExpectedOutputs(
+                loss: try readTensor(e, "loss", dtype: dtype),
+                gradInput: try readOptionalTensor(e, "grad_input", dtype: dtype),
+                gradTarget: try readOptionalTensor(e, "grad_target", dtype: dtype),
+                gradInputScale: try readOptionalTensor(e, "grad_input_scale", dtype: dtype),
+                gradTargetScale: try readOptionalTensor(e, "grad_target_scale", dtype: dtype))
+            try checkShapes(outputs, e, reduction: reduction, inputShape: input.shape)
+            expectation = .outputs(outputs)
+        }
+
+        var tolerance: Tolerance?
+        if let t = try c.optionalObject("tolerance") {
+            let rtol = try t.double("rtol"), atol = try t.double("atol")
+            guard rtol >= 0, atol >= 0, rtol.isFinite, atol.isFinite else {
+                throw t.error(nil, .inconsistent("rtol and atol must be finite and non-negative"))
+            }
+            tolerance = Tolerance(rtol: rtol, atol: atol)
+        }
+        return GoldenCase(id: id, comment: comment, flags: flags, loss: loss, dtype: dtype, reduction: reduction,
+                          inputs: inputs, expectation: expectation, tolerance: tolerance, file: path)
+    }
+
+    /// The expected outputs' shapes follow from the reduction and the input's shape.
+    private static func checkShapes(_ o: GoldenCase.ExpectedOutputs, _ e: JSONFields, reduction: ReductionKind,
+                                    inputShape: [Int]) throws(GoldenFormatError) {
+        let lossShape = reduction == .none ? inputShape : []
+        guard o.loss.shape == lossShape else { throw e.error("loss.shape", .shapeMismatch(expected: lossShape, actual: o.loss.shape)) }
+        let grads: [(String, GoldenTensor?)] = [("grad_input", o.gradInput), ("grad_target", o.gradTarget),
+                                                ("grad_input_scale", o.gradInputScale), ("grad_target_scale", o.gradTargetScale)]
+        for case let (name, tensor?) in grads where tensor.shape != inputShape {
+            throw e.error("\(name).shape", .shapeMismatch(expected: inputShape, actual: tensor.shape))
+        }
+    }
+
+    static func readOptionalTensor(_ parent: JSONFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor? {
+        parent.has(key) ? try readTensor(parent, key, dtype: dtype) : nil
+    }
+
+    /// Reads a TENSOR `{dtype, shape, hex}` whose dtype must be `dtype` ("values" is ignored).
+    static func readTensor(_ parent: JSONFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor {
+        let t = try parent.object(key)
+        let tensorDType = try t.enumValue("dtype", as: DType.self)
+        guard tensorDType == dtype else {
+            throw t.error("dtype", .dtypeMismatch(expected: dtype.rawValue, actual: tensorDType.rawValue))
+        }
+        let shape = try t.ints("shape")
+        let count: Int
+        do {
+            count = try GoldenTensor.elementCount(of: shape)
+        } catch {
+            throw t.error("shape", .invalidShape(error))
+        }
+        let hex = try t.string("hex")
+        let values: [Double]
+        do {
+            values = try HexCodec.decode(hex, dtype: dtype, count: count)
+        } catch {
+            throw t.error("hex", .invalidHex(error))
+        }
+        do {
+            return try GoldenTensor(dtype: dtype, shape: shape, values: values)
+        } catch {
+            throw t.error("shape", .invalidShape(error))
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Subprocess
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An external port, driven over the port protocol (see `PortProtocol`).
+///
+/// The port is started with `/bin/sh -c COMMAND` in a process group of its own. Every exchange
+/// (start, each case, stop) has a timeout; on a timeout, a crash, a closed stdout, or a line that
+/// is not the expected message, the whole process group is killed and the run fails with
+/// `ImplementationFailure` naming the case (exit code 4). stderr is drained continuously into a
+/// bounded tail that failures show. On the way out the group is always killed, so no child of the
+/// port survives the run.
+///
+/// Built on swift-subprocess's streaming `run` (process group via `PlatformOptions.processGroupID`,
+/// signals to the group via `Execution.send(signal:toProcessGroup:)`).
+public final class PortProcessImplementation: LossImplementation {
+    public let info: ImplementationInfo
+    public let command: String
+    private let timeout: Duration
+    private let writer: StandardInputWriter
+    private let mailbox: LineMailbox
+    private let stderrTail: BoundedTail
+    private let killGroup: @Sendable () -> Void
+
+    /// Longest line accepted from a port (the largest golden tensors are a few MB of hex).
+    public static let maxLineBytes = 256 << 20
+    public static let stderrLimit = 64 << 10
+    /// How long a port may take to exit after "stop".
+    public static let exitGrace: Duration = .seconds(3)
+
+    private init(info: ImplementationInfo, command: String, timeout: Duration, writer: StandardInputWriter,
+                 mailbox: LineMailbox, stderrTail: BoundedTail, killGroup: @escaping @Sendable () -> Void) {
+        self.info = info
+        self.command = command
+        self.timeout = timeout
+        self.writer = writer
+        self.mailbox = mailbox
+        self.stderrTail = stderrTail
+        self.killGroup = killGroup
+    }
+
+    /// Starts the port, performs the start handshake, runs `body` with it, then stops it.
+    public static func with<R: Sendable>(
+        command: String, timeout: Duration = .seconds(10),
+        _ body: (PortProcessImplementation) async throws(ImplementationFailure) -> R
+    ) async throws(ImplementationFailure) -> R {
+        // A port that dies while we write to it must give EPIPE, not kill the runner.
+        signal(SIGPIPE, SIG_IGN)
+        var options = PlatformOptions()
+        options.processGroupID = 0   // a new group led by the port: killable as a whole
+        let outcome: Result<R, ImplementationFailure>
+        let termination: TerminationStatus
+        let tail = BoundedTail(limit: stderrLimit)
+        do {
+            let result = try await Subprocess.run(
+                .path("/bin/sh"), arguments: ["-c", command], platformOptions: options,
+                input: .inputWriter, output: .sequence, error: .sequence
+            ) { execution in
+                let mailbox = LineMailbox()
+                let killGroup: @Sendable () -> Void = { try? execution.send(signal: .kill, toProcessGroup: true) }
+                return await withTaskGroup(of: Void.self, returning: Result<R, ImplementationFailure>.self) { group in
+                    group.addTask { await readLines(execution.standardOutput, into: mailbox) }
+                    group.addTask {
+                        do {
+                            for try await chunk in execution.standardError { chunk.withUnsafeBytes { tail.append($0) } }
+                        } catch {}
+                    }
+                    let result = await drive(command: command, timeout: timeout, writer: execution.standardInputWriter,
+                                             mailbox: mailbox, tail: tail, killGroup: killGroup, body)
+                    killGroup()
+                    try? await execution.standardInputWriter.finish()
+                    await group.waitForAll()
+                    return result
+                }
+            }
+            outcome = result.closureResult
+            termination = result.terminationStatus
+        } catch {
+            throw ImplementationFailure(caseID: nil, message: "could not start the port `\(command)`: \(error)", stderrTail: tail.text)
+        }
+        switch outcome {
+        case .success(let value):
+            return value
+        case .failure(var failure):
+            failure.message += " (port \(describe(termination)))"
+            failure.stderrTail = tail.text
+            throw failure
+        }
+    }
+
+    private static func drive<R>(
+        command: String, timeout: Duration, writer: StandardInputWriter, mailbox: LineMailbox, tail: BoundedTail,
+        killGroup: @escaping @Sendable () -> Void,
+        _ body: (PortProcessImplementation) async throws(ImplementationFailure) -> R
+    ) async -> Result<R, ImplementationFailure> {
+        do throws(ImplementationFailure) {
+            let startedLine = try await exchange(PortProtocol.startMessage(), writer: writer, mailbox: mailbox,
+                                                 timeout: timeout, killGroup: killGroup, caseID: nil, what: "the \"started\" reply")
+            let info: ImplementationInfo
+            do {
+                info = try PortProtocol.parseStarted(startedLine)
+            } catch {
+                throw ImplementationFailure(caseID: nil, message: "protocol violation at start: \(error)")
+            }
+            let port = PortProcessImplementation(info: info, command: command, timeout: timeout, writer: writer,
+                                                 mailbox: mailbox, stderrTail: tail, killGroup: killGroup)
+            let value = try await body(port)
+            try await port.stop()
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public func evaluate(_ golden: GoldenCase) async throws(ImplementationFailure) -> CaseOutcome {
+        guard info.losses.contains(golden.loss.rawValue) else {
+            return .skipped(reason: "the port does not implement \(golden.loss.rawValue)")
+        }
+        guard info.dtypes.contains(golden.dtype.rawValue) else {
+            return .skipped(reason: "the port does not implement \(golden.dtype.rawValue)")
+        }
+        let line = try await Self.exchange(PortProtocol.runMessage(golden), writer: writer, mailbox: mailbox,
+                                           timeout: timeout, killGroup: killGroup, caseID: golden.id, what: "its result")
+        do {
+            return try PortProtocol.parseResult(line, for: golden)
+        } catch {
+            killGroup()
+            throw ImplementationFailure(caseID: golden.id, message: "protocol violation: \(error)")
+        }
+    }
+
+    /// Sends "stop" and gives the port `exitGrace` to close its stdout (exit); anything it prints
+    /// after "stop" is a violation.
+    private func stop() async throws(ImplementationFailure) {
+        do {
+            _ = try await writer.write(PortProtocol.stopMessage() + "\n")
+            try await writer.finish()
+        } catch {
+            throw ImplementationFailure(caseID: nil, message: "the port stopped reading before \"stop\": \(error)")
+        }
+        let event = await Self.awaitEvent(mailbox, timeout: Self.exitGrace, killGroup: killGroup)
+        switch event {
+        case .end?: return
+        case .line(let line)?:
+            throw ImplementationFailure(caseID: nil, message: "protocol violation: output after \"stop\": \(PortProtocol.preview(line))")
+        case nil:
+            throw ImplementationFailure(caseID: nil, message: "the port did not exit within \(Self.exitGrace) of \"stop\"; killed")
+        }
+    }
+
+    /// Writes one request line and waits for one reply line, both within `timeout`.
+    private static func exchange(_ request: String, writer: StandardInputWriter, mailbox: LineMailbox, timeout: Duration,
+                                 killGroup: @escaping @Sendable () -> Void, caseID: String?, what: String)
+        async throws(ImplementationFailure) -> [UInt8] {
+        enum Step: Sendable { case reply(LineMailbox.Event), writeFailed(String), timedOut, cancelled }
+        // Killing the port on timeout also ends its stdout: whichever child the group hears from
+        // first, a kill by the timeout is reported as the timeout.
+        let timedOut = Flag()
+        var step = await withTaskGroup(of: Step.self) { group in
+            group.addTask {
+                do {
+                    _ = try await writer.write(request + "\n")
+                } catch {
+                    return .writeFailed("\(error)")
+                }
+                guard let event = await mailbox.next() else { return .cancelled }
+                return .reply(event)
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                } catch {
+                    return .cancelled
+                }
+                // Kill first: a port that stopped reading leaves the writer blocked until its pipe closes.
+                timedOut.set()
+                killGroup()
+                return .timedOut
+            }
+            let first = await group.next() ?? .cancelled
+            group.cancelAll()
+            return first
+        }
+        if timedOut.isSet { step = .timedOut }
+        switch step {
+        case .reply(.line(let line)):
+            return line
+        case .reply(.end(let reason)):
+            killGroup()
+            let why = reason.map { " (\($0))" } ?? ""
+            throw ImplementationFailure(caseID: caseID, message: "the port closed its stdout or exited before sending \(what)\(why)")
+        case .writeFailed(let error):
+            // A port that printed something and exited before reading: what it printed says more.
+            if case .line(let line)? = await awaitEvent(mailbox, timeout: .milliseconds(500), killGroup: killGroup) {
+                killGroup()
+                return line
+            }
+            killGroup()
+            throw ImplementationFailure(caseID: caseID, message: "the port exited or stopped reading its stdin (\(error))")
+        case .timedOut:
+            throw ImplementationFailure(caseID: caseID, message: "the port sent no reply within the timeout of \(timeout); killed")
+        case .cancelled:
+            killGroup()
+            throw ImplementationFailure(caseID: caseID, message: "cancelled")
+        }
+    }
+
+    private static func awaitEvent(_ mailbox: LineMailbox, timeout: Duration, killGroup: @escaping @Sendable () -> Void) async -> LineMailbox.Event? {
+        await withTaskGroup(of: LineMailbox.Event?.self) { group in
+            group.addTask { await mailbox.next() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Splits stdout into lines ("\n", an optional "\r" before it is dropped) without decoding.
+    private static func readLines(_ output: SubprocessOutputSequence, into mailbox: LineMailbox) async {
+        var current = [UInt8]()
+        do {
+            for try await chunk in output {
+                var failure: String?
+                chunk.withUnsafeBytes { bytes in
+                    var start = 0
+                    for i in 0..<bytes.count where bytes[i] == 0x0A {
+                        current.append(contentsOf: bytes[start..<i])
+                        if current.last == 0x0D { current.removeLast() }
+                        mailbox.push(.line(current))
+                        current.removeAll(keepingCapacity: false)
+                        start = i + 1
+                    }
+                    current.append(contentsOf: bytes[start..<bytes.count])
+                    if current.count > maxLineBytes { failure = "a line longer than \(maxLineBytes) bytes" }
+                }
+                if let failure {
+                    mailbox.push(.end(failure))
+                    return
+                }
+            }
+            if !current.isEmpty { mailbox.push(.line(current)) }
+            mailbox.push(.end(nil))
+        } catch {
+            mailbox.push(.end("reading stdout failed: \(error)"))
+        }
+    }
+
+    private static func describe(_ status: TerminationStatus) -> String {
+        switch status {
+        case .exited(let code): "exited with code \(code)"
+        case .signaled(let signal): "was killed by signal \(signal)"
+        }
+    }
+}
+
+/// A one-way boolean shared between tasks.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

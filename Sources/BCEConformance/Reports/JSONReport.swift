@@ -1,0 +1,117 @@
+import Foundation
+
+/// `run --format json`: the machine-readable report (schema in docs/RUNNER.md, "report_version": 1).
+/// Non-finite numbers are written as the strings "nan", "inf", "-inf".
+public struct JSONReport: Codable, Sendable {
+    public static let version = 1
+
+    public var reportVersion: Int
+    public var suite: Suite
+    public var implementation: ImplementationInfo
+    public var options: Options
+    public var summary: Summary
+    public var cases: [Case]
+    /// Present when the implementation broke and the run stopped (exit code 4).
+    public var implementationFailure: Failure?
+
+    public struct Failure: Codable, Sendable {
+        public var caseID: String?
+        public var message: String
+        public var stderrTail: String
+    }
+
+    public struct Suite: Codable, Sendable {
+        public var version: String
+        public var manifestSHA256: String
+        public var formatVersion: Int
+    }
+
+    public struct Options: Codable, Sendable {
+        public var maxULP: Double?
+    }
+
+    public struct Summary: Codable, Sendable {
+        public var total: Int
+        public var passed: Int
+        public var failed: Int
+        public var skipped: Int
+        public var expectedFailures: Int
+        public var unexpectedPasses: Int
+        public var conformant: Bool
+        public var seconds: Double
+    }
+
+    public struct Location: Codable, Sendable {
+        public var output: String
+        public var index: Int
+        public var expected: Double
+        public var actual: Double
+        public var problem: String?
+    }
+
+    public struct Case: Codable, Sendable {
+        public var id: String
+        public var file: String
+        public var loss: String
+        public var dtype: String
+        public var reduction: String
+        public var flags: [String]
+        public var status: CaseStatus
+        public var maxAbsError: Double
+        public var maxRelError: Double
+        public var maxULP: Double
+        public var worstULPAt: Location?
+        public var messages: [String]
+        public var mismatchCount: Int
+        public var mismatches: [Location]
+        public var knownFailureReason: String?
+        public var seconds: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reportVersion = "report_version", suite, implementation, options, summary, cases, implementationFailure
+    }
+
+    public init(_ report: RunReport) {
+        reportVersion = Self.version
+        suite = Suite(version: report.suite.suiteVersion, manifestSHA256: report.suite.manifestSHA256,
+                      formatVersion: report.suite.formatVersion)
+        implementation = report.implementation
+        options = Options(maxULP: report.maxULP)
+        summary = Summary(total: report.results.count, passed: report.count(.passed), failed: report.count(.failed),
+                          skipped: report.count(.skipped), expectedFailures: report.count(.expectedFailure),
+                          unexpectedPasses: report.count(.unexpectedPass), conformant: report.isConformant,
+                          seconds: report.seconds)
+        implementationFailure = report.implementationFailure.map {
+            Failure(caseID: $0.caseID, message: $0.message, stderrTail: $0.stderrTail)
+        }
+        cases = report.results.map { r in
+            let s = r.comparison.stats
+            return Case(id: r.id, file: r.file, loss: r.loss.rawValue, dtype: r.dtype.rawValue, reduction: r.reduction.rawValue,
+                        flags: r.flags, status: r.status, maxAbsError: s.maxAbsolute, maxRelError: s.maxRelative,
+                        maxULP: s.maxULP, worstULPAt: s.worstULPAt.map { Location($0, withProblem: false) },
+                        messages: r.comparison.messages, mismatchCount: r.comparison.mismatchCount,
+                        mismatches: r.comparison.mismatches.map { Location($0, withProblem: true) },
+                        knownFailureReason: r.knownFailureReason, seconds: r.seconds)
+        }
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    public static func render(_ report: RunReport) -> String {
+        let data = (try? encoder().encode(JSONReport(report))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+extension JSONReport.Location {
+    init(_ m: Mismatch, withProblem: Bool) {
+        self.init(output: m.output, index: m.index, expected: m.expected, actual: m.actual, problem: withProblem ? m.problem : nil)
+    }
+}

@@ -1,0 +1,52 @@
+/// The readable report `run` prints by default: one block per case that needs attention, then a summary.
+public enum TextReport {
+    public static func render(_ report: RunReport, verbose: Bool = false) -> String {
+        var out = ""
+        for r in report.results {
+            switch r.status {
+            case .failed:
+                out += "FAIL \(r.id)\n" + indent(r.comparison.summary)
+            case .expectedFailure:
+                if verbose { out += "XFAIL \(r.id) (known failure: \(r.knownFailureReason ?? ""))\n" + indent(r.comparison.summary) }
+            case .unexpectedPass:
+                out += "XPASS \(r.id): listed in --known-failures (\(r.knownFailureReason ?? "")) but passed; remove the entry\n"
+            case .skipped:
+                if verbose { out += "SKIP \(r.id): \(r.comparison.messages.first ?? "")\n" }
+            case .passed:
+                if verbose { out += "ok   \(r.id)  (max \(format(r.comparison.stats.maxULP)) ULP)\n" }
+            }
+        }
+        out += summary(report)
+        return out
+    }
+
+    public static func summary(_ report: RunReport) -> String {
+        let impl = report.implementation
+        var out = "\n\(impl.name) \(impl.version) (\(impl.language)) against golden suite \(report.suite.suiteVersion)"
+        out += " (manifest sha256 \(report.suite.manifestSHA256.prefix(12)))"
+        if let maxULP = report.maxULP { out += ", strict mode --max-ulp \(format(maxULP))" }
+        out += "\n\(report.results.count) cases: \(report.count(.passed)) passed, \(report.count(.failed)) failed, \(report.count(.skipped)) skipped"
+        let xfail = report.count(.expectedFailure), xpass = report.count(.unexpectedPass)
+        if xfail > 0 { out += ", \(xfail) expected failures" }
+        if xpass > 0 { out += ", \(xpass) known failures passed" }
+        out += " in \(format(report.seconds, digits: 3)) s\n"
+        if let worst = report.worstULP, let at = worst.comparison.stats.worstULPAt {
+            out += "worst: \(format(worst.comparison.stats.maxULP)) ULP at \(worst.id) \(at.output)[\(at.index)]"
+            out += " (expected \(Comparison.format(at.expected)), got \(Comparison.format(at.actual)))\n"
+        }
+        out += report.isConformant ? "CONFORMANT\n" : "NOT CONFORMANT\n"
+        return out
+    }
+
+    public static func indent(_ text: String) -> String {
+        text.isEmpty ? "" : text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)\n" }.joined()
+    }
+
+    public static func format(_ x: Double, digits: Int = 2) -> String {
+        guard x.isFinite else { return Comparison.format(x) }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return "\((x * scale).rounded() / scale)"
+    }
+}

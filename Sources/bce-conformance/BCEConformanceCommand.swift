@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// `bce-conformance`: the golden suite against the Swift library or any port.
+struct BCEConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bce-conformance",
+        abstract: "Checks binary cross-entropy implementations against PyTorch-exact golden files.",
+        discussion: """
+            Exit codes: 0 conformant, 1 failures, 2 usage error, 3 golden files corrupt, missing or of \
+            an unknown format version, 4 a port broke the protocol, crashed or hung.
+            Documentation: docs/RUNNER.md.
+            """,
+        subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try BCEConformanceCommand.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // ArgumentParser's usage errors exit 64 (EX_USAGE); this tool documents 2.
+            if BCEConformanceCommand.exitCode(for: error) == .validationFailure {
+                let message = BCEConformanceCommand.fullMessage(for: error)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                exit(ExitStatus.usage.rawValue)
+            }
+            BCEConformanceCommand.exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import BCEConformance
+
+/// The case filters `run` and `list` share.
+struct SelectionOptions: ParsableArguments {
+    @Option(name: .customLong("id"), help: ArgumentHelp(
+        "Only cases whose id matches (glob with * and ?; without wildcards, ids containing it). Repeatable.",
+        valueName: "pattern"))
+    var idPatterns: [String] = []
+
+    @Option(help: ArgumentHelp("Only this loss: bce or bce_with_logits. Repeatable.", valueName: "loss"))
+    var loss: [String] = []
+
+    @Option(help: ArgumentHelp("Only this dtype: float16, float32 or float64. Repeatable.", valueName: "dtype"))
+    var dtype: [String] = []
+
+    @Option(help: ArgumentHelp("Only this reduction: none, mean or sum. Repeatable.", valueName: "reduction"))
+    var reduction: [String] = []
+
+    @Option(help: ArgumentHelp("Only cases carrying this flag (any of the given flags). Repeatable.", valueName: "flag"))
+    var flag: [String] = []
+
+    @Option(help: ArgumentHelp("Run only the I-th of N parts of the suite (1-based), for parallel CI jobs.", valueName: "I/N"))
+    var shard: String?
+
+    func validate() throws {
+        _ = try selection()
+    }
+
+    func selection() throws -> CaseSelection {
+        var s = CaseSelection()
+        s.idPatterns = idPatterns
+        s.losses = Set(try loss.map { try parse($0, LossKind.self, "--loss") })
+        s.dtypes = Set(try dtype.map { try parse($0, DType.self, "--dtype") })
+        s.reductions = Set(try reduction.map { try parse($0, ReductionKind.self, "--reduction") })
+        s.flags = Set(flag)
+        if let shard {
+            guard let parsed = Shard(shard) else {
+                throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4 (got \"\(shard)\")")
+            }
+            s.shard = parsed
+        }
+        return s
+    }
+
+    private func parse<E: RawRepresentable & CaseIterable>(_ text: String, _: E.Type, _ option: String) throws -> E
+    where E.RawValue == String {
+        guard let value = E(rawValue: text) else {
+            throw ValidationError("\(option) must be one of \(E.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(text)\")")
+        }
+        return value
+    }
+}
