@@ -27,12 +27,15 @@ float32 and float16 results are correctly rounded but for astronomically rare ti
 Cancellation-free forms used (same value as the PyTorch formula in exact arithmetic):
   BCE loss           (1 - y) * -max(log1p(-x), -100) + y * -max(log(x), -100)  (two terms >= 0)
   BCE d/dy           log(x) - log1p(-x) is evaluated as log1p((2x - 1) / (1 - x)) for x in [1/4, 3/4]
-  logits loss        (1 - y) * softplus(x) + p * y * softplus(-x) for y in [0, 1] and p >= 0
-                     (softplus(z) = max(z, 0) + log1p(exp(-|z|))); elsewhere PyTorch's formula
+  logits loss        (1 - y) * softplus(x) + p * y * softplus(-x) for every finite x, y, p
+                     (softplus(z) = max(z, 0) + log1p(exp(-|z|))). For y in [0, 1] and p >= 0
+                     both terms are >= 0; elsewhere they may have opposite signs, and the value
+                     then carries a relative error of a few 2^-64 of the larger term (PyTorch's
+                     own form would lose everything: p < 0, y = 0, x = -40 gives 0, not 4.2e-18)
   logits d/dx        (1 - y) * sigmoid(x) - p * y * sigmoid(-x)
   logits d/dy        p * softplus(-x) - softplus(x)
-Non-finite logits (+-inf, NaN) follow PyTorch's formula literally in IEEE arithmetic (see
-`_logits_loss_terms`); so do the BCE gradients at x = 0 and 1 (infinities, and NaN where IEEE
+Non-finite logits, targets or pos_weights (+-inf, NaN) follow PyTorch's formulas literally in
+IEEE arithmetic (see `_logits_loss_terms`); so do the BCE gradients at x = 0 and 1 (infinities, and NaN where IEEE
 gives 0/0 or 0 * inf). The sign of a zero result follows PyTorch's formula where it is cheap to do.
 
 grad_input_scale / grad_target_scale: the magnitude of the largest term of the gradient's formula
@@ -257,7 +260,8 @@ def _bce_loss_terms(x, y):
 def _logits_loss_terms(x, y, p):
     """(1 - y) * x - logsigmoid(x) * log_weight, PyTorch's formula, exact where it matters.
 
-    Non-finite x follows the formula in IEEE arithmetic (log_weight = (p - 1) * y + 1, or no
+    Finite x, y and p: the equal (1 - y) * softplus(x) + p * y * softplus(-x), whatever y and p.
+    A non-finite x, y or p follows the formula in IEEE arithmetic. Non-finite x follows the formula in IEEE arithmetic (log_weight = (p - 1) * y + 1, or no
     multiplication at all without pos_weight):
       x = +inf: logsigmoid = 0 -> (1 - y) * inf - 0 * log_weight: +inf for y < 1, NaN for y = 1,
                 -inf for y > 1 (NaN if log_weight is infinite).
@@ -270,9 +274,14 @@ def _logits_loss_terms(x, y, p):
     literal = (1 - y) * x - _logsigmoid(x) * literal_lw
     pe = 1 if p is None else p
     exact = (1 - y) * _softplus(x) + pe * y * _softplus(-x)
-    in_domain = (y >= 0) & (y <= 1) & (np.asarray(pe) >= 0) & np.isfinite(x)
-    out = np.where(in_domain, exact, literal)
+    out = np.where(_all_finite(x, y, p), exact, literal)
     return np.where((out == 0) & (literal == 0), literal, out)
+
+
+def _all_finite(x, y, p):
+    """Where x, y and p (if given) are all finite: there the cancellation-free forms are used."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    return finite if p is None else finite & np.isfinite(p)
 
 
 def _frac(v):
@@ -322,12 +331,7 @@ def _exact_elements(loss, eps, X, Y, W, P, G, n_mean):
         s_small = _frac(e / (1 + e))  # sigmoid(-|x|)
         s_pos, s_neg = (1 - s_small, s_small) if x >= 0 else (s_small, 1 - s_small)
     pe = Fraction(1) if P is None else _frac(P)
-    in_domain = 0 <= y <= 1 and pe >= 0
-    if in_domain:
-        term = (1 - y) * sp_pos + pe * y * sp_neg
-    else:
-        lw = Fraction(1) if P is None else (pe - 1) * y + 1
-        term = (1 - y) * x + sp_neg * lw
+    term = (1 - y) * sp_pos + pe * y * sp_neg  # any finite y and p (exact rational arithmetic)
     gi = ((1 - y) * s_pos - pe * y * s_neg) * g * w / n_mean
     gt = ((pe * sp_neg - sp_pos) if P is not None else -x) * g * w / n_mean
     return term * w, gi, gt
@@ -396,12 +400,13 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
         else:
             terms = _logits_loss_terms(X, Y, P)
             sig = _sigmoid(X)
+            finite = _all_finite(X, Y, P)  # else PyTorch's formulas in IEEE arithmetic
             small = np.abs(X) < 1
             h = _half_tanh_half(X)  # sigmoid(x) - 1/2, accurate for tiny x
             if P is None:
                 # sigmoid(x) - y = (1 - y) * sigmoid(x) - y * sigmoid(-x): no absorbed sigmoid(-x)
                 exact = np.where(small, (0.5 - Y) + h, (1 - Y) * sig - Y * _sigmoid(-X))
-                gi = np.where(np.isfinite(X), exact, sig - Y) * G
+                gi = np.where(finite, exact, sig - Y) * G
                 gi_scale = _max_abs(sig, Y)
                 gt = -X * G
                 gt_scale = np.abs(X)
@@ -409,14 +414,14 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
                 t = P * Y
                 exact = np.where(small, (1 - Y - t) / 2 + (1 - Y + t) * h, (1 - Y) * sig - t * _sigmoid(-X))
                 literal = (t + 1 - Y) * sig - t
-                gi = np.where(np.isfinite(X), exact, literal) * G
+                gi = np.where(finite, exact, literal) * G
                 gi_scale = _max_abs((t + 1 - Y) * sig, t)
                 lsp, lsn = _logsigmoid(X), _logsigmoid(-X)
                 # logsigmoid(-x) - p * logsigmoid(x) = p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))
                 # (keeps a tiny x, which the two softplus values absorb)
                 s = np.log1p(np.exp(-np.abs(X)))
                 exact = P * np.maximum(-X, 0) - np.maximum(X, 0) + (P - 1) * s
-                gt = np.where(np.isfinite(X), exact, lsn - P * lsp) * G
+                gt = np.where(np.isfinite(X) & np.isfinite(P), exact, lsn - P * lsp) * G
                 gt_scale = _max_abs(lsn, P * lsp)
         if W is not None:
             terms = terms * W

@@ -67,7 +67,7 @@ FLAGS = {
     "epsilon": "the BCE gradient's denominator max((1 - x) * x, EPSILON) is at EPSILON (1e-12 in the dtype; 0 in float16)",
     "gradient-nonfinite": "a gradient is +-inf or NaN by PyTorch's formula (division by EPSILON = 0 in float16, log(0) in d/dtarget, 0 * inf)",
     "soft-target": "target strictly between 0 and 1: both terms of the loss contribute",
-    "target-outside-unit-interval": "bce_with_logits target outside [0, 1]: allowed (no range check); formulas that assume y in [0, 1] break",
+    "target-outside-unit-interval": "bce_with_logits target outside [0, 1]: allowed (no range check); formulas that assume y in [0, 1] break; with pos_weight >= 0 the loss's two terms (1 - y) softplus(x) and p y softplus(-x) have opposite signs, so strict ULP mode skips those loss elements (docs/RUNNER.md)",
     "large-logit": "|logit| large: exp(|x|) overflows or 1 + exp(-|x|) rounds to 1; a naive log(sigmoid(x)) gives -inf or NaN",
     "exp-overflow": "exp(|x|) overflows the dtype (|x| > 11.09 in float16, 88.72 in float32, 709.78 in float64)",
     "dtype-overflow": "the value the case names is not representable in the dtype and became +-inf (e.g. 1e30 or 1e4 in float16)",
@@ -79,6 +79,7 @@ FLAGS = {
     "pos-weight": "bce_with_logits pos_weight, broadcast by trailing alignment ((C,) on the last dim, (C, 1, 1) per channel)",
     "zero-pos-weight": "pos_weight 0: the positive term vanishes; log_weight = 1 - y",
     "large-pos-weight": "large pos_weight: the positive term dominates and may overflow",
+    "negative-pos-weight": "negative pos_weight: allowed (no range check); log_weight = (p - 1) * y + 1 changes sign and PyTorch's literal formula cancels (y = 0, x = -40: 0 instead of softplus(-40) = 4.2e-18); for 0 < y < 1 the loss's two terms have opposite signs, so strict ULP mode skips those loss elements (docs/RUNNER.md)",
     "broadcast": "an argument smaller than the input is broadcast to it",
     "zero-dim": "0-d tensors (shape []): one element, no dimensions",
     "empty": "zero elements: none gives an empty tensor, sum gives 0, mean gives NaN (0 / 0)",
@@ -508,6 +509,22 @@ def pos_weight_cases(cat, dtype, red):
             continue
         cat.add("pos-weights", loss, dtype, red, name + "-weighted", comment + "; with weight (C,) = [2, 0.5, -1]",
                 flags + ["pos-weight", "broadcast", "random", "weight", "negative-weight"], x, y, pos_weight=p, weight=[2.0, 0.5, -1.0])
+    # Negative pos_weight: y = 0 is softplus(x) whatever p is, y = 1 is p * softplus(-x), y = 2 has
+    # two negative terms; y = 0.25 has terms of opposite signs. x = -40 (float16: -10, whose
+    # softplus is still a float16 value) is where PyTorch's literal formula returns 0 for y = 0.
+    xn = -10.0 if dtype == "float16" else -40.0
+    for name, ys, comment in (
+            ("pos-weight-negative", [0.0, 1.0, 2.0, 0.25],
+             "targets 0, 1, 2, 0.25; the 0.25 elements' two terms have opposite signs"),
+            ("pos-weight-negative-one-sign", [0.0, 1.0, 2.0, 0.0],
+             "targets 0, 1, 2: every element's terms have one sign, so strict ULP applies to the mean and sum too")):
+        cat.add("pos-weights", loss, dtype, red, name,
+                f"pos_weight (1,) = -2 on logits {xn:g} (row 0) and {-xn:g} (row 1); " + comment
+                + "; y = 0 at x = %g is softplus(%g), which PyTorch's literal formula cancels to 0" % (xn, xn),
+                ["pos-weight", "negative-pos-weight", "broadcast", "large-logit", "soft-target", "target-outside-unit-interval"]
+                if name == "pos-weight-negative" else
+                ["pos-weight", "negative-pos-weight", "broadcast", "large-logit", "target-outside-unit-interval"],
+                np.array([[xn] * 4, [-xn] * 4]), np.array([ys, ys]), pos_weight=[-2.0])
     r4 = cat.rng(base + "/bchw")
     x4 = random_inputs(r4, 24, loss, dtype).reshape(2, 3, 2, 2)
     y4 = random_targets(r4, 24, "bce").reshape(2, 3, 2, 2)

@@ -12,11 +12,14 @@
 /// y = 0. An infinite input gives NaN, except x = +infinity with y < 1, which gives +infinity,
 /// exactly as PyTorch's formula does; NaN anywhere gives NaN.
 ///
-/// Accuracy, better than PyTorch: for targets in [0, 1] and `p ≥ 0` the loss is evaluated as the
-/// equal, cancellation-free `(1 - y) * softplus(x) + p * y * softplus(-x)` in the wide type and
-/// rounded once (within 1 ULP for `Float16`, 2 for `Float` and `Double`). PyTorch's own form
-/// cancels: for x = -40.9, y = 0 in `Float` it returns 0, where the loss is 1.73e-18 (returned here).
-/// Outside that domain PyTorch's formula is evaluated in the wide type.
+/// Accuracy, better than PyTorch: for finite x, y and p the loss is evaluated as the equal
+/// `(1 - y) * softplus(x) + p * y * softplus(-x)` in the wide type and rounded once. PyTorch's own
+/// form cancels: for x = -40.9, y = 0 in `Float` it returns 0, where the loss is 1.73e-18
+/// (returned here); likewise with a negative `p`. The promise (within 1 ULP for `Float16`, 2 for
+/// `Float` and `Double`) holds for targets in [0, 1] and `p ≥ 0`, where both terms are
+/// non-negative. Outside that domain the two terms may have opposite signs, and their difference
+/// is only as accurate as the larger term allows. An infinite or NaN x, y or p is evaluated by
+/// PyTorch's formula in the wide type, so it gives exactly what PyTorch gives.
 public struct BCEWithLogitsLoss<Scalar: BCEScalar>: Sendable {
     /// Per-element rescaling, broadcast to the input's shape without enlarging it; `nil` means 1.
     public var weight: NDArray<Scalar>?

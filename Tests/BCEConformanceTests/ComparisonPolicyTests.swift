@@ -69,6 +69,68 @@ struct ComparisonPolicyTests {
         #expect(r.stats.maxULP == 1)
     }
 
+    @Test func lossTermsMayCancelExactlyWhenTheTwoTermsHaveOppositeSigns() {
+        let cancels = ComparisonPolicy.lossTermsMayCancel
+        // The accuracy promise: y in [0, 1], p >= 0.
+        for y in [0.0, 0.25, 1, -0.0] { for p in [0.0, 1, 30] { #expect(!cancels(y, p)) } }
+        // One term only: y = 0, y = 1 or p = 0, whatever the other is.
+        for p in [-2.0, -1e30] { #expect(!cancels(0, p)); #expect(!cancels(1, p)) }
+        #expect(!cancels(-3, 0)); #expect(!cancels(2, 0))
+        // Two terms of one sign: y outside [0, 1] with p < 0.
+        #expect(!cancels(2, -1)); #expect(!cancels(-0.5, -1))
+        // Opposite signs: y outside [0, 1] with p > 0 (or no pos_weight, p = 1), 0 < y < 1 with p < 0.
+        #expect(cancels(2, 1)); #expect(cancels(-0.5, 1)); #expect(cancels(-0x1p-70, 1)); #expect(cancels(0.25, -2))
+        #expect(!cancels(.nan, 1)); #expect(!cancels(0.5, .nan))
+    }
+
+    /// A bce_with_logits case with the given targets, pos_weight and expected loss.
+    func logits(_ targets: [Double], posWeight: [Double]?, posWeightShape: [Int]? = nil, reduction: ReductionKind = .none,
+                loss: [Double]) throws -> GoldenCase {
+        let shape = [targets.count]
+        let x = try GoldenTensor(dtype: .float32, shape: shape, values: targets.map { _ in -40 })
+        let y = try GoldenTensor(dtype: .float32, shape: shape, values: targets)
+        let p = try posWeight.map { try GoldenTensor(dtype: .float32, shape: posWeightShape ?? [$0.count], values: $0) }
+        let l = try GoldenTensor(dtype: .float32, shape: reduction == .none ? shape : [], values: loss)
+        return GoldenCase(id: "bce_with_logits/float32/\(reduction)/x", loss: .bceWithLogits, dtype: .float32,
+                          reduction: reduction, inputs: .init(input: x, target: y, posWeight: p), expectation: .outputs(.init(loss: l)))
+    }
+
+    @Test func strictULPSkipsOnlyLogitsLossElementsWhoseTermsMayCancel() throws {
+        let policy = ComparisonPolicy(maxULP: 2)
+        let tiny = Double(Float(4.214473e-18)), off = Double(Float(tiny * 1.01))   // 1% off: far beyond 2 ULP, within atol
+        func loss(_ values: [Double], _ shape: [Int]) throws -> CaseOutcome {
+            .outputs(.init(loss: try GoldenTensor(dtype: .float32, shape: shape, values: values)))
+        }
+        // p < 0 with y = 0 is one term, softplus(x): strict (the live fuzzer's seed 2 case 878).
+        #expect(policy.compare(try logits([0], posWeight: [-2], loss: [tiny]), try loss([0], [1])).status == .failed)
+        // y = -2^-70 without pos_weight: opposite signs, so tolerance only for that element ...
+        let mixed = try logits([-0x1p-70, 0], posWeight: nil, loss: [tiny, tiny])
+        #expect(policy.compare(mixed, try loss([off, tiny], [2])).status == .passed)
+        // ... but not for its neighbour, which is in the promise.
+        let r = policy.compare(mixed, try loss([tiny, off], [2]))
+        #expect(r.status == .failed)
+        #expect(r.mismatches.map(\.index) == [1])
+        // Without strict mode the tolerance decides as always.
+        #expect(ComparisonPolicy().compare(mixed, try loss([tiny, 1], [2])).status == .failed)
+        // pos_weight (1,) broadcast: y = 0.5 with p = -2 may cancel; a sum with one such element is not strict.
+        let summed = try logits([0, 0.5], posWeight: [-2], posWeightShape: [1], reduction: .sum, loss: [tiny])
+        #expect(policy.compare(summed, try loss([off], [])).status == .passed)
+        let inPromise = try logits([0, 0.5], posWeight: [2], posWeightShape: [1], reduction: .sum, loss: [tiny])
+        #expect(policy.compare(inPromise, try loss([off], [])).status == .failed)
+        // BCE is always strict.
+        #expect(policy.compare(try golden([tiny]), try outcome([off], grad: [tiny])).status == .failed)
+    }
+
+    @Test func broadcastIndexFollowsTrailingAlignment() {
+        // (2, 3) against (3,): the column; against (2, 1): the row; against []: 0.
+        #expect((0..<6).map { ComparisonPolicy.broadcastIndex($0, from: [2, 3], to: [3]) } == [0, 1, 2, 0, 1, 2])
+        #expect((0..<6).map { ComparisonPolicy.broadcastIndex($0, from: [2, 3], to: [2, 1]) } == [0, 0, 0, 1, 1, 1])
+        #expect((0..<6).map { ComparisonPolicy.broadcastIndex($0, from: [2, 3], to: []) } == [0, 0, 0, 0, 0, 0])
+        // (2, 3, 2, 2) against (3, 1, 1): per channel.
+        #expect((0..<24).map { ComparisonPolicy.broadcastIndex($0, from: [2, 3, 2, 2], to: [3, 1, 1]) }
+                == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+    }
+
     @Test func shapesMustMatchExactly() throws {
         let c = ComparisonPolicy().compare(try golden([1, 2]), .outputs(.init(loss: try GoldenTensor(dtype: .float32, shape: [1, 2], values: [1, 2]))))
         #expect(c.status == .failed)

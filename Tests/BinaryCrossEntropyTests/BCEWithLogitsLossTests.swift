@@ -45,17 +45,70 @@ struct BCEWithLogitsValueTests {
             == Float16(4.5398899216870535e-05))
     }
 
-    @Test("targets outside [0, 1] use PyTorch's formula: x = 1, y = 2 → -1 + log(1 + e^-1)")
+    @Test("targets outside [0, 1]: x = 1, y = 2 → -1 + log(1 + e^-1)")
     func targetOutsideUnitInterval() throws {
         let loss = try binaryCrossEntropyWithLogits(NDArray<Double>(scalar: 1), NDArray(scalar: 2))
         #expect(loss.scalar == -0.6867383124817772)
     }
 
-    @Test("negative pos_weight uses PyTorch's formula: x = 1, y = 1, p = -1 → logsigmoid(1)")
+    @Test("negative pos_weight: x = 1, y = 1, p = -1 → logsigmoid(1)")
     func negativePosWeight() throws {
         let loss = try binaryCrossEntropyWithLogits(
             NDArray<Double>(scalar: 1), NDArray(scalar: 1), posWeight: NDArray(scalar: -1))
         #expect(loss.scalar == -0.3132616875182228)
+    }
+
+    /// |actual - expected| within one spacing of the type at `expected`.
+    func withinOneULP<S: BCEScalar>(_ actual: S?, _ expected: S) -> Bool {
+        guard let actual else { return false }
+        return (actual - expected).magnitude <= expected.ulp
+    }
+
+    // For y = 0 the loss is softplus(x) whatever p is: (1 - 0) * softplus(x) + p * 0 * softplus(-x).
+    // PyTorch's form x - logsigmoid(x) * 1 gives -40 + 40 = 0 even in Float80 (the live fuzzer's
+    // seed 2 case 878 and seed 4 case 492). log1p(e^-40) = 4.248354255291589e-18 (mpmath, 300 bits).
+    @Test("negative pos_weight, y = 0, x = -40: softplus(-40) = 4.25e-18 in Float and Double, not 0")
+    func negativePosWeightTargetZero() throws {
+        let expected = 4.248354255291589e-18
+        for p in [-2.0, -0.5, -1e30] {
+            let d = try binaryCrossEntropyWithLogits(
+                NDArray<Double>(scalar: -40), NDArray(scalar: 0), posWeight: NDArray(scalar: p))
+            #expect(withinOneULP(d.scalar, expected), "Double p = \(p): \(String(describing: d.scalar))")
+            let f = try binaryCrossEntropyWithLogits(
+                NDArray<Float>(scalar: -40), NDArray(scalar: 0), posWeight: NDArray(scalar: Float(p)))
+            #expect(withinOneULP(f.scalar, Float(expected)), "Float p = \(p): \(String(describing: f.scalar))")
+        }
+        // p < 0 with y = 1 is p * softplus(-x): -2 * softplus(-40) for x = 40.
+        let mirrored = try binaryCrossEntropyWithLogits(
+            NDArray<Double>(scalar: 40), NDArray(scalar: 1), posWeight: NDArray(scalar: -2))
+        #expect(withinOneULP(mirrored.scalar, -2 * expected))
+    }
+
+    // y = -2^-70, x = -40: (1 + 2^-70) softplus(-40) - 2^-70 softplus(40) = 4.214472937401417e-18
+    // (mpmath, 300 bits). PyTorch's form rounds (1 - y) * x to -40 and returns softplus(-40),
+    // 0.8% too large; the decomposed form's two terms differ by a factor of 125, so it loses nothing.
+    @Test("target just below 0, x = -40: 4.2145e-18 in Float and Double, not PyTorch's 4.2484e-18")
+    func targetBelowZeroVeryNegativeLogit() throws {
+        let expected = 4.214472937401417e-18
+        let y = -0x1p-70
+        let d = try binaryCrossEntropyWithLogits(NDArray<Double>(scalar: -40), NDArray(scalar: y))
+        #expect(withinOneULP(d.scalar, expected), "\(String(describing: d.scalar))")
+        let f = try binaryCrossEntropyWithLogits(NDArray<Float>(scalar: -40), NDArray(scalar: Float(y)))
+        #expect(withinOneULP(f.scalar, Float(expected)), "\(String(describing: f.scalar))")
+    }
+
+    @Test("non-finite target or pos_weight with a finite logit follows PyTorch's formula")
+    func nonFiniteTargetOrPosWeight() throws {
+        // y = +inf, x = 2, p = 1/2: (1 - inf) * 2 - logsigmoid(2) * ((1/2 - 1) * inf + 1) = -inf - inf = -inf
+        // (the decomposed form would give -inf + inf = NaN).
+        let loss = try binaryCrossEntropyWithLogits(
+            NDArray<Double>(scalar: 2), NDArray(scalar: .infinity), posWeight: NDArray(scalar: 0.5))
+        #expect(loss.scalar == -.infinity)
+        // p = +inf, x = 3: d/dy = logsigmoid(-3) - inf * logsigmoid(3) = +inf (not 0 * inf = NaN).
+        let g = try binaryCrossEntropyWithLogitsBackward(
+            NDArray<Double>(scalar: 3), NDArray(scalar: 0.5), posWeight: NDArray(scalar: .infinity),
+            reduction: .sum, gradOutput: NDArray(scalar: 1))
+        #expect(g.target.scalar == .infinity)
     }
 
     @Test("infinite logits follow PyTorch: -inf → NaN, +inf with y = 1 → NaN, +inf with y = 0 → +inf")

@@ -141,6 +141,37 @@ class HandComputedLogits(unittest.TestCase):
         self.assertEqual(r["grad_input"].tolist()[:4], [0.5, 0.0, -0.5, -0.5])
         self.assertEqual(r["grad_target"].tolist()[:4], [-inf, -inf, -inf, inf])
 
+    def test_negative_pos_weight_no_cancellation(self):
+        # y = 0 is softplus(x) whatever p is; PyTorch's literal x - logsigmoid(x) gives 0 at x = -40
+        # even in longdouble. log1p(e^-40) = 4.248354255291589e-18 (mpmath).
+        sp = 4.248354255291589e-18
+        for dtype in ("float32", "float64"):
+            for p in (-2.0, -0.5):
+                for red in ("none", "sum", "mean"):
+                    r = ev("bce_with_logits", dtype, red, [-40.0], [0.0], pos_weight=[p])
+                    self.assertEqual(float(r["loss"].ravel()[0]), float(np.dtype(dtype).type(sp)), (dtype, p, red))
+            # y = 1: p * softplus(-x)
+            r = ev("bce_with_logits", dtype, "none", [40.0], [1.0], pos_weight=[-2.0])
+            self.assertEqual(float(r["loss"][0]), float(np.dtype(dtype).type(-2 * sp)))
+
+    def test_target_outside_unit_interval_no_cancellation(self):
+        # y = -2^-70, x = -40: (1 + 2^-70) softplus(-40) - 2^-70 softplus(40) = 4.214472937401417e-18
+        # (mpmath, 300 bits); PyTorch's form rounds (1 - y) * x to -40 and gives softplus(-40).
+        r = ev("bce_with_logits", "float64", "none", [-40.0], [-2.0 ** -70])
+        self.assertEqual(float(r["loss"][0]), 4.214472937401417e-18)
+
+    def test_non_finite_target_or_pos_weight_follow_ieee_formula(self):
+        inf = np.inf
+        # y = inf, x = 2, p = 1/2: (1 - inf) * 2 - logsigmoid(2) * (-inf) = -inf (decomposed: -inf + inf)
+        r = ev("bce_with_logits", "float64", "none", [2.0], [inf], pos_weight=[0.5])
+        self.assertEqual(float(r["loss"][0]), -inf)
+        # y = inf, p = 1: t = inf, (t + 1 - y) * sigmoid(x) - t = NaN in PyTorch's d/dx
+        r = ev("bce_with_logits", "float64", "none", [2.0], [inf], pos_weight=[1.0])
+        self.assertTrue(math.isnan(float(r["grad_input"][0])))
+        # p = inf, x = 3: d/dy = logsigmoid(-3) - inf * logsigmoid(3) = +inf
+        r = ev("bce_with_logits", "float64", "none", [3.0], [0.5], pos_weight=[inf])
+        self.assertEqual(float(r["grad_target"][0]), inf)
+
     def test_large_logits_exact(self):
         r = ev("bce_with_logits", "float32", "none", [1e30, -1e30, 3.4028234663852886e38], [0.0, 1.0, 0.5])
         self.assertEqual(r["loss"].tolist(), [np.float32(1e30), np.float32(1e30), np.float32(3.4028234663852886e38 / 2)])
