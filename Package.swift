@@ -42,7 +42,8 @@ let package = Package(
         ),
         .target(
             name: "PythonBridge",
-            dependencies: ["CPythonShim"]
+            dependencies: ["CPythonShim"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "BCEConformance",
