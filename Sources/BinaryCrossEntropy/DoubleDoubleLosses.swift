@@ -1,12 +1,12 @@
-// The vectorised forward passes of both losses for Double without weight or pos_weight: four
+// The vectorised forward passes of both losses for Double without weight or pos_weight: eight
 // elements at a time as double-double values (DoubleDoubleMath.swift), each term's relative error
 // near 2^-55, so the loss rounded once stays within 1 ULP of the exact value (the bound promised
 // is 2). A group whose lanes are not all in the fast domain runs the scalar path (Float80 on
 // x86_64), element by element, with its range checks in index order.
 
-/// A Double loss whose terms are evaluated four at a time as `hi + lo`.
+/// A Double loss whose terms are evaluated eight at a time as `hi + lo`.
 protocol DoubleDoubleLoss: BlockLossEvaluator where Scalar == Double {
-    /// The terms of elements `i ..< i + 4`.
+    /// The terms of elements `i ..< i + 8`.
     func terms(at i: Int) throws(BCEError) -> DoubleDouble
     /// The scalar path's term of element `i`, with its range checks.
     func exactTerm(_ i: Int) throws(BCEError) -> Double.WideScalar

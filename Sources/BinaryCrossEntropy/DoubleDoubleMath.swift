@@ -1,4 +1,4 @@
-// Double-double arithmetic and a double-double log and exp on four Double lanes, for the fast
+// Double-double arithmetic and a double-double log and exp on eight Double lanes, for the fast
 // paths of the Double losses, which must be within 2 ULP of the exact value: each elementwise
 // loss is formed as an unevaluated sum hi + lo with a relative error near 2^-56 and rounded once.
 //
@@ -7,8 +7,8 @@
 // TwoSum; the log is fdlibm's (e_log.c) with its leading terms carried exactly; the exp is a Taylor
 // series of degree 14 after Cody-Waite reduction, its quadratic term carried exactly.
 
-typealias DDLanes = SIMD4<Double>
-typealias DDBits = SIMD4<UInt64>
+typealias DDLanes = SIMD8<Double>
+typealias DDBits = SIMD8<UInt64>
 
 /// A vector of unevaluated sums `hi + lo`.
 struct DoubleDouble {

@@ -1,6 +1,6 @@
 // The vectorised forward passes of both losses for Float and Float16 without weight or
-// pos_weight (the common case): four elements at a time in Double lanes with VectorMath's log and
-// exp, then rounded once, as the scalar path does. A group of four whose lanes are not all in the
+// pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
+// exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
 // fast domain (x tiny, 0 or 1, out of range, non-finite, |logit| > 700) is evaluated by the scalar
 // formulas instead, element by element, with their range checks in index order.
 //
@@ -9,11 +9,11 @@
 // the scalar path's, 2^-29 of a Float ULP, and the Float or Float16 result is the same except
 // within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
 
-/// Float and Float16: evaluated in Double, loaded and stored four lanes at a time.
+/// Float and Float16: evaluated in Double, loaded and stored eight lanes at a time.
 protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
-    /// Four elements, exactly, as Doubles.
+    /// Eight elements, exactly, as Doubles.
     static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
-    /// Four Doubles, each rounded once, stored as four elements.
+    /// Eight Doubles, each rounded once, stored as eight elements.
     static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Self>)
 }
 
@@ -55,7 +55,7 @@ extension Float16: DoubleLaneScalar {
 }
 #endif
 
-/// A loss whose terms are evaluated four at a time in Double lanes.
+/// A loss whose terms are evaluated eight at a time in Double lanes.
 protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
     /// The terms of elements `i ..< i + Lanes.scalarCount`: the lane formulas when every lane is in their domain,
     /// else ``exactTerm(_:)`` for each.

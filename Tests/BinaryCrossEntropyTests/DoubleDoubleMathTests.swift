@@ -18,14 +18,14 @@ struct DoubleDoubleMathTests {
         var worstExp = 0.0, worstExpAt = 0.0, worstLog = 0.0, worstLogAt = 0.0
         for _ in 0..<200_000 {
             var a = DDLanes.zero, v = DDLanes.zero
-            for lane in 0..<4 {
+            for lane in 0..<DDLanes.scalarCount {
                 a[lane] = Bool.random(using: &rng) ? Double.random(in: 0...700, using: &rng)
                                                    : Double.random(in: 0...40, using: &rng)
                 v[lane] = Bool.random(using: &rng) ? Double.random(in: 0.5...1.5, using: &rng)
                                                    : pow(2, Double.random(in: -200...1, using: &rng))
             }
             let e = DD.exp(negated: a), l = DD.log(v)
-            for lane in 0..<4 {
+            for lane in 0..<DDLanes.scalarCount {
                 let ee = Self.relativeError(e, lane: lane, expl(-Float80(a[lane])))
                 if ee > worstExp { worstExp = ee; worstExpAt = a[lane] }
                 if v[lane] != 1 {
