@@ -128,7 +128,8 @@ struct DoubleDoubleBCEWithLogitsLoss: DoubleDoubleLoss {
         let oneMinusY = DD.fastTwoSum(DDLanes(repeating: 1), -y)
         let c = y.replacing(with: oneMinusY.hi, where: positive)
         let cLo = DDLanes.zero.replacing(with: oneMinusY.lo, where: positive)
-        let q = DD.twoProduct(c, a)
+        // c a is exact when every c is 0 or 1 (hard labels); otherwise Dekker's product.
+        let q = all((c .== 0) .| (c .== 1)) ? DoubleDouble(hi: c * a, lo: .zero) : DD.twoProduct(c, a)
         let s = DD.twoSum(q.hi, tail.hi)
         return DoubleDouble(hi: s.hi, lo: s.lo + ((q.lo + cLo * a) + tail.lo))
     }
