@@ -38,13 +38,17 @@ extension Float16: DoubleLaneScalar {
         let sign = (h & 0x8000) &<< 48
         let exponent = (h &>> 10) & 0x1F
         let significand = h & 0x3FF
-        // Normal: rebias the exponent (15 -> 1023) and widen the significand. Infinity and NaN:
-        // exponent all ones.
-        var wide = sign | ((exponent &+ (1023 - 15)) &<< 52) | (significand &<< 42)
-        wide.replace(with: sign | 0x7FF0_0000_0000_0000 | (significand &<< 42), where: exponent .== 0x1F)
+        // Lane masks by arithmetic (SIMD's replacing(with:where:) is a scalar loop here):
+        // all ones where the exponent is 31 (infinity, NaN), resp. 0 (zero, subnormal).
+        let special = 0 &- ((exponent &+ 1) &>> 5)
+        let tiny = 0 &- ((exponent &- 1) &>> 63)
+        // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
+        let exponentField = ((exponent &+ (1023 - 15)) | (special & 0x7FF)) &<< 52
+        let normal = sign | exponentField | (significand &<< 42)
         // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
-        let tiny = (VectorMath.double(significand | 0x4330_0000_0000_0000) - 0x1p52) * 0x1p-24
-        wide.replace(with: sign | VectorMath.bits(tiny), where: exponent .== 0)
+        let small = sign | VectorMath.bits(
+            (VectorMath.double(significand | 0x4330_0000_0000_0000) - 0x1p52) * 0x1p-24)
+        let wide = (normal & ~tiny) | (small & tiny)
         return VectorMath.double(wide)
     }
 
