@@ -82,19 +82,25 @@ struct DoubleDoubleBCELoss: DoubleDoubleLoss {
         let one = y .== 1
         if all(one .| (y .== 0)) {
             // Hard labels: -log(x) where y = 1, -log1p(-x) where y = 0 (the formula's terms).
-            let l = DD.log(x.replacing(with: u, where: .!one))
-            var value = DoubleDouble(hi: -l.hi, lo: -(l.lo + correction.replacing(with: 0, where: one)))
+            // x where y = 1, u where y = 0, exactly (each product is by 0 or 1).
+            let l = DD.log(x * y + u * (1 - y))
+            var value = DoubleDouble(hi: -l.hi, lo: -(l.lo + correction * (1 - y)))
             let series = small .& .!one
-            value.hi.replace(with: x, where: series)
-            value.lo.replace(with: -seriesLo, where: series)
+            if any(series) {
+                value.hi.replace(with: x, where: series)
+                value.lo.replace(with: -seriesLo, where: series)
+            }
             return value
         }
         // Soft labels: below 2^-52 the product with log1p(-x) ≈ -x would lose bits; scalar path.
         guard all(x .>= 0x1p-52) else { return try exactTerms(at: i) }
         let logX = DD.log(x)
         var log1mX = DD.log(u)
-        log1mX.hi.replace(with: -x, where: small)
-        let log1mXLo = (log1mX.lo + correction).replacing(with: seriesLo, where: small)
+        var log1mXLo = log1mX.lo + correction
+        if any(small) {
+            log1mX.hi.replace(with: -x, where: small)
+            log1mXLo.replace(with: seriesLo, where: small)
+        }
         let yMinusOne = DD.fastTwoSum(DDLanes(repeating: -1), y)
         let p1 = DD.twoProduct(yMinusOne.hi, log1mX.hi)
         let e1 = p1.lo + (yMinusOne.hi * log1mXLo + yMinusOne.lo * log1mX.hi)
@@ -124,10 +130,12 @@ struct DoubleDoubleBCEWithLogitsLoss: DoubleDoubleLoss {
         let fast = (a .<= 700) .& (y .>= 0) .& (y .<= 1)
         guard all(fast) else { return try exactTerms(at: i) }
         let tail = DD.log1p(unit: DD.exp(negated: a))
-        let positive = x .> 0
+        // c = 1 - y (as hi + lo) where x ≥ 0, y where x < 0; blended by masks on x's sign bit
+        // (at x = ±0, a = 0 and either c gives 0).
+        let negative = 0 &- (DD.bits(x) &>> 63)   // all ones where x < 0
         let oneMinusY = DD.fastTwoSum(DDLanes(repeating: 1), -y)
-        let c = y.replacing(with: oneMinusY.hi, where: positive)
-        let cLo = DDLanes.zero.replacing(with: oneMinusY.lo, where: positive)
+        let c = DD.double((DD.bits(oneMinusY.hi) & ~negative) | (DD.bits(y) & negative))
+        let cLo = DD.double(DD.bits(oneMinusY.lo) & ~negative)
         // c a is exact when every c is 0 or 1 (hard labels); otherwise Dekker's product.
         let q = all((c .== 0) .| (c .== 1)) ? DoubleDouble(hi: c * a, lo: .zero) : DD.twoProduct(c, a)
         let s = DD.twoSum(q.hi, tail.hi)

@@ -15,6 +15,13 @@ enum VectorMath {
     @inline(__always) static func bits(_ v: Lanes) -> LaneBits { unsafeBitCast(v, to: LaneBits.self) }
     @inline(__always) static func double(_ b: LaneBits) -> Lanes { unsafeBitCast(b, to: Lanes.self) }
 
+    /// max(v, 0) for finite v, by masking (SIMD's replacing(with:where:) compiles to a per-lane
+    /// loop); -0 gives +0.
+    @inline(__always) static func positivePart(_ v: Lanes) -> Lanes {
+        let b = bits(v)
+        return double(b & ((b &>> 63) &- 1))   // all ones where the sign bit is clear
+    }
+
     /// |v|, by clearing the sign bits.
     @inline(__always) static func magnitude(_ v: Lanes) -> Lanes { double(bits(v) & 0x7FFF_FFFF_FFFF_FFFF) }
 

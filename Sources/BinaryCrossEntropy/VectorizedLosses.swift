@@ -126,7 +126,8 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
         // Hard labels (every y 0 or 1, the usual case in training): one log per lane. The terms
         // are those of the formula below: y = 1 gives -0 - log(x), y = 0 gives -log1p(-x) + 0.
         if all((y .== 0) .| (y .== 1)) {
-            return -VectorMath.log(x.replacing(with: 1 - x, where: y .== 0))
+            // x where y = 1, 1 - x where y = 0, exactly (each product is by 0 or 1).
+            return -VectorMath.log(x * y + (1 - x) * (1 - y))
         }
         return (y - 1) * VectorMath.log(1 - x) - y * VectorMath.log(x)
     }
@@ -150,8 +151,8 @@ struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
         let fast = (magnitude .<= 700) .& (y .>= 0) .& (y .<= 1)
         guard all(fast) else { return try exactTerms(at: i) }
         let tail = VectorMath.log1p(unit: VectorMath.exp(nonPositive: -magnitude))
-        let softplusX = x.replacing(with: 0, where: x .< 0) + tail
-        let softplusMinusX = (-x).replacing(with: 0, where: x .> 0) + tail
+        let softplusX = VectorMath.positivePart(x) + tail
+        let softplusMinusX = VectorMath.positivePart(-x) + tail
         return (1 - y) * softplusX + softplusMinusX * y
     }
 
