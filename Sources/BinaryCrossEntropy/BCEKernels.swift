@@ -8,6 +8,10 @@ func bceLossKernel<S: BCEScalar>(
 ) throws(BCEError) -> NDArray<S> {
     let operands = try ElementwiseOperands(
         input: input, target: target, weight: weight, posWeight: nil, gradOutput: nil, reduction: reduction)
+    if weight == nil,
+       let result = try vectorizedLoss(withLogits: false, operands.input, operands.target, reduction: reduction) {
+        return result
+    }
     return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
@@ -36,7 +40,7 @@ func bceGradientKernel<S: BCEScalar>(
 /// PyTorch's per-element `TORCH_CHECK`s of `binary_cross_entropy_out_cpu`: input, then target,
 /// in [0, 1]; NaN fails.
 @inline(__always)
-private func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
+func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
     // Compared in the wide type (exact, same result): Float16 comparisons are software on x86_64.
     let (xw, yw) = (x.bceWide, y.bceWide)
     guard xw >= 0 && xw <= 1 else { throw .inputOutOfRange(index: index, value: Double(x)) }

@@ -12,6 +12,8 @@ import RealModule
 /// | `Float`   | `Double`                              | ≤ 2 ULP (measured 0.50)                            |
 /// | `Double`  | `Float80` on x86_64, else `Double`    | ≤ 2 ULP on x86_64 (measured 0.50); elsewhere       |
 /// |           |                                       | measured ≤ 3.5 for normal results                  |
+/// |           | double-double lanes: unweighted       | ≤ 2 ULP everywhere (measured 0.62)                 |
+/// |           | forward passes, every platform        |                                                    |
 ///
 /// The protocol's requirements are implementation details of the losses; conform no other
 /// types to it.

@@ -9,6 +9,10 @@ func bceWithLogitsLossKernel<S: BCEScalar>(
 ) throws(BCEError) -> NDArray<S> {
     let operands = try ElementwiseOperands(
         input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: nil, reduction: reduction)
+    if weight == nil && posWeight == nil,
+       let result = try vectorizedLoss(withLogits: true, operands.input, operands.target, reduction: reduction) {
+        return result
+    }
     let hasPosWeight = operands.hasPosWeight
     return try operands.reduce(reduction) { _, x, y, w, p, _ in
         BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)

@@ -8,7 +8,8 @@ import RealModule
 // ones, so the loss stays within a few ULP (measured: 3.5 for results whose unweighted value is
 // a normal number; worse where exp(-|x|) underflows before a large weight scales it back up),
 // but the 2-ULP bound is only claimed for x86_64.
-// A double-double evaluation would lift that restriction; it is not written yet.
+// The vectorised forward passes without weights (DoubleDoubleLosses.swift) are double-double on
+// every platform; weighted calls and gradients still take this path.
 extension Double: BCEScalar {
     #if (arch(i386) || arch(x86_64)) && !os(Windows) && !os(Android)
     /// `Float80` on x86_64 (`Double` elsewhere): see ``BCEScalar``.

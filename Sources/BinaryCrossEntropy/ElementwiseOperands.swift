@@ -129,6 +129,9 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
+        if weight.count == 1 && posWeight.count == 1 && (gradOutput.count == 1 || gradOutput.count == count) {
+            return try blockGradients(element)
+        }
         var failure: BCEError?
         var targetGradient: [Scalar] = []
         let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
@@ -149,6 +152,53 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
             initializedX = failure == nil ? count : 0
         }
         if let failure { throw failure }
+        return BCEGradients(
+            input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
+            target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))
+    }
+}
+
+extension ElementwiseOperands {
+    /// ``gradients(_:)`` where weight and pos_weight have one element and grad_output one or one
+    /// per element (so every operand is read at index 0 or at the element's index): the fixed
+    /// blocks of ``BlockPartition``, shared among threads; each value is computed and rounded as
+    /// in the serial loop, so the result does not depend on the thread count.
+    private func blockGradients(
+        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
+    ) throws(BCEError) -> BCEGradients<Scalar> {
+        let partition = BlockPartition(count: count)
+        let failure = FirstBlockError()
+        let (w, p) = (weight[0], posWeight[0])
+        let perElementGradOutput = gradOutput.count == count && count != 1
+        var targetGradient: [Scalar] = []
+        let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
+            targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
+                input.scalars.withUnsafeBufferPointer { x in
+                target.scalars.withUnsafeBufferPointer { y in
+                gradOutput.withUnsafeBufferPointer { g in
+                    withoutActuallyEscaping(element) { element in
+                        let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
+                        partition.forEachBlock(0 ..< partition.blockCount, threads: partition.threadCount) { b in
+                            if failure.failed(before: b) { return }
+                            let (element, x, y, g, gradX, gradY) = shared.value
+                            do throws(BCEError) {
+                                for i in partition.range(ofBlock: b) {
+                                    let value = try element(i, x[i], y[i], w, p, g[perElementGradOutput ? i : 0])
+                                    gradX[i] = Scalar(bceRounding: value.input)
+                                    gradY[i] = Scalar(bceRounding: value.target)
+                                }
+                            } catch {
+                                failure.record(block: b, error)
+                            }
+                        }
+                    }
+                }}}
+                initializedY = failure.error == nil ? count : 0
+            }
+            initializedX = failure.error == nil ? count : 0
+        }
+        if let error = failure.error { throw error }
         return BCEGradients(
             input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
             target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))

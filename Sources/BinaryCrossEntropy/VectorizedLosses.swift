@@ -1,0 +1,210 @@
+// The vectorised forward passes of both losses for Float and Float16 without weight or
+// pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
+// exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
+// fast domain (x tiny, 0 or 1, out of range, non-finite, |logit| > 700) is evaluated by the scalar
+// formulas instead, element by element, with their range checks in index order.
+//
+// Accuracy: the lane formulas are the scalar ones (same order of operations) with log and exp
+// within 1 Double ULP instead of correctly rounded, so each term is within a few 2^-53 relative of
+// the scalar path's, 2^-29 of a Float ULP, and the Float or Float16 result is the same except
+// within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
+
+/// Float and Float16: evaluated in Double, loaded and stored eight lanes at a time.
+protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
+    /// Eight elements, exactly, as Doubles.
+    static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
+    /// Eight Doubles, each rounded once, stored as eight elements.
+    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Self>)
+}
+
+extension Float: DoubleLaneScalar {
+    @inline(__always)
+    static func loadLanes(_ pointer: UnsafePointer<Float>) -> Lanes {
+        Lanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
+    }
+
+    @inline(__always)
+    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: SIMD8<Float>(value), as: SIMD8<Float>.self)
+    }
+}
+
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+extension Float16: DoubleLaneScalar {
+    /// Bit-level widening (the runtime's conversion is a library call per element on x86_64).
+    @inline(__always)
+    static func loadLanes(_ pointer: UnsafePointer<Float16>) -> Lanes {
+        let h = LaneBits(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
+        let sign = (h & 0x8000) &<< 48
+        let exponent = (h &>> 10) & 0x1F
+        let significand = h & 0x3FF
+        // Lane masks by arithmetic (SIMD's replacing(with:where:) is a scalar loop here):
+        // all ones where the exponent is 31 (infinity, NaN), resp. 0 (zero, subnormal).
+        let special = 0 &- ((exponent &+ 1) &>> 5)
+        let tiny = 0 &- ((exponent &- 1) &>> 63)
+        // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
+        let exponentField = ((exponent &+ (1023 - 15)) | (special & 0x7FF)) &<< 52
+        let normal = sign | exponentField | (significand &<< 42)
+        // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
+        let small = sign | VectorMath.bits(
+            (VectorMath.double(significand | 0x4330_0000_0000_0000) - 0x1p52) * 0x1p-24)
+        let wide = (normal & ~tiny) | (small & tiny)
+        return VectorMath.double(wide)
+    }
+
+    @inline(__always)
+    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float16>) {
+        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = Float16(bceRounding: value[lane]) }
+    }
+}
+#endif
+
+/// A loss whose terms are evaluated eight at a time in Double lanes.
+protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
+    /// The terms of elements `i ..< i + Lanes.scalarCount`: the lane formulas when every lane is in their domain,
+    /// else ``exactTerm(_:)`` for each.
+    func terms(at i: Int) throws(BCEError) -> Lanes
+    /// The scalar path's term of element `i`, with its range checks.
+    func exactTerm(_ i: Int) throws(BCEError) -> Double
+}
+
+extension DoubleLaneLoss {
+    @inline(__always)
+    func exactTerms(at i: Int) throws(BCEError) -> Lanes {
+        var value = Lanes.zero
+        for lane in 0 ..< Lanes.scalarCount { value[lane] = try exactTerm(i + lane) }
+        return value
+    }
+
+    func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double> {
+        var sum = Lanes.zero, compensation = Lanes.zero
+        @inline(__always) func add(_ v: Lanes) {
+            // Knuth's TwoSum per lane: the rounding error of sum + v, exactly.
+            let t = sum + v
+            let bv = t - sum
+            compensation += (sum - (t - bv)) + (v - bv)
+            sum = t
+        }
+        var i = range.lowerBound
+        while i + Lanes.scalarCount <= range.upperBound {
+            add(try terms(at: i))
+            i += Lanes.scalarCount
+        }
+        if i < range.upperBound {
+            var tail = Lanes.zero
+            for j in i ..< range.upperBound { tail[j - i] = try exactTerm(j) }
+            add(tail)
+        }
+        var total = CompensatedSum<Double>()
+        for lane in 0 ..< Lanes.scalarCount {
+            total.add(sum[lane])
+            total.compensation += compensation[lane]
+        }
+        return total
+    }
+
+    func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Scalar>) throws(BCEError) {
+        var i = range.lowerBound
+        while i + Lanes.scalarCount <= range.upperBound {
+            Scalar.storeLanes(try terms(at: i), output + i)
+            i += Lanes.scalarCount
+        }
+        for j in i ..< range.upperBound { output[j] = Scalar(bceRounding: try exactTerm(j)) }
+    }
+}
+
+/// BCELoss without weight: `(y - 1) * log1p(-x) - y * log(x)`, clamps never reached in the lanes.
+struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
+    let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+
+    @inline(__always)
+    func terms(at i: Int) throws(BCEError) -> Lanes {
+        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
+        // x ≥ 2^-29: 1 - x is exact in Double, and both logs are above -100 (no clamp).
+        let fast = (x .>= 0x1p-29) .& (x .< 1) .& (y .>= 0) .& (y .<= 1)
+        guard all(fast) else { return try exactTerms(at: i) }
+        // Hard labels (every y 0 or 1, the usual case in training): one log per lane. The terms
+        // are those of the formula below: y = 1 gives -0 - log(x), y = 0 gives -log1p(-x) + 0.
+        if all((y .== 0) .| (y .== 1)) {
+            // x where y = 1, 1 - x where y = 0, exactly (each product is by 0 or 1).
+            return -VectorMath.log(x * y + (1 - x) * (1 - y))
+        }
+        return (y - 1) * VectorMath.log(1 - x) - y * VectorMath.log(x)
+    }
+
+    @inline(__always)
+    func exactTerm(_ i: Int) throws(BCEError) -> Double {
+        try checkProbabilities(index: i, input: input[i], target: target[i])
+        return BCEFormulas.loss(input: input[i].bceWide, target: target[i].bceWide)
+    }
+}
+
+/// BCEWithLogitsLoss without weight or pos_weight: `(1 - y) * softplus(x) + softplus(-x) * y`.
+struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
+    let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+
+    @inline(__always)
+    func terms(at i: Int) throws(BCEError) -> Lanes {
+        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
+        let magnitude = VectorMath.magnitude(x)
+        // |x| ≤ 700: exp(-|x|) is normal. NaN fails every comparison.
+        let fast = (magnitude .<= 700) .& (y .>= 0) .& (y .<= 1)
+        guard all(fast) else { return try exactTerms(at: i) }
+        let tail = VectorMath.log1p(unit: VectorMath.exp(nonPositive: -magnitude))
+        let softplusX = VectorMath.positivePart(x) + tail
+        let softplusMinusX = VectorMath.positivePart(-x) + tail
+        return (1 - y) * softplusX + softplusMinusX * y
+    }
+
+    @inline(__always)
+    func exactTerm(_ i: Int) throws(BCEError) -> Double {
+        BCEWithLogitsFormulas.loss(
+            input: input[i].bceWide, target: target[i].bceWide, posWeight: 1, hasPosWeight: false)
+    }
+}
+
+/// The vectorised forward pass for `S` (Float, Float16, Double) without weight or pos_weight, or
+/// nil where there is none (empty inputs).
+func vectorizedLoss<S: BCEScalar>(
+    withLogits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, reduction: Reduction
+) throws(BCEError) -> NDArray<S>? {
+    guard input.count > 0 else { return nil }
+    if S.self == Float.self {
+        let result = try vectorizedLoss(
+            withLogits: withLogits, unsafeBitCast(input, to: NDArray<Float>.self),
+            unsafeBitCast(target, to: NDArray<Float>.self), reduction: reduction, as: Float.self)
+        return unsafeBitCast(result, to: NDArray<S>.self)
+    }
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    if S.self == Float16.self {
+        let result = try vectorizedLoss(
+            withLogits: withLogits, unsafeBitCast(input, to: NDArray<Float16>.self),
+            unsafeBitCast(target, to: NDArray<Float16>.self), reduction: reduction, as: Float16.self)
+        return unsafeBitCast(result, to: NDArray<S>.self)
+    }
+    #endif
+    if S.self == Double.self {
+        let x = unsafeBitCast(input, to: NDArray<Double>.self), y = unsafeBitCast(target, to: NDArray<Double>.self)
+        let result = try withBasePointers(x.scalars, y.scalars) { (x, y) throws(BCEError) in
+            withLogits
+                ? try evaluateLoss(DoubleDoubleBCEWithLogitsLoss(input: x, target: y, count: input.count),
+                                   shape: input.shape, reduction: reduction)
+                : try evaluateLoss(DoubleDoubleBCELoss(input: x, target: y, count: input.count),
+                                   shape: input.shape, reduction: reduction)
+        }
+        return unsafeBitCast(result, to: NDArray<S>.self)
+    }
+    return nil
+}
+
+private func vectorizedLoss<S: DoubleLaneScalar>(
+    withLogits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, reduction: Reduction, as: S.Type
+) throws(BCEError) -> NDArray<S> {
+    try withBasePointers(input.scalars, target.scalars) { (x, y) throws(BCEError) in
+        withLogits
+            ? try evaluateLoss(VectorBCEWithLogitsLoss(input: x, target: y, count: input.count),
+                               shape: input.shape, reduction: reduction)
+            : try evaluateLoss(VectorBCELoss(input: x, target: y, count: input.count),
+                               shape: input.shape, reduction: reduction)
+    }
+}
