@@ -14,13 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$PWD"
-BIN="${BCE_BIN:-}"
-if [ -z "$BIN" ]; then
-    for dir in "$(swift build -c release --show-bin-path 2>/dev/null)" "$(swift build --show-bin-path 2>/dev/null)"; do
-        [ -x "$dir/bce-conformance" ] && { BIN="$dir/bce-conformance"; break; }
-    done
-fi
-[ -x "$BIN" ] || { echo "check_write_paths: no built bce-conformance (swift build first, or set BCE_BIN)" >&2; exit 2; }
+BIN="$(scripts/built_bce_conformance.sh)"
 
 ROOT="$(mktemp -d "${TMPDIR:-/tmp}/bce-paths-XXXXXX")"
 trap 'chmod -R u+w "$ROOT" 2>/dev/null; rm -rf "$ROOT"' EXIT

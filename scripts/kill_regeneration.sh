@@ -21,13 +21,7 @@ WRITE_KILLS="${2:-20}"
 ALT_SEED=777
 PY="/usr/bin/python3 -I"
 REPO="$PWD"
-BIN="${BCE_BIN:-}"
-if [ -z "$BIN" ]; then
-    for dir in "$(swift build -c release --show-bin-path 2>/dev/null)" "$(swift build --show-bin-path 2>/dev/null)"; do
-        [ -x "$dir/bce-conformance" ] && { BIN="$dir/bce-conformance"; break; }
-    done
-fi
-[ -x "$BIN" ] || { echo "kill_regeneration: no built bce-conformance (swift build first, or set BCE_BIN)" >&2; exit 2; }
+BIN="$(scripts/built_bce_conformance.sh)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bce-kill-XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
