@@ -54,7 +54,7 @@ fi
 
 echo "fuzz.sh: $TARGET ($SANITIZE) for ${SECONDS_}s (runs: $RUNS)"
 # -rss_limit_mb bounds what one input may cost; -timeout flags any input slower than 10 s.
-LOG="$OUT/$TARGET.log"
+LOG="$BIN.log"
 set +e
 nice "$BIN" -max_total_time="$SECONDS_" -runs="$RUNS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -dict=Tests/Fuzz/json.dict -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$TARGET-" \
