@@ -7,7 +7,9 @@
 # Uses the release build (built if missing). Writes OUT_CSV (default .build-soak/rss.csv) with one
 # line per sample: seconds since start, VmRSS and VmHWM in KiB; then prints the first sample taken
 # after warm-up (interpreter and NumPy loaded), the last one, the peak and the live summary.
-# Exit status: live's (0 no mismatch; mismatches do not stop the soak, they are printed).
+# Exit status: live's (0 no mismatch; mismatches do not stop the soak, they are printed, and each
+# is kept in memory until the end, so a soak for memory alone may pass BCE_SOAK_LIVE_ARGS, e.g.
+# "--max-ulp 1e9", to compare by tolerance only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CASES="${1:?usage: scripts/soak.sh CASES [INTERVAL_SECONDS] [OUT_CSV]}"
@@ -19,7 +21,7 @@ BIN_DIR="$(swift build -c release --show-bin-path)"
 [ -x "$BIN_DIR/bce-conformance" ] || swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
 LOG="${OUT%.csv}.log"
 
-nice "$BIN_DIR/bce-conformance" live --cases "$CASES" --seed "$SEED" --max-mismatches "$CASES" > "$LOG" 2>&1 &
+nice "$BIN_DIR/bce-conformance" live --cases "$CASES" --seed "$SEED" --max-mismatches "$CASES" ${BCE_SOAK_LIVE_ARGS:-} > "$LOG" 2>&1 &
 PID=$!
 START=$(date +%s)
 echo "seconds,vmrss_kib,vmhwm_kib" > "$OUT"
