@@ -13,6 +13,7 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
 
     public enum Reason: Equatable, Sendable, CustomStringConvertible {
         case unreadable(String)
+        case tooLarge(bytes: Int, limit: Int)
         case invalidJSON(String)
         case missingField
         case wrongType(expected: String)
@@ -30,6 +31,7 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
         public var description: String {
             switch self {
             case .unreadable(let why): "cannot be read: \(why)"
+            case .tooLarge(let bytes, let limit): "is \(bytes) bytes, more than the \(limit) bytes a golden file may have"
             case .invalidJSON(let why): "is not valid JSON: \(why)"
             case .missingField: "is missing"
             case .wrongType(let expected): "must be \(expected)"

@@ -72,11 +72,33 @@ public struct GoldenSuite: Sendable {
         return file
     }
 
+    /// Largest golden file (case file or manifest) read, in bytes: checked before reading, so a
+    /// hostile or damaged file (a 2 GB line, a link to /dev/zero) costs at most this much memory.
+    /// The largest file of suite 1.0.0 is about 7 MB.
+    public static let maxFileBytes = 64 << 20
+
     private static func readBytes(_ url: URL, name: String) throws(GoldenFormatError) -> Data {
+        let handle: FileHandle
         do {
-            return try Data(contentsOf: url)
+            handle = try FileHandle(forReadingFrom: url)
         } catch {
             throw GoldenFormatError(file: name, reason: .unreadable(url.path))
         }
+        defer { try? handle.close() }
+        var info = stat()
+        if fstat(handle.fileDescriptor, &info) == 0, info.st_size > maxFileBytes {
+            throw GoldenFormatError(file: name, reason: .tooLarge(bytes: Int(info.st_size), limit: maxFileBytes))
+        }
+        // Not trusting the size (a pipe, a device, a file still growing): never more than the limit + 1.
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+        } catch {
+            throw GoldenFormatError(file: name, reason: .unreadable(url.path))
+        }
+        guard data.count <= maxFileBytes else {
+            throw GoldenFormatError(file: name, reason: .tooLarge(bytes: data.count, limit: maxFileBytes))
+        }
+        return data
     }
 }

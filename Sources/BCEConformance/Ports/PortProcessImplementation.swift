@@ -255,6 +255,9 @@ public final class PortProcessImplementation: LossImplementation {
 
     private static func describe(_ status: TerminationStatus) -> String {
         switch status {
+        // The port runs under /bin/sh -c, which reports a command killed by signal N as 128 + N.
+        case .exited(let code) where code > 128 && code <= 128 + 64:
+            "exited with code \(code): its command was killed by signal \(code - 128)"
         case .exited(let code): "exited with code \(code)"
         case .signaled(let signal): "was killed by signal \(signal)"
         }
