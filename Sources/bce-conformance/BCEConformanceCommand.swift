@@ -11,7 +11,7 @@ struct BCEConformanceCommand: AsyncParsableCommand {
             an unknown format version, 4 a port broke the protocol, crashed or hung.
             Documentation: docs/RUNNER.md.
             """,
-        subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self],
+        subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self, Bench.self],
         defaultSubcommand: Run.self
     )
 }
