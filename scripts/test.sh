@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs (.ci/run calls this): set-up if needed, the Python reference's
 # self-checks, the golden files' regeneration check (under Debian's NumPy 1.24 and, when this
-# machine has one, a NumPy 2.x interpreter too), the full conformance run, and the Swift tests.
+# machine has one, a NumPy 2.x interpreter too), the full conformance run, the quick hardening
+# checks, and the Swift tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -26,6 +27,9 @@ fi
 
 echo "== full conformance run (release build)"
 scripts/conformance.sh
+
+echo "== quick hardening checks (docs/RELIABILITY.md)"
+scripts/hardening-quick.sh
 
 echo "== swift test"
 # Build progress lines dropped; pipefail keeps swift test's exit status.
