@@ -72,6 +72,7 @@ public struct NumPyRoundTripMeasurement: Sendable, CustomStringConvertible {
             let memcpyFresh = try median {
                 let fresh = malloc(bytes)!
                 memcpy(fresh, source.baseAddress!, bytes)
+                keepOpaque(fresh)  // or a release build elides the malloc, memcpy and free as dead code
                 free(fresh)
             }
             var checksum = 0.0
@@ -106,6 +107,10 @@ public struct NumPyRoundTripMeasurement: Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// An optimisation barrier: the optimiser may not see what happens to `pointer`.
+@inline(never) @_optimize(none)
+private func keepOpaque(_ pointer: UnsafeMutableRawPointer) {}
 
 extension Double {
     fileprivate func rounded(toPlaces places: Int) -> Double {

@@ -47,7 +47,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
+    @Flag(help: "Only measure the bridge: a 1,000,000-element Double array to NumPy and back, next to memcpy.")
+    var bridgeRoundTrip = false
+
     func run() throws {
+        if bridgeRoundTrip {
+            print(try NumPyRoundTripMeasurement.measure(elementCount: 1_000_000, iterations: repetitions * 3))
+            return
+        }
         if let threads { BCEThreads.maximum = threads }
         let benchmark = Benchmark(
             sizes: try parseSizes(sizes),
