@@ -133,5 +133,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     mutating func pick<T>(_ choices: [T]) -> T { choices[next(upTo: choices.count)] }
     mutating func chance(_ p: Double) -> Bool { unit() < p }
     /// Uniform in [0, 1) with 53 random bits.
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

@@ -1,3 +1,4 @@
+import BCEConformance
 import BinaryCrossEntropy
 import PythonBridge
 
@@ -95,7 +96,7 @@ struct Benchmark {
     static func inputs<S: BCEScalar>(
         _: S.Type, loss: String, count: Int, targets: BenchmarkTargets
     ) -> (NDArray<S>, NDArray<S>) {
-        var rng = BenchmarkRandom(seed: 20261129 &+ UInt64(count))
+        var rng = SplitMix64(seed: 20261129 &+ UInt64(count))
         var x = [S](), y = [S]()
         x.reserveCapacity(count)
         y.reserveCapacity(count)
@@ -197,17 +198,3 @@ struct BenchmarkError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// SplitMix64: reproducible inputs.
-struct BenchmarkRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}
