@@ -2,7 +2,9 @@
 // swift-bce: PyTorch-exact binary cross-entropy losses in Swift, and a conformance suite for any port.
 //
 // Architecture (the target list is the table of contents):
-//   BinaryCrossEntropy   the pure-Swift loss library (no Python, no C): the product most users want.
+//   BinaryCrossEntropy   the loss library (Swift; no Python): the product most users want.
+//   BCESIMDKernels       its AVX2/AVX-512 forward kernels in C, chosen at run time (Swift cannot
+//                        target an instruction set per function without unsafeFlags).
 //   CPython              system-library target over Debian's python3-dev (pkg-config python3-embed).
 //   CPythonShim          the only C code that includes Python.h: macros, globals and version-specific calls.
 //   PythonBridge         Swift API over the shim: one embedded interpreter, GIL scopes, NumPy arrays.
@@ -28,7 +30,11 @@ let package = Package(
     targets: [
         .target(
             name: "BinaryCrossEntropy",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["BCESIMDKernels", .product(name: "RealModule", package: "swift-numerics")],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "BCESIMDKernels",
             exclude: ["README.md"]
         ),
         .systemLibrary(

@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // The vectorised forward passes of both losses for Double without weight or pos_weight: eight
 // elements at a time as double-double values (DoubleDoubleMath.swift), each term's relative error
 // near 2^-55, so the loss rounded once stays within 1 ULP of the exact value (the bound promised
@@ -10,6 +12,13 @@ protocol DoubleDoubleLoss: BlockLossEvaluator where Scalar == Double {
     func terms(at i: Int) throws(BCEError) -> DoubleDouble
     /// The scalar path's term of element `i`, with its range checks.
     func exactTerm(_ i: Int) throws(BCEError) -> Double.WideScalar
+    /// Evaluates and accumulates the groups of eight from `i` with the C kernels (the same
+    /// arithmetic as ``terms(at:)``) while they are in the fast domain; returns the index of the
+    /// first group not evaluated (`i` itself when the C kernels are not in use).
+    func acceleratedSum(
+        from i: Int, to end: Int, _ sum: inout DDLanes, _ compensation: inout DDLanes) -> Int
+    /// As ``acceleratedSum(from:to:_:_:)``, storing each term rounded once to `output`.
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Double>) -> Int
 }
 
 extension DoubleDoubleLoss {
@@ -33,6 +42,8 @@ extension DoubleDoubleLoss {
         }
         var i = range.lowerBound
         while i + DDLanes.scalarCount <= range.upperBound {
+            i = acceleratedSum(from: i, to: range.upperBound, &sum, &compensation)
+            guard i + DDLanes.scalarCount <= range.upperBound else { break }
             add(try terms(at: i))
             i += DDLanes.scalarCount
         }
@@ -48,6 +59,8 @@ extension DoubleDoubleLoss {
     func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Double>) throws(BCEError) {
         var i = range.lowerBound
         while i + DDLanes.scalarCount <= range.upperBound {
+            i = acceleratedStore(from: i, to: range.upperBound, into: output)
+            guard i + DDLanes.scalarCount <= range.upperBound else { break }
             let v = try terms(at: i)
             UnsafeMutableRawPointer(output + i).storeBytes(of: v.hi + v.lo, as: DDLanes.self)
             i += DDLanes.scalarCount
@@ -115,6 +128,17 @@ struct DoubleDoubleBCELoss: DoubleDoubleLoss {
         try checkProbabilities(index: i, input: input[i], target: target[i])
         return BCEFormulas.loss(input: input[i].bceWide, target: target[i].bceWide)
     }
+    @inline(__always)
+    func acceleratedSum(from i: Int, to end: Int, _ sum: inout DDLanes, _ compensation: inout DDLanes) -> Int {
+        guard BCEVectorKernels.useC else { return i }
+        return withLanePointers(&sum, &compensation) { s, c in bce_f64_sum(input, target, i, end, s, c) }
+    }
+
+    @inline(__always)
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Double>) -> Int {
+        guard BCEVectorKernels.useC else { return i }
+        return bce_f64_store(input, target, i, end, output)
+    }
 }
 
 /// BCEWithLogitsLoss without weight or pos_weight, for Double: with a = |x| and c = 1 - y for
@@ -146,5 +170,16 @@ struct DoubleDoubleBCEWithLogitsLoss: DoubleDoubleLoss {
     func exactTerm(_ i: Int) throws(BCEError) -> Double.WideScalar {
         BCEWithLogitsFormulas.loss(
             input: input[i].bceWide, target: target[i].bceWide, posWeight: 1, hasPosWeight: false)
+    }
+    @inline(__always)
+    func acceleratedSum(from i: Int, to end: Int, _ sum: inout DDLanes, _ compensation: inout DDLanes) -> Int {
+        guard BCEVectorKernels.useC else { return i }
+        return withLanePointers(&sum, &compensation) { s, c in bce_logits_f64_sum(input, target, i, end, s, c) }
+    }
+
+    @inline(__always)
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Double>) -> Int {
+        guard BCEVectorKernels.useC else { return i }
+        return bce_logits_f64_store(input, target, i, end, output)
     }
 }

@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // The vectorised forward passes of both losses for Float and Float16 without weight or
 // pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
 // exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
@@ -61,6 +63,13 @@ extension Float16: DoubleLaneScalar {
 
 /// A loss whose terms are evaluated eight at a time in Double lanes.
 protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
+    /// Evaluates and accumulates the groups of eight from `i` with the C kernels (the same
+    /// arithmetic as ``terms(at:)``) while they are in the fast domain; returns the index of the
+    /// first group not evaluated (`i` itself when there is no C kernel for this loss and type).
+    func acceleratedSum(
+        from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int
+    /// As ``acceleratedSum(from:to:_:_:)``, storing each term rounded once to `output`.
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int
     /// The terms of elements `i ..< i + Lanes.scalarCount`: the lane formulas when every lane is in their domain,
     /// else ``exactTerm(_:)`` for each.
     func terms(at i: Int) throws(BCEError) -> Lanes
@@ -87,6 +96,8 @@ extension DoubleLaneLoss {
         }
         var i = range.lowerBound
         while i + Lanes.scalarCount <= range.upperBound {
+            i = acceleratedSum(from: i, to: range.upperBound, &sum, &compensation)
+            guard i + Lanes.scalarCount <= range.upperBound else { break }
             add(try terms(at: i))
             i += Lanes.scalarCount
         }
@@ -106,6 +117,8 @@ extension DoubleLaneLoss {
     func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Scalar>) throws(BCEError) {
         var i = range.lowerBound
         while i + Lanes.scalarCount <= range.upperBound {
+            i = acceleratedStore(from: i, to: range.upperBound, into: output)
+            guard i + Lanes.scalarCount <= range.upperBound else { break }
             Scalar.storeLanes(try terms(at: i), output + i)
             i += Lanes.scalarCount
         }
@@ -137,6 +150,20 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
         try checkProbabilities(index: i, input: input[i], target: target[i])
         return BCEFormulas.loss(input: input[i].bceWide, target: target[i].bceWide)
     }
+
+    @inline(__always)
+    func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
+        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        return withLanePointers(&sum, &compensation) { s, c in
+            bce_f32_sum(floats(input), floats(target), i, end, s, c)
+        }
+    }
+
+    @inline(__always)
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
+        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        return bce_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+    }
 }
 
 /// BCEWithLogitsLoss without weight or pos_weight: `(1 - y) * softplus(x) + softplus(-x) * y`.
@@ -160,6 +187,44 @@ struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     func exactTerm(_ i: Int) throws(BCEError) -> Double {
         BCEWithLogitsFormulas.loss(
             input: input[i].bceWide, target: target[i].bceWide, posWeight: 1, hasPosWeight: false)
+    }
+
+    @inline(__always)
+    func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
+        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        return withLanePointers(&sum, &compensation) { s, c in
+            bce_logits_f32_sum(floats(input), floats(target), i, end, s, c)
+        }
+    }
+
+    @inline(__always)
+    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
+        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        return bce_logits_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+    }
+}
+
+/// `pointer` as a pointer to Float (called only where `S` is Float).
+@inline(__always)
+private func floats<S>(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always)
+private func mutableFloats<S>(_ pointer: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+/// `body` with the eight Doubles of `sum` and of `compensation` as C arrays.
+@inline(__always)
+func withLanePointers(
+    _ sum: inout Lanes, _ compensation: inout Lanes,
+    _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Int
+) -> Int {
+    withUnsafeMutableBytes(of: &sum) { s in
+        withUnsafeMutableBytes(of: &compensation) { c in
+            body(s.baseAddress!.assumingMemoryBound(to: Double.self), c.baseAddress!.assumingMemoryBound(to: Double.self))
+        }
     }
 }
 

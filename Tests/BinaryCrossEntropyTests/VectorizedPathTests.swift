@@ -12,11 +12,13 @@ struct VectorizedPathTests {
     static let samples = ProcessInfo.processInfo.environment["BCE_VECTOR_SAMPLES"].flatMap { Int($0) } ?? 400_000
 
     /// Inputs in the lanes' domain and around its edges, mixed with the sampler's edge cases.
-    static func inputs<S: BCEScalar>(_: S.Type, logits: Bool, hardTargets: Bool, seed: UInt64) -> ([S], [S]) {
+    static func inputs<S: BCEScalar>(
+        _: S.Type, logits: Bool, hardTargets: Bool, seed: UInt64, count: Int = samples
+    ) -> ([S], [S]) {
         var sampler = Sampler<S>(seed: seed)
         var rng = SplitMix64(seed: seed &+ 1)
         var xs: [S] = [], ys: [S] = []
-        for _ in 0..<samples {
+        for _ in 0..<count {
             let kind = Int.random(in: 0..<4, using: &rng)
             let x: S
             if logits {
@@ -103,6 +105,78 @@ struct VectorizedPathTests {
         try Self.check(Float.self, logits: true, bound: 2, seed: 111)
         try Self.check(Float16.self, logits: true, bound: 1, seed: 112)
         try Self.check(Double.self, logits: true, bound: 2, seed: 113)
+    }
+
+    /// Every loss, dtype, reduction and target kind, with each instruction set: the results of
+    /// `level` as bit patterns.
+    static func everyResult(_ level: BCEInstructionSet) throws -> [String: [UInt64]] {
+        BCEVectorKernels.active = level
+        #expect(BCEVectorKernels.active == level, "\(level) is supported but not in use")
+        defer { BCEVectorKernels.active = BCEVectorKernels.supported }
+        var results: [String: [UInt64]] = [:]
+        func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+            for logits in [false, true] {
+                for hard in [false, true] {
+                    // 20,003 elements: blocks, a partial block and a tail of 3 past the last group of 8.
+                    let (xs, ys) = inputs(S.self, logits: logits, hardTargets: hard, seed: seed, count: 20_003)
+                    let x = NDArray(xs), y = NDArray(ys)
+                    // Float: the Double lane sums before the final rounding too, which would hide
+                    // differences far below a Float ULP.
+                    if S.self == Float.self {
+                        let sum = try laneSum(logits: logits, xs as! [Float], ys as! [Float])
+                        results["Float logits=\(logits) hard=\(hard) Double lane sum"] =
+                            [sum.sum.bitPattern, sum.compensation.bitPattern]
+                    }
+                    for reduction in Reduction.allCases {
+                        let value = logits
+                            ? try binaryCrossEntropyWithLogits(x, y, reduction: reduction)
+                            : try binaryCrossEntropy(x, y, reduction: reduction)
+                        results["\(S.self) logits=\(logits) hard=\(hard) \(reduction)"] = value.scalars.map(Self.bits)
+                    }
+                }
+            }
+        }
+        try record(Float.self, seed: 201)
+        try record(Double.self, seed: 202)
+        return results
+    }
+
+    /// The compensated Double sum of the Float lanes' terms, before any rounding to Float.
+    static func laneSum(logits: Bool, _ xs: [Float], _ ys: [Float]) throws -> CompensatedSum<Double> {
+        try xs.withUnsafeBufferPointer { x in
+            try ys.withUnsafeBufferPointer { y throws(BCEError) in
+                let (px, py) = (x.baseAddress!, y.baseAddress!)
+                return logits
+                    ? try VectorBCEWithLogitsLoss(input: px, target: py, count: xs.count).sum(0 ..< xs.count)
+                    : try VectorBCELoss(input: px, target: py, count: xs.count).sum(0 ..< xs.count)
+            }
+        }
+    }
+
+    @Test("Every supported instruction set gives the pure-Swift path's bits, for both losses in Float and Double")
+    func instructionSetsAgree() throws {
+        let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
+        print("instruction sets compared: \(levels.map(\.rawValue)) (supported: \(BCEVectorKernels.supported))")
+        let reference = try Self.everyResult(.swift)
+        #expect(reference.count == 2 * 2 * 2 * Reduction.allCases.count + 4)
+        for level in levels where level != .swift {
+            let results = try Self.everyResult(level)
+            for (name, bits) in reference.sorted(by: { $0.key < $1.key }) {
+                let other = results[name] ?? []
+                let differing = zip(bits, other).filter { $0 != $1 }.count
+                #expect(other.count == bits.count && differing == 0,
+                        "\(level) \(name): \(differing) of \(bits.count) results differ from the Swift path")
+            }
+        }
+    }
+
+    @Test("Asking for an instruction set above the supported one uses the supported one")
+    func instructionSetIsClamped() {
+        BCEVectorKernels.active = .avx512
+        #expect(BCEVectorKernels.active == BCEVectorKernels.supported)
+        BCEVectorKernels.active = .swift
+        #expect(BCEVectorKernels.active == .swift)
+        BCEVectorKernels.active = BCEVectorKernels.supported
     }
 
     @Test("The first out-of-range element is reported whichever thread finds which block first")

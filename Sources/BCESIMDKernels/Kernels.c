@@ -1,0 +1,443 @@
+// See include/BCESIMDKernels.h. Every expression below mirrors a line of the library's Swift SIMD
+// code (named in each comment) in the same order of operations; the file must be compiled without
+// contraction (the pragma) and without fast-math, or the bits change.
+
+#include "BCESIMDKernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef uint64_t v8u __attribute__((vector_size(64)));
+typedef int64_t v8i __attribute__((vector_size(64)));   // lane masks: -1 true, 0 false
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE v8u bits(v8d v) { return (v8u)v; }
+INLINE v8d dbl(v8u b) { return (v8d)b; }
+INLINE v8d splat(double d) { return (v8d){d, d, d, d, d, d, d, d}; }
+INLINE int all(v8i m) { return __builtin_reduce_and(m) == -1; }
+INLINE int any(v8i m) { return __builtin_reduce_or(m) != 0; }
+/// `replacement` where `mask`, else `v` (Swift's replace(with:where:)).
+INLINE v8d select(v8i mask, v8d replacement, v8d v) {
+    return dbl((bits(replacement) & (v8u)mask) | (bits(v) & ~(v8u)mask));
+}
+INLINE v8d magnitude(v8d v) { return dbl(bits(v) & 0x7FFFFFFFFFFFFFFFull); }
+/// VectorMath.positivePart: max(v, 0) for finite v by masking; -0 gives +0.
+INLINE v8d positive_part(v8d v) {
+    v8u b = bits(v);
+    return dbl(b & ((b >> 63) - 1));
+}
+
+INLINE v8d load_f32(const float *p) { v8f f; memcpy(&f, p, sizeof f); return __builtin_convertvector(f, v8d); }
+INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); memcpy(p, &f, sizeof f); }
+INLINE v8d load_f64(const double *p) { v8d d; memcpy(&d, p, sizeof d); return d; }
+INLINE void store_f64(v8d v, double *p) { memcpy(p, &v, sizeof v); }
+
+// ---- VectorMath (fdlibm e_log.c, e_exp.c) ----
+
+static const double ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10;
+static const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01;
+static const double lg3 = 2.857142874366239149e-01, lg4 = 2.222219843214978396e-01;
+static const double lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01;
+static const double lg7 = 1.479819860511658591e-01;
+static const double invLn2 = 1.44269504088896338700e+00;
+static const double p1 = 1.66666666666666019037e-01, p2 = -2.77777777770155933842e-03;
+static const double p3 = 6.61375632143793436117e-05, p4 = -1.65339022054652515390e-06;
+static const double p5 = 4.13813679705723846039e-08;
+
+/// VectorMath.reduce: v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 and k.
+INLINE v8d reduce(v8d v, v8d *k) {
+    v8u b = bits(v);
+    v8u t = b - 0x3FE6A09E667F3BCDull;
+    v8u biasedK = (t + 0x3FF0000000000000ull) >> 52;
+    v8d m = dbl(b - (t & 0xFFF0000000000000ull));
+    *k = dbl(biasedK | 0x4330000000000000ull) - (0x1p52 + 1023);
+    return m - 1;
+}
+
+/// VectorMath.log.
+INLINE v8d vm_log(v8d v) {
+    v8d k;
+    v8d f = reduce(v, &k);
+    v8d s = f / (2 + f);
+    v8d z = s * s, w = z * z;
+    v8d t1 = w * (lg2 + w * (lg4 + w * lg6));
+    v8d t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)));
+    v8d r = t2 + t1;
+    v8d hfsq = 0.5 * f * f;
+    return k * ln2Hi - ((hfsq - (s * (hfsq + r) + k * ln2Lo)) - f);
+}
+
+/// VectorMath.log1p(unit:).
+INLINE v8d vm_log1p_unit(v8d e) {
+    v8d u = 1 + e;
+    v8d error = e - (u - 1);
+    return vm_log(u) + error;
+}
+
+/// VectorMath.exp(nonPositive:).
+INLINE v8d vm_exp_nonpositive(v8d t) {
+    v8d shifted = t * invLn2 + 0x1.8p52;
+    v8u kBits = bits(shifted);
+    v8d k = shifted - 0x1.8p52;
+    v8d hi = t - k * ln2Hi;
+    v8d lo = k * ln2Lo;
+    v8d r = hi - lo;
+    v8d rr = r * r;
+    v8d c = r - rr * (p1 + rr * (p2 + rr * (p3 + rr * (p4 + rr * p5))));
+    v8d y = 1 - ((lo - (r * c) / (2 - c)) - hi);
+    v8d scale = dbl(((kBits + 1023) & 0x7FF) << 52);
+    return y * scale;
+}
+
+// ---- VectorizedLosses: Float in Double lanes ----
+
+/// VectorBCELoss.terms; 0 where the group must take the scalar path.
+INLINE int bce_f32_terms(const float *input, const float *target, ptrdiff_t i, v8d *out) {
+    v8d x = load_f32(input + i), y = load_f32(target + i);
+    v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
+    if (!all(fast)) return 0;
+    if (all((y == 0) | (y == 1))) {
+        *out = -vm_log(x * y + (1 - x) * (1 - y));
+        return 1;
+    }
+    *out = (y - 1) * vm_log(1 - x) - y * vm_log(x);
+    return 1;
+}
+
+/// VectorBCEWithLogitsLoss.terms.
+INLINE int bce_logits_f32_terms(const float *input, const float *target, ptrdiff_t i, v8d *out) {
+    v8d x = load_f32(input + i), y = load_f32(target + i);
+    v8d mag = magnitude(x);
+    v8i fast = (mag <= 700) & (y >= 0) & (y <= 1);
+    if (!all(fast)) return 0;
+    v8d tail = vm_log1p_unit(vm_exp_nonpositive(-mag));
+    v8d softplusX = positive_part(x) + tail;
+    v8d softplusMinusX = positive_part(-x) + tail;
+    *out = (1 - y) * softplusX + softplusMinusX * y;
+    return 1;
+}
+
+// ---- DoubleDoubleMath ----
+
+typedef struct { v8d hi, lo; } dd;
+
+INLINE dd two_sum(v8d a, v8d b) {
+    v8d s = a + b;
+    v8d bb = s - a;
+    return (dd){s, (a - (s - bb)) + (b - bb)};
+}
+
+INLINE dd fast_two_sum(v8d a, v8d b) {
+    v8d s = a + b;
+    return (dd){s, b - (s - a)};
+}
+
+INLINE void split(v8d a, v8d *hi, v8d *lo) {
+    v8d c = 134217729 * a;
+    *hi = c - (c - a);
+    *lo = a - *hi;
+}
+
+INLINE dd two_product(v8d a, v8d b) {
+    v8d p = a * b;
+    v8d ah, al, bh, bl;
+    split(a, &ah, &al);
+    split(b, &bh, &bl);
+    return (dd){p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
+}
+
+/// DD.log.
+INLINE dd dd_log(v8d v) {
+    v8d k;
+    v8d f = reduce(v, &k);
+    v8d s = f / (2 + f);
+    v8d z = s * s, w = z * z;
+    v8d t1 = w * (lg2 + w * (lg4 + w * lg6));
+    v8d t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)));
+    dd square = two_product(f, f);
+    v8d halfSquare = 0.5 * square.hi, halfSquareLo = 0.5 * square.lo;
+    v8d tail = s * (halfSquare + (t2 + t1));
+    dd a = fast_two_sum(f, -halfSquare);
+    dd h = two_sum(k * ln2Hi, a.hi);
+    v8d lo = tail + (((h.lo + a.lo) - halfSquareLo) + k * ln2Lo);
+    return fast_two_sum(h.hi, lo);
+}
+
+/// DD.exp(negated:).
+INLINE dd dd_exp_negated(v8d a) {
+    v8d shifted = -a * invLn2 + 0x1.8p52;
+    v8u kBits = bits(shifted);
+    v8d k = shifted - 0x1.8p52;
+    v8d rHi = -a - k * ln2Hi;
+    v8d rLo = -(k * ln2Lo);
+    dd r = fast_two_sum(rHi, rLo);
+    v8d r0 = r.hi, r1 = r.lo;
+    const double c0 = 1.0 / 6, c1 = 1.0 / 24, c2 = 1.0 / 120, c3 = 1.0 / 720, c4 = 1.0 / 5040,
+                 c5 = 1.0 / 40320, c6 = 1.0 / 362880, c7 = 1.0 / 3628800, c8 = 1.0 / 39916800,
+                 c9 = 1.0 / 479001600, c10 = 1.0 / 6227020800, c11 = 1.0 / 87178291200;
+    v8d r2 = r0 * r0, r4 = r2 * r2;
+    v8d q0 = c0 + c1 * r0, q1 = c2 + c3 * r0, q2 = c4 + c5 * r0;
+    v8d q3 = c6 + c7 * r0, q4 = c8 + c9 * r0, q5 = c10 + c11 * r0;
+    v8d s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+    v8d p = s0 + r4 * (s1 + s2 * r4);
+    v8d square = r2;
+    v8d cubic = square * r0 * p;
+    dd one = fast_two_sum(splat(1), r0);
+    dd sum = two_sum(one.hi, 0.5 * square);
+    v8d lo = cubic + ((one.lo + sum.lo) + (r1 + r0 * r1));
+    dd value = fast_two_sum(sum.hi, lo);
+    v8d scale = dbl(((kBits + 1023) & 0x7FF) << 52);
+    return (dd){value.hi * scale, value.lo * scale};
+}
+
+/// DD.log1p(unit:).
+INLINE dd dd_log1p_unit(dd e) {
+    dd u = fast_two_sum(splat(1), e.hi);
+    v8d delta = (u.lo + e.lo) / u.hi;
+    dd l = dd_log(u.hi);
+    dd result = fast_two_sum(l.hi, l.lo + (delta - 0.5 * delta * delta));
+    v8i small = e.hi < 0x1p-26;
+    if (any(small)) {
+        v8d square = e.hi * e.hi;
+        result.hi = select(small, e.hi, result.hi);
+        result.lo = select(small, e.lo - (0.5 * square - square * e.hi * (1.0 / 3)), result.lo);
+    }
+    return result;
+}
+
+// ---- DoubleDoubleLosses ----
+
+/// DoubleDoubleBCELoss.terms.
+INLINE int bce_f64_terms(const double *input, const double *target, ptrdiff_t i, dd *out) {
+    v8d x = load_f64(input + i), y = load_f64(target + i);
+    v8i fast = (x >= 0x1p-140) & (x < 1) & (y >= 0) & (y <= 1);
+    if (!all(fast)) return 0;
+    v8d u = 1 - x;
+    v8d delta = ((1 - u) - x) / u;
+    v8d correction = delta - 0.5 * delta * delta;
+    v8i small = x < 0x1p-26;
+    v8d square = x * x;
+    v8d seriesLo = -(0.5 * square + square * x * (1.0 / 3));
+    v8i one = y == 1;
+    if (all(one | (y == 0))) {
+        dd l = dd_log(x * y + u * (1 - y));
+        dd value = {-l.hi, -(l.lo + correction * (1 - y))};
+        v8i series = small & ~one;
+        if (any(series)) {
+            value.hi = select(series, x, value.hi);
+            value.lo = select(series, -seriesLo, value.lo);
+        }
+        *out = value;
+        return 1;
+    }
+    if (!all(x >= 0x1p-52)) return 0;
+    dd logX = dd_log(x);
+    dd log1mX = dd_log(u);
+    v8d log1mXLo = log1mX.lo + correction;
+    if (any(small)) {
+        log1mX.hi = select(small, -x, log1mX.hi);
+        log1mXLo = select(small, seriesLo, log1mXLo);
+    }
+    dd yMinusOne = fast_two_sum(splat(-1), y);
+    dd q1 = two_product(yMinusOne.hi, log1mX.hi);
+    v8d e1 = q1.lo + (yMinusOne.hi * log1mXLo + yMinusOne.lo * log1mX.hi);
+    dd q2 = two_product(y, logX.hi);
+    v8d e2 = q2.lo + y * logX.lo;
+    dd s = two_sum(q1.hi, -q2.hi);
+    *out = (dd){s.hi, s.lo + (e1 - e2)};
+    return 1;
+}
+
+/// DoubleDoubleBCEWithLogitsLoss.terms.
+INLINE int bce_logits_f64_terms(const double *input, const double *target, ptrdiff_t i, dd *out) {
+    v8d x = load_f64(input + i), y = load_f64(target + i);
+    v8d a = magnitude(x);
+    v8i fast = (a <= 700) & (y >= 0) & (y <= 1);
+    if (!all(fast)) return 0;
+    dd tail = dd_log1p_unit(dd_exp_negated(a));
+    v8u negative = 0 - (bits(x) >> 63);
+    dd oneMinusY = fast_two_sum(splat(1), -y);
+    v8d c = dbl((bits(oneMinusY.hi) & ~negative) | (bits(y) & negative));
+    v8d cLo = dbl(bits(oneMinusY.lo) & ~negative);
+    dd q = all((c == 0) | (c == 1)) ? (dd){c * a, splat(0)} : two_product(c, a);
+    dd s = two_sum(q.hi, tail.hi);
+    *out = (dd){s.hi, s.lo + ((q.lo + cLo * a) + tail.lo)};
+    return 1;
+}
+
+// ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
+
+#define SUM_LOOP(TERMS, SCALAR)                                                                  \
+    INLINE ptrdiff_t TERMS##_sum_loop(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t end, \
+                                      double *sums, double *compensations) {                     \
+        v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
+        for (; end - i >= 8; i += 8) {                                                            \
+            v8d v;                                                                                \
+            if (!TERMS(x, y, i, &v)) break;                                                       \
+            v8d t = sum + v;                                                                      \
+            v8d bv = t - sum;                                                                     \
+            compensation += (sum - (t - bv)) + (v - bv);                                          \
+            sum = t;                                                                              \
+        }                                                                                         \
+        store_f64(sum, sums);                                                                     \
+        store_f64(compensation, compensations);                                                   \
+        return i;                                                                                 \
+    }                                                                                             \
+    INLINE ptrdiff_t TERMS##_store_loop(const SCALAR *x, const SCALAR *y, ptrdiff_t i,           \
+                                        ptrdiff_t end, SCALAR *out) {                             \
+        for (; end - i >= 8; i += 8) {                                                            \
+            v8d v;                                                                                \
+            if (!TERMS(x, y, i, &v)) break;                                                       \
+            store_f32(v, out + i);                                                                \
+        }                                                                                         \
+        return i;                                                                                 \
+    }
+
+#define DD_SUM_LOOP(TERMS)                                                                        \
+    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, ptrdiff_t i, ptrdiff_t end, \
+                                      double *sums, double *compensations) {                     \
+        v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
+        for (; end - i >= 8; i += 8) {                                                            \
+            dd v;                                                                                 \
+            if (!TERMS(x, y, i, &v)) break;                                                       \
+            dd t = two_sum(sum, v.hi);                                                            \
+            compensation += t.lo + v.lo;                                                          \
+            sum = t.hi;                                                                           \
+        }                                                                                         \
+        store_f64(sum, sums);                                                                     \
+        store_f64(compensation, compensations);                                                   \
+        return i;                                                                                 \
+    }                                                                                             \
+    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, ptrdiff_t i,           \
+                                        ptrdiff_t end, double *out) {                             \
+        for (; end - i >= 8; i += 8) {                                                            \
+            dd v;                                                                                 \
+            if (!TERMS(x, y, i, &v)) break;                                                       \
+            store_f64(v.hi + v.lo, out + i);                                                      \
+        }                                                                                         \
+        return i;                                                                                 \
+    }
+
+SUM_LOOP(bce_f32_terms, float)
+SUM_LOOP(bce_logits_f32_terms, float)
+DD_SUM_LOOP(bce_f64_terms)
+DD_SUM_LOOP(bce_logits_f64_terms)
+
+// ---- One copy of every loop per level ----
+
+#define LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                                       \
+    ATTRIBUTES static ptrdiff_t bce_f32_sum_##SUFFIX(const float *x, const float *y, ptrdiff_t i,  \
+                                                     ptrdiff_t e, double *s, double *c) {                    \
+        return bce_f32_terms_sum_loop(x, y, i, e, s, c);                                             \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_f32_store_##SUFFIX(const float *x, const float *y, ptrdiff_t i, \
+                                                       ptrdiff_t e, float *o) {                   \
+        return bce_f32_terms_store_loop(x, y, i, e, o);                                           \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_f32_sum_##SUFFIX(const float *x, const float *y,        \
+                                                            ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
+        return bce_logits_f32_terms_sum_loop(x, y, i, e, s, c);                                      \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_f32_store_##SUFFIX(const float *x, const float *y,      \
+                                                              ptrdiff_t i, ptrdiff_t e, float *o) { \
+        return bce_logits_f32_terms_store_loop(x, y, i, e, o);                                    \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_f64_sum_##SUFFIX(const double *x, const double *y,            \
+                                                     ptrdiff_t i, ptrdiff_t e, double *s, double *c) {       \
+        return bce_f64_terms_sum_loop(x, y, i, e, s, c);                                             \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_f64_store_##SUFFIX(const double *x, const double *y,          \
+                                                       ptrdiff_t i, ptrdiff_t e, double *o) {     \
+        return bce_f64_terms_store_loop(x, y, i, e, o);                                           \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_f64_sum_##SUFFIX(const double *x, const double *y,      \
+                                                            ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
+        return bce_logits_f64_terms_sum_loop(x, y, i, e, s, c);                                      \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_f64_store_##SUFFIX(const double *x, const double *y,    \
+                                                              ptrdiff_t i, ptrdiff_t e, double *o) { \
+        return bce_logits_f64_terms_store_loop(x, y, i, e, o);                                    \
+    }
+
+LEVEL_FUNCTIONS(baseline, )
+#if defined(__x86_64__)
+#define BCE_HAS_X86_LEVELS 1
+LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2"))))
+LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+#endif
+
+// ---- Dispatch ----
+
+static int supported_level(void) {
+#if BCE_HAS_X86_LEVELS
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        return BCESIMDLevelAVX512;
+    if (__builtin_cpu_supports("avx2")) return BCESIMDLevelAVX2;
+#endif
+    return BCESIMDLevelBaseline;
+}
+
+static int level_in_use = -1;   // -1: not chosen yet; atomically read and written
+
+BCESIMDLevel bce_simd_supported_level(void) { return (BCESIMDLevel)supported_level(); }
+
+BCESIMDLevel bce_simd_level(void) {
+    int level = __atomic_load_n(&level_in_use, __ATOMIC_RELAXED);
+    if (level < 0) {
+        level = supported_level();   // every thread computes the same value
+        __atomic_store_n(&level_in_use, level, __ATOMIC_RELAXED);
+    }
+    return (BCESIMDLevel)level;
+}
+
+BCESIMDLevel bce_simd_set_level(BCESIMDLevel level) {
+    int supported = supported_level();
+    int chosen = (int)level < supported ? (int)level : supported;
+    if (chosen < 0) chosen = 0;
+    __atomic_store_n(&level_in_use, chosen, __ATOMIC_RELAXED);
+    return (BCESIMDLevel)chosen;
+}
+
+#if BCE_HAS_X86_LEVELS
+#define DISPATCH(NAME, ...)                                                                       \
+    switch (bce_simd_level()) {                                                                   \
+    case BCESIMDLevelAVX512: return NAME##_avx512(__VA_ARGS__);                                   \
+    case BCESIMDLevelAVX2: return NAME##_avx2(__VA_ARGS__);                                       \
+    default: return NAME##_baseline(__VA_ARGS__);                                                 \
+    }
+#else
+#define DISPATCH(NAME, ...) return NAME##_baseline(__VA_ARGS__);
+#endif
+
+ptrdiff_t bce_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
+    DISPATCH(bce_f32_sum, x, y, i, e, s, c)
+}
+ptrdiff_t bce_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
+    DISPATCH(bce_f32_store, x, y, i, e, o)
+}
+ptrdiff_t bce_logits_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
+    DISPATCH(bce_logits_f32_sum, x, y, i, e, s, c)
+}
+ptrdiff_t bce_logits_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
+    DISPATCH(bce_logits_f32_store, x, y, i, e, o)
+}
+ptrdiff_t bce_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
+    DISPATCH(bce_f64_sum, x, y, i, e, s, c)
+}
+ptrdiff_t bce_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
+    DISPATCH(bce_f64_store, x, y, i, e, o)
+}
+ptrdiff_t bce_logits_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
+    DISPATCH(bce_logits_f64_sum, x, y, i, e, s, c)
+}
+ptrdiff_t bce_logits_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
+    DISPATCH(bce_logits_f64_store, x, y, i, e, o)
+}

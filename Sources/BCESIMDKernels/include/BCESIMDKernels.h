@@ -1,0 +1,60 @@
+// The vectorised forward kernels of the BinaryCrossEntropy library for Float and Double, compiled
+// three times (baseline, AVX2, AVX-512) and chosen at run time by the processor's features.
+//
+// Why C: Swift cannot compile one function for an instruction set above the target's baseline
+// (x86-64: SSE2) without compiler flags, and `unsafeFlags` would stop the package from being used
+// as a dependency. C's `__attribute__((target(...)))` selects AVX2 or AVX-512 per function, with
+// no flag. The arithmetic is the library's Swift SIMD paths (VectorMath, DoubleDoubleMath,
+// VectorizedLosses, DoubleDoubleLosses) transcribed operation for operation, with contraction
+// into FMA disabled, so every level gives the same bits as the Swift path (the tests check it).
+//
+// Each function evaluates groups of eight elements from `start` while every lane of the group is
+// in the kernel's fast domain and at least eight elements remain before `end`, and returns the
+// index of the first group it did not evaluate: `end - (end - start) % 8` when it evaluated all,
+// otherwise a group the caller must evaluate with the scalar formulas (and their range checks).
+//
+// `*_sum` functions accumulate the terms into `sum[0..<8]` (running sums per lane) and
+// `compensation[0..<8]` with a TwoSum per lane. `*_store` functions write each term rounded once.
+
+#ifndef BCE_SIMD_KERNELS_H
+#define BCE_SIMD_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels of the kernels.
+typedef enum {
+    BCESIMDLevelBaseline = 0,   ///< The target's baseline (SSE2 on x86-64, NEON on arm64).
+    BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2.
+    BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW.
+} BCESIMDLevel;
+
+/// The best level this processor and operating system support.
+BCESIMDLevel bce_simd_supported_level(void);
+/// The level in use: the supported one unless lowered by `bce_simd_set_level`.
+BCESIMDLevel bce_simd_level(void);
+/// Uses `level`, or the supported level if that is lower; returns the level now in use.
+BCESIMDLevel bce_simd_set_level(BCESIMDLevel level);
+
+/// BCELoss, Float elements evaluated in Double.
+ptrdiff_t bce_f32_sum(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f32_store(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, float *output);
+/// BCEWithLogitsLoss without pos_weight, Float elements evaluated in Double.
+ptrdiff_t bce_logits_f32_sum(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f32_store(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, float *output);
+/// BCELoss, Double elements evaluated in double-double; `compensation` also receives the low
+/// parts of the terms.
+ptrdiff_t bce_f64_sum(const double *input, const double *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f64_store(const double *input, const double *target, ptrdiff_t start, ptrdiff_t end, double *output);
+/// BCEWithLogitsLoss without pos_weight, Double elements evaluated in double-double.
+ptrdiff_t bce_logits_f64_sum(const double *input, const double *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f64_store(const double *input, const double *target, ptrdiff_t start, ptrdiff_t end, double *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
