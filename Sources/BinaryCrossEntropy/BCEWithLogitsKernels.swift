@@ -31,7 +31,9 @@ func bceWithLogitsGradientKernel<S: BCEScalar>(
         reduction: reduction)
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    return try operands.gradients { _, x, y, w, p, g in
+    let group = weight == nil && posWeight == nil
+        ? vectorizedGradientGroup(S.self, withLogits: true, divisor: divisor) : nil
+    return try operands.gradients(group: group) { _, x, y, w, p, g in
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(
             input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor

@@ -125,12 +125,16 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
 
     /// Runs `element` over every output position and returns the two gradients, each rounded
     /// once. The first error `element` throws stops the loop and is rethrown.
+    ///
+    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one (no
+    ///   weight, no pos_weight); groups it declines, and the tail, take `element`.
     func gradients(
+        group: GradientGroup? = nil,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
         if weight.count == 1 && posWeight.count == 1 && (gradOutput.count == 1 || gradOutput.count == count) {
-            return try blockGradients(element)
+            return try blockGradients(group: group, element)
         }
         var failure: BCEError?
         var targetGradient: [Scalar] = []
@@ -164,6 +168,7 @@ extension ElementwiseOperands {
     /// blocks of ``BlockPartition``, shared among threads; each value is computed and rounded as
     /// in the serial loop, so the result does not depend on the thread count.
     private func blockGradients(
+        group: GradientGroup?,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
@@ -182,12 +187,27 @@ extension ElementwiseOperands {
                         partition.forEachBlock(0 ..< partition.blockCount, threads: partition.threadCount) { b in
                             if failure.failed(before: b) { return }
                             let (element, x, y, g, gradX, gradY) = shared.value
+                            @inline(__always) func scalar(_ i: Int) throws(BCEError) {
+                                let value = try element(i, x[i], y[i], w, p, g[perElementGradOutput ? i : 0])
+                                gradX[i] = Scalar(bceRounding: value.input)
+                                gradY[i] = Scalar(bceRounding: value.target)
+                            }
                             do throws(BCEError) {
-                                for i in partition.range(ofBlock: b) {
-                                    let value = try element(i, x[i], y[i], w, p, g[perElementGradOutput ? i : 0])
-                                    gradX[i] = Scalar(bceRounding: value.input)
-                                    gradY[i] = Scalar(bceRounding: value.target)
+                                let range = partition.range(ofBlock: b)
+                                var i = range.lowerBound
+                                if let group {
+                                    let (px, py, pg) = (UnsafeRawPointer(x.baseAddress!), UnsafeRawPointer(y.baseAddress!),
+                                                        UnsafeRawPointer(g.baseAddress!))
+                                    let (dx, dy) = (UnsafeMutableRawPointer(gradX.baseAddress!),
+                                                    UnsafeMutableRawPointer(gradY.baseAddress!))
+                                    while range.upperBound - i >= 8 {
+                                        if !group(i, px, py, pg, perElementGradOutput ? 1 : 0, dx, dy) {
+                                            for j in i ..< i + 8 { try scalar(j) }
+                                        }
+                                        i += 8
+                                    }
                                 }
+                                for j in i ..< range.upperBound { try scalar(j) }
                             } catch {
                                 failure.record(block: b, error)
                             }

@@ -22,6 +22,17 @@ enum VectorMath {
         return double(b & ((b &>> 63) &- 1))   // all ones where the sign bit is clear
     }
 
+    /// `a` where `mask` is true, else `b`, by bit masks (SIMD's replacing(with:where:) compiles to a
+    /// per-lane loop).
+    @inline(__always) static func select(_ mask: SIMDMask<SIMD8<Int64>>, _ a: Lanes, _ b: Lanes) -> Lanes {
+        let m = unsafeBitCast(mask, to: LaneBits.self)
+        return double((bits(a) & m) | (bits(b) & ~m))
+    }
+
+    /// `-v` by flipping the sign bits, as scalar negation does (SIMD's prefix minus is `0 - v`,
+    /// which gives +0 for +0 where PyTorch's and the scalar path's `-x` give -0).
+    @inline(__always) static func negate(_ v: Lanes) -> Lanes { double(bits(v) ^ 0x8000_0000_0000_0000) }
+
     /// |v|, by clearing the sign bits.
     @inline(__always) static func magnitude(_ v: Lanes) -> Lanes { double(bits(v) & 0x7FFF_FFFF_FFFF_FFFF) }
 

@@ -179,6 +179,69 @@ struct VectorizedPathTests {
         BCEVectorKernels.active = BCEVectorKernels.supported
     }
 
+    /// The vectorised gradients (Float, Float16; no weight, no pos_weight) against the scalar
+    /// formulas and the Float80 reference, with grad_output per element (`none`) and one value
+    /// (`mean`), and their independence of the thread count.
+    static func checkGradients<S: BCEScalar>(_: S.Type, logits: Bool, hardTargets: Bool, bound: Double, seed: UInt64) throws {
+        let (xs, ys) = inputs(S.self, logits: logits, hardTargets: hardTargets, seed: seed, count: 100_003)
+        var rng = SplitMix64(seed: seed &+ 3)
+        let gs = xs.map { _ in S(Double.random(in: -2...2, using: &rng)) }
+        let x = NDArray(xs), y = NDArray(ys)
+        let name = "\(logits ? "bce_with_logits" : "bce") \(S.self)\(hardTargets ? " hard targets" : "") gradients"
+        func gradients(_ reduction: Reduction, _ g: NDArray<S>) throws -> BCEGradients<S> {
+            logits ? try binaryCrossEntropyWithLogitsBackward(x, y, reduction: reduction, gradOutput: g)
+                   : try binaryCrossEntropyBackward(x, y, reduction: reduction, gradOutput: g)
+        }
+        BCEThreads.maximum = 2
+        for (reduction, g) in [(Reduction.none, NDArray(gs)), (.mean, NDArray(scalar: S(0.75)))] {
+            let result = try gradients(reduction, g)
+            let divisor: S.WideScalar = reduction == .mean ? S.WideScalar(xs.count) : 1
+            var worst = Worst(), differing = 0
+            for i in 0..<xs.count {
+                let gi = reduction == .none ? gs[i] : S(0.75)
+                let (xw, yw, gw) = (xs[i].bceWide, ys[i].bceWide, gi.bceWide)
+                let scalar: (S.WideScalar, S.WideScalar) = logits
+                    ? (BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: 1, hasPosWeight: false) * gw / divisor,
+                       BCEWithLogitsFormulas.targetGradientFactor(input: xw, posWeight: 1, hasPosWeight: false) * gw / divisor)
+                    : (BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: S.bceGradientEpsilon.bceWide) * gw / divisor,
+                       BCEFormulas.targetGradientFactor(input: xw) * gw / divisor)
+                if Self.bits(S(bceRounding: scalar.0)) != Self.bits(result.input.scalars[i])
+                    || Self.bits(S(bceRounding: scalar.1)) != Self.bits(result.target.scalars[i]) {
+                    differing += 1
+                    if differing < 4 { print("differs from the scalar path: \(name) i=\(i) x=\(xs[i]) y=\(ys[i]) g=\(gi) scalar=\(S(bceRounding: scalar.0)),\(S(bceRounding: scalar.1)) vector=\(result.input.scalars[i]),\(result.target.scalars[i])") }
+                }
+                let (rx, ry, rg) = (Reference(xs[i]), Reference(ys[i]), Reference(gi) / Reference(divisor))
+                let dx = logits ? ReferenceLogits.inputGradient(x: rx, y: ry, p: nil, w: 1, g: rg)
+                                : ReferenceBCE.inputGradient(x: rx, y: ry, w: 1, g: rg, epsilon: Reference(S.bceGradientEpsilon))
+                let dy = logits ? ReferenceLogits.targetGradient(x: rx, p: nil, w: 1, g: rg)
+                                : ReferenceBCE.targetGradient(x: rx, w: 1, g: rg)
+                worst.record(ulpError(result.input.scalars[i], dx.value, scale: dx.scale), "d/dx x=\(xs[i]) y=\(ys[i]) g=\(gi)")
+                worst.record(ulpError(result.target.scalars[i], dy.value, scale: dy.scale), "d/dy x=\(xs[i]) y=\(ys[i]) g=\(gi)")
+            }
+            print("ULP worst vectorised \(name) \(reduction): \(worst); \(differing) of \(xs.count) differ from the scalar path")
+            #expect(worst.ulps <= bound, "\(name) \(reduction) \(worst)")
+            #expect(differing <= xs.count / 100_000 + 2, "\(name) \(reduction): \(differing) differ from the scalar path")
+            for threads in [1, 3] {
+                BCEThreads.maximum = threads
+                let again = try gradients(reduction, g)
+                #expect(again.input.scalars.map(Self.bits) == result.input.scalars.map(Self.bits), "\(name) \(threads) threads")
+                #expect(again.target.scalars.map(Self.bits) == result.target.scalars.map(Self.bits), "\(name) \(threads) threads")
+            }
+            BCEThreads.maximum = 2
+        }
+        BCEThreads.maximum = BCEThreads.processorCount
+    }
+
+    @Test("Vectorised gradients (Float, Float16): within the bound, the scalar path's bits but near ties, any thread count")
+    func gradients() throws {
+        for logits in [false, true] {
+            for hard in [false, true] {
+                try Self.checkGradients(Float.self, logits: logits, hardTargets: hard, bound: 2, seed: 301)
+                try Self.checkGradients(Float16.self, logits: logits, hardTargets: hard, bound: 1, seed: 302)
+            }
+        }
+    }
+
     @Test("The first out-of-range element is reported whichever thread finds which block first")
     func firstErrorAcrossBlocks() throws {
         var xs = [Float](repeating: 0.5, count: 100_000)

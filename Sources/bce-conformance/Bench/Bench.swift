@@ -41,6 +41,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Most threads the Swift library uses (default: every processor).")
     var threads: Int?
 
+    @Option(help: "Instruction set of the Swift library's vectorised passes: swift, avx2, avx512 (default: the best supported).")
+    var instructionSet: BCEInstructionSet?
+
     @Flag(help: "Time the Swift library only.")
     var noNumpy = false
 
@@ -56,6 +59,13 @@ struct Bench: ParsableCommand {
             return
         }
         if let threads { BCEThreads.maximum = threads }
+        if let instructionSet {
+            BCEVectorKernels.active = instructionSet
+            guard BCEVectorKernels.active == instructionSet else {
+                throw ValidationError(
+                    "instruction set \(instructionSet.rawValue) is not supported here (best: \(BCEVectorKernels.supported.rawValue))")
+            }
+        }
         let benchmark = Benchmark(
             sizes: try parseSizes(sizes),
             repetitions: repetitions,
@@ -108,6 +118,7 @@ struct Bench: ParsableCommand {
 }
 
 extension BenchmarkTargets: ExpressibleByArgument {}
+extension BCEInstructionSet: ExpressibleByArgument {}
 
 /// Where and when the figures were taken.
 struct BenchmarkContext {
@@ -115,6 +126,7 @@ struct BenchmarkContext {
     var machine: String
     var processors: Int
     var threads: Int
+    var instructionSet: String
     var numpy: String
     var targets: BenchmarkTargets
 
@@ -134,12 +146,12 @@ struct BenchmarkContext {
         return BenchmarkContext(
             date: formatter.string(from: Date()), machine: model,
             processors: ProcessInfo.processInfo.activeProcessorCount, threads: BCEThreads.maximum,
-            numpy: numpy, targets: targets)
+            instructionSet: BCEVectorKernels.active.rawValue, numpy: numpy, targets: targets)
     }
 
     var summary: String {
-        "\(date), \(machine), \(processors) processors, Swift library on up to \(threads) threads, "
-            + "\(numpy) single-threaded, \(targets.rawValue) targets"
+        "\(date), \(machine), \(processors) processors, Swift library on up to \(threads) threads "
+            + "(\(instructionSet) kernels), \(numpy) single-threaded, \(targets.rawValue) targets"
     }
 }
 
@@ -169,6 +181,7 @@ enum BenchmarkReport {
         var out = "{\n"
         out += " \"date\": \(quoted(context.date)),\n \"machine\": \(quoted(context.machine)),\n"
         out += " \"processors\": \(context.processors),\n \"swift_threads\": \(context.threads),\n"
+        out += " \"swift_instruction_set\": \(quoted(context.instructionSet)),\n"
         out += " \"numpy\": \(quoted(context.numpy)),\n \"targets\": \(quoted(context.targets.rawValue)),\n"
         out += " \"repetitions\": \(repetitions),\n \"unit\": \"elements per second\",\n \"rows\": [\n"
         out += rows.map { row in

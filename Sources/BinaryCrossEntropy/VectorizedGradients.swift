@@ -1,0 +1,112 @@
+// The vectorised gradients of both losses for Float and Float16 without weight or pos_weight:
+// eight elements at a time in Double lanes (VectorMath's log and exp), each gradient rounded once
+// to the element type, as the scalar path rounds its Double value. Groups with a lane outside the
+// fast domain run the scalar formulas element by element (with their range checks, in order).
+//
+// Accuracy: the lane formulas are the scalar ones with log and exp within 1 Double ULP instead of
+// correctly rounded; the input gradient of BCELoss uses no log or exp and gives the scalar path's
+// bits. Every other value is within a few 2^-53 relative of the scalar path's Double value, so the
+// Float or Float16 gradient is the same except within 2^-29 of a Float ULP of a rounding tie.
+
+/// Evaluates the two gradients of elements `i ..< i + 8` and stores them, each rounded once, at
+/// `dx + i` and `dy + i`; returns false (storing nothing) when a lane is outside the fast domain.
+/// `g` holds grad_output: one value (`gStride` 0) or one per element (`gStride` 1). The pointers are
+/// raw so the closure's type does not depend on the element type.
+typealias GradientGroup = (
+    _ i: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
+    _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+) -> Bool
+
+/// The eight-lane gradient evaluator for `S` (Float, Float16) without weight or pos_weight, or nil
+/// where there is none (Double: its scalar path evaluates in Float80, beyond Double lanes).
+func vectorizedGradientGroup<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroup? {
+    if S.self == Float.self { return floatGradientGroup(withLogits: withLogits, divisor: divisor as! Double) }
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    if S.self == Float16.self { return float16GradientGroup(withLogits: withLogits, divisor: divisor as! Double) }
+    #endif
+    return nil
+}
+
+// The closures are formed in non-generic functions, so that their bodies are compiled for the
+// concrete element type (a closure formed in a generic function stayed generic: 10 times slower).
+private func floatGradientGroup(withLogits: Bool, divisor: Double) -> GradientGroup {
+    let epsilon = Float.bceGradientEpsilon.bceWide
+    return { i, x, y, g, gStride, dx, dy in
+        evaluateGradientGroup(Float.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy)
+    }
+}
+
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+private func float16GradientGroup(withLogits: Bool, divisor: Double) -> GradientGroup {
+    let epsilon = Float16.bceGradientEpsilon.bceWide
+    return { i, x, y, g, gStride, dx, dy in
+        evaluateGradientGroup(Float16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy)
+    }
+}
+#endif
+
+@inline(__always)
+private func evaluateGradientGroup<S: DoubleLaneScalar>(
+    _: S.Type, _ withLogits: Bool, _ divisor: Double, _ epsilon: Double, _ i: Int, _ x: UnsafeRawPointer,
+    _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int, _ dx: UnsafeMutableRawPointer,
+    _ dy: UnsafeMutableRawPointer
+) -> Bool {
+    let x = S.loadLanes(x.assumingMemoryBound(to: S.self) + i)
+    let y = S.loadLanes(y.assumingMemoryBound(to: S.self) + i)
+    let gradOutput = g.assumingMemoryBound(to: S.self)
+    let scale = gStride == 0 ? Lanes(repeating: gradOutput[0].bceWide) : S.loadLanes(gradOutput + i)
+    let factors = withLogits
+        ? BCEWithLogitsGradientLanes.factors(x, y)
+        : BCEGradientLanes.factors(x, y, epsilon: epsilon)
+    guard let (inputFactor, targetFactor) = factors else { return false }
+    S.storeLanes(inputFactor * scale / divisor, dx.assumingMemoryBound(to: S.self) + i)
+    S.storeLanes(targetFactor * scale / divisor, dy.assumingMemoryBound(to: S.self) + i)
+    return true
+}
+
+/// BCEFormulas' gradient factors on eight lanes.
+enum BCEGradientLanes {
+    /// `(x - y) / max((1 - x) x, epsilon)` and `-logit(x)`, for x in [2^-29, 1) and y in [0, 1]
+    /// (1 - x exact in Double, both logs finite); nil otherwise.
+    @inline(__always)
+    static func factors(_ x: Lanes, _ y: Lanes, epsilon: Double) -> (Lanes, Lanes)? {
+        let fast = (x .>= 0x1p-29) .& (x .< 1) .& (y .>= 0) .& (y .<= 1)
+        guard all(fast) else { return nil }
+        // The scalar formula's operations exactly: (1 - x) x is exact, the rest rounded as there.
+        let product = (1 - x) * x
+        let denominator = VectorMath.select(product .< epsilon, Lanes(repeating: epsilon), product)
+        let inputFactor = (x - y) / denominator
+        // -logit(x): -(log(x) - log(1 - x)); for x in [1/4, 3/4], where those cancel,
+        // -log1p(q) with q = (2x - 1) / (1 - x) (numerator and denominator exact), as
+        // log(u) + (q - (u - 1)) / u for u = 1 + q: the second log is then log(1) = 0 exactly.
+        let middle = (4 * x .>= 1) .& (4 * x .<= 3)
+        let oneMinusX = 1 - x
+        var first = x, second = oneMinusX, correction = Lanes.zero
+        if any(middle) {
+            let q = (2 * x - 1) / oneMinusX
+            let u = 1 + q
+            first = VectorMath.select(middle, u, first)
+            second = VectorMath.select(middle, Lanes(repeating: 1), second)
+            correction = VectorMath.select(middle, (q - (u - 1)) / u, correction)
+        }
+        let targetFactor = VectorMath.negate((VectorMath.log(first) + correction) - VectorMath.log(second))
+        return (inputFactor, targetFactor)
+    }
+}
+
+/// BCEWithLogitsFormulas' gradient factors without pos_weight on eight lanes.
+enum BCEWithLogitsGradientLanes {
+    /// `sigmoid(x) - y` as `(1 - y) sigmoid(x) - y sigmoid(-x)` and `-x`, for |x| ≤ 700 and hard
+    /// labels (every y 0 or 1: one of the two terms is 0, so no cancellation); nil otherwise.
+    /// Soft labels take the scalar path, which rewrites the factor for |x| < 1 around 1/2.
+    @inline(__always)
+    static func factors(_ x: Lanes, _ y: Lanes) -> (Lanes, Lanes)? {
+        let fast = (VectorMath.magnitude(x) .<= 700) .& ((y .== 0) .| (y .== 1))
+        guard all(fast) else { return nil }
+        let e = VectorMath.exp(nonPositive: -VectorMath.magnitude(x))
+        let big = 1 / (1 + e), small = e / (1 + e)
+        let negative = x .< 0
+        let ofX = VectorMath.select(negative, small, big), ofMinusX = VectorMath.select(negative, big, small)
+        return ((1 - y) * ofX - y * ofMinusX, VectorMath.negate(x))
+    }
+}
