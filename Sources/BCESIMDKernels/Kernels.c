@@ -271,6 +271,65 @@ INLINE int bce_logits_f64_terms(const double *input, const double *target, ptrdi
     return 1;
 }
 
+// ---- VectorizedGradients: Float in Double lanes ----
+
+/// VectorMath.negate: flips the sign bits.
+INLINE v8d negate(v8d v) { return dbl(bits(v) ^ 0x8000000000000000ull); }
+
+/// BCEGradientLanes.factors.
+INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, v8d *targetFactor) {
+    v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
+    if (!all(fast)) return 0;
+    v8d product = (1 - x) * x;
+    v8d denominator = select(product < epsilon, splat(epsilon), product);
+    *inputFactor = (x - y) / denominator;
+    v8i middle = (4 * x >= 1) & (4 * x <= 3);
+    v8d oneMinusX = 1 - x;
+    v8d first = x, second = oneMinusX, correction = splat(0);
+    if (any(middle)) {
+        v8d q = (2 * x - 1) / oneMinusX;
+        v8d u = 1 + q;
+        first = select(middle, u, first);
+        second = select(middle, splat(1), second);
+        correction = select(middle, (q - (u - 1)) / u, correction);
+    }
+    *targetFactor = negate((vm_log(first) + correction) - vm_log(second));
+    return 1;
+}
+
+/// BCEWithLogitsGradientLanes.factors.
+INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, v8d *targetFactor) {
+    (void)epsilon;
+    v8i fast = (magnitude(x) <= 700) & ((y == 0) | (y == 1));
+    if (!all(fast)) return 0;
+    v8d e = vm_exp_nonpositive(-magnitude(x));
+    v8d big = 1 / (1 + e), small = e / (1 + e);
+    v8i negative = x < 0;
+    v8d ofX = select(negative, small, big), ofMinusX = select(negative, big, small);
+    *inputFactor = (1 - y) * ofX - y * ofMinusX;
+    *targetFactor = negate(x);
+    return 1;
+}
+
+/// VectorizedGradients' evaluateGradientGroup, for every group from `i` while in the fast domain.
+#define GRADIENT_LOOP(FACTORS)                                                                    \
+    INLINE ptrdiff_t FACTORS##_loop(const float *x, const float *y, const float *g, ptrdiff_t gStride, \
+                                    double divisor, double epsilon, ptrdiff_t i, ptrdiff_t end,   \
+                                    float *dx, float *dy) {                                       \
+        for (; end - i >= 8; i += 8) {                                                            \
+            v8d scale = gStride == 0 ? splat((double)g[0]) : load_f32(g + i);                      \
+            v8d inputFactor, targetFactor;                                                        \
+            if (!FACTORS(load_f32(x + i), load_f32(y + i), epsilon, &inputFactor, &targetFactor)) \
+                break;                                                                            \
+            store_f32(inputFactor * scale / divisor, dx + i);                                     \
+            store_f32(targetFactor * scale / divisor, dy + i);                                    \
+        }                                                                                         \
+        return i;                                                                                 \
+    }
+
+GRADIENT_LOOP(bce_gradient_factors)
+GRADIENT_LOOP(bce_logits_gradient_factors)
+
 // ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
 
 #define SUM_LOOP(TERMS, SCALAR)                                                                  \
@@ -365,11 +424,26 @@ DD_SUM_LOOP(bce_logits_f64_terms)
         return bce_logits_f64_terms_store_loop(x, y, i, e, o);                                    \
     }
 
+#define GRADIENT_LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                              \
+    ATTRIBUTES static ptrdiff_t bce_gradients_f32_##SUFFIX(                                       \
+        const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
+        ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
+        return bce_gradient_factors_loop(x, y, g, gs, d, eps, i, e, dx, dy);                      \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_gradients_f32_##SUFFIX(                                \
+        const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
+        ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
+        return bce_logits_gradient_factors_loop(x, y, g, gs, d, eps, i, e, dx, dy);               \
+    }
+
 LEVEL_FUNCTIONS(baseline, )
+GRADIENT_LEVEL_FUNCTIONS(baseline, )
 #if defined(__x86_64__)
 #define BCE_HAS_X86_LEVELS 1
 LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2"))))
 LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+GRADIENT_LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2"))))
+GRADIENT_LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
 #endif
 
 // ---- Dispatch ----
@@ -440,4 +514,12 @@ ptrdiff_t bce_logits_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrd
 }
 ptrdiff_t bce_logits_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
     DISPATCH(bce_logits_f64_store, x, y, i, e, o)
+}
+ptrdiff_t bce_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
+                            double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
+    DISPATCH(bce_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
+}
+ptrdiff_t bce_logits_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
+                                   double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
+    DISPATCH(bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
 }

@@ -28,7 +28,7 @@ func bceGradientKernel<S: BCEScalar>(
         input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     let epsilon = S.bceGradientEpsilon.bceWide
-    let group = weight == nil ? vectorizedGradientGroup(S.self, withLogits: false, divisor: divisor) : nil
+    let group = weight == nil ? vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor) : nil
     return try operands.gradients(group: group) { i, x, y, w, _, g throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide

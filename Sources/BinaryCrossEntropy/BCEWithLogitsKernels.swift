@@ -32,7 +32,7 @@ func bceWithLogitsGradientKernel<S: BCEScalar>(
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     let group = weight == nil && posWeight == nil
-        ? vectorizedGradientGroup(S.self, withLogits: true, divisor: divisor) : nil
+        ? vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor) : nil
     return try operands.gradients(group: group) { _, x, y, w, p, g in
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(

@@ -129,7 +129,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one (no
     ///   weight, no pos_weight); groups it declines, and the tail, take `element`.
     func gradients(
-        group: GradientGroup? = nil,
+        group: GradientGroups? = nil,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
@@ -168,7 +168,7 @@ extension ElementwiseOperands {
     /// blocks of ``BlockPartition``, shared among threads; each value is computed and rounded as
     /// in the serial loop, so the result does not depend on the thread count.
     private func blockGradients(
-        group: GradientGroup?,
+        group: GradientGroups?,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
@@ -201,9 +201,9 @@ extension ElementwiseOperands {
                                     let (dx, dy) = (UnsafeMutableRawPointer(gradX.baseAddress!),
                                                     UnsafeMutableRawPointer(gradY.baseAddress!))
                                     while range.upperBound - i >= 8 {
-                                        if !group(i, px, py, pg, perElementGradOutput ? 1 : 0, dx, dy) {
-                                            for j in i ..< i + 8 { try scalar(j) }
-                                        }
+                                        i = group(i, range.upperBound, px, py, pg, perElementGradOutput ? 1 : 0, dx, dy)
+                                        guard range.upperBound - i >= 8 else { break }
+                                        for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
                                         i += 8
                                     }
                                 }

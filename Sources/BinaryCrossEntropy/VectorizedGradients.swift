@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // The vectorised gradients of both losses for Float and Float16 without weight or pos_weight:
 // eight elements at a time in Double lanes (VectorMath's log and exp), each gradient rounded once
 // to the element type, as the scalar path rounds its Double value. Groups with a lane outside the
@@ -8,43 +10,63 @@
 // bits. Every other value is within a few 2^-53 relative of the scalar path's Double value, so the
 // Float or Float16 gradient is the same except within 2^-29 of a Float ULP of a rounding tie.
 
-/// Evaluates the two gradients of elements `i ..< i + 8` and stores them, each rounded once, at
-/// `dx + i` and `dy + i`; returns false (storing nothing) when a lane is outside the fast domain.
-/// `g` holds grad_output: one value (`gStride` 0) or one per element (`gStride` 1). The pointers are
-/// raw so the closure's type does not depend on the element type.
-typealias GradientGroup = (
-    _ i: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
+/// Evaluates the two gradients of the groups of eight elements from `i` while every lane is in the
+/// fast domain and eight elements remain before `end`, storing each gradient rounded once at `dx`
+/// and `dy` (same index); returns the index of the first group not evaluated. `g` holds
+/// grad_output: one value (`gStride` 0) or one per element (`gStride` 1). The pointers are raw so
+/// the closure's type does not depend on the element type.
+typealias GradientGroups = (
+    _ i: Int, _ end: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
     _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
-) -> Bool
+) -> Int
 
 /// The eight-lane gradient evaluator for `S` (Float, Float16) without weight or pos_weight, or nil
 /// where there is none (Double: its scalar path evaluates in Float80, beyond Double lanes).
-func vectorizedGradientGroup<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroup? {
-    if S.self == Float.self { return floatGradientGroup(withLogits: withLogits, divisor: divisor as! Double) }
+func vectorizedGradientGroups<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroups? {
+    if S.self == Float.self { return floatGradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    if S.self == Float16.self { return float16GradientGroup(withLogits: withLogits, divisor: divisor as! Double) }
+    if S.self == Float16.self { return float16GradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
     #endif
     return nil
 }
 
 // The closures are formed in non-generic functions, so that their bodies are compiled for the
 // concrete element type (a closure formed in a generic function stayed generic: 10 times slower).
-private func floatGradientGroup(withLogits: Bool, divisor: Double) -> GradientGroup {
+private func floatGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = Float.bceGradientEpsilon.bceWide
-    return { i, x, y, g, gStride, dx, dy in
-        evaluateGradientGroup(Float.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy)
+    return { i, end, x, y, g, gStride, dx, dy in
+        if BCEVectorKernels.useC {
+            // The same arithmetic in the C kernels (AVX2, AVX-512).
+            let (x, y, g) = (x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self),
+                             g.assumingMemoryBound(to: Float.self))
+            let (dx, dy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
+            return withLogits
+                ? bce_logits_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
+                : bce_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
+        }
+        var i = i
+        while end - i >= 8, evaluateGradientGroup(Float.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
+            i += 8
+        }
+        return i
     }
 }
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-private func float16GradientGroup(withLogits: Bool, divisor: Double) -> GradientGroup {
+private func float16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = Float16.bceGradientEpsilon.bceWide
-    return { i, x, y, g, gStride, dx, dy in
-        evaluateGradientGroup(Float16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy)
+    return { i, end, x, y, g, gStride, dx, dy in
+        var i = i
+        while end - i >= 8, evaluateGradientGroup(Float16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
+            i += 8
+        }
+        return i
     }
 }
 #endif
 
+/// The gradients of elements `i ..< i + 8`, stored; false (nothing stored) when a lane is outside
+/// the fast domain.
 @inline(__always)
 private func evaluateGradientGroup<S: DoubleLaneScalar>(
     _: S.Type, _ withLogits: Bool, _ divisor: Double, _ epsilon: Double, _ i: Int, _ x: UnsafeRawPointer,

@@ -127,6 +127,15 @@ struct VectorizedPathTests {
                         results["Float logits=\(logits) hard=\(hard) Double lane sum"] =
                             [sum.sum.bitPattern, sum.compensation.bitPattern]
                     }
+                    // Gradients, with grad_output per element (none) and one value (mean).
+                    let gs = xs.indices.map { S(Double($0 % 7) * 0.25 - 0.75) }
+                    for (reduction, g) in [(Reduction.none, NDArray(gs)), (.mean, NDArray(scalar: S(0.5)))] {
+                        let value = logits
+                            ? try binaryCrossEntropyWithLogitsBackward(x, y, reduction: reduction, gradOutput: g)
+                            : try binaryCrossEntropyBackward(x, y, reduction: reduction, gradOutput: g)
+                        results["\(S.self) logits=\(logits) hard=\(hard) \(reduction) gradients"] =
+                            (value.input.scalars + value.target.scalars).map(Self.bits)
+                    }
                     for reduction in Reduction.allCases {
                         let value = logits
                             ? try binaryCrossEntropyWithLogits(x, y, reduction: reduction)
@@ -153,12 +162,12 @@ struct VectorizedPathTests {
         }
     }
 
-    @Test("Every supported instruction set gives the pure-Swift path's bits, for both losses in Float and Double")
+    @Test("Every supported instruction set gives the pure-Swift path's bits: both losses and their gradients, Float and Double")
     func instructionSetsAgree() throws {
         let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
         print("instruction sets compared: \(levels.map(\.rawValue)) (supported: \(BCEVectorKernels.supported))")
         let reference = try Self.everyResult(.swift)
-        #expect(reference.count == 2 * 2 * 2 * Reduction.allCases.count + 4)
+        #expect(reference.count == 2 * 2 * 2 * (Reduction.allCases.count + 2) + 4)
         for level in levels where level != .swift {
             let results = try Self.everyResult(level)
             for (name, bits) in reference.sorted(by: { $0.key < $1.key }) {
