@@ -10,9 +10,9 @@
 // pool's workers are created lazily on the first parallel call (more are added when `maximum` is
 // raised) and, after a job, spin for `WorkerPool.spinDuration` (like OpenMP's spin-wait,
 // KMP_BLOCKTIME / GOMP_SPINCOUNT) watching for the next job before they park on a condition
-// variable; back-to-back calls (a training loop, a benchmark) therefore find them awake. When the
-// pool has more workers than there are other processors, they park at once instead (spinning
-// would take processors from the threads doing the work).
+// variable; back-to-back calls (a training loop, a benchmark) therefore find them awake. Workers
+// beyond the number of other processors (when `maximum` exceeds the processor count) park at
+// once instead: spinning would take processors from the threads doing the work.
 //
 // Concurrency: one call at a time owns the pool (a try-lock). A call that finds it busy —
 // another thread's call, or a nested call from inside a block — runs on its calling thread
@@ -105,11 +105,12 @@ final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     /// How long a worker keeps checking for a new job after its last one before it parks on the
-    /// condition variable (OpenMP's spin-wait time, KMP_BLOCKTIME). A parked worker takes tens of
-    /// microseconds to wake, as long as a 10,000-element call; spinning a little longer than that
-    /// lets back-to-back calls find the workers awake and costs an idle program at most this much
-    /// processor time per worker after its last call. The spin yields the processor
-    /// (`sched_yield`) between checks.
+    /// condition variable (OpenMP's spin-wait time, KMP_BLOCKTIME). A parked worker can take tens
+    /// of microseconds to wake (on a VM), as long as a 10,000-element call (about 60 µs); spinning
+    /// a little longer than a call lets back-to-back calls find the workers awake, and costs an
+    /// idle program at most this much processor time per worker after its last call. The spin
+    /// yields the processor (`sched_yield`) between checks. Only the first `processorCount - 1`
+    /// workers spin; any more park at once.
     static let spinDuration: Duration = .microseconds(150)
 
     /// The most worker threads (the state word keeps slot and active counts in 16 bits).
@@ -206,7 +207,8 @@ final class WorkerPool: @unchecked Sendable {
     private func grow(to count: Int) {
         let generation = state.load(ordering: .relaxed) >> 32
         while workers < count {
-            let context = Unmanaged.passRetained(WorkerContext(pool: self, generation: generation)).toOpaque()
+            let worker = WorkerContext(pool: self, index: workers, generation: generation)
+            let context = Unmanaged.passRetained(worker).toOpaque()
             #if canImport(Darwin)
             var thread: pthread_t?
             #else
@@ -225,8 +227,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// A worker's life: join each new job it sees, spin for a while after it, then park.
-    fileprivate func workerLoop(seen initialGeneration: UInt64) {
+    /// A worker's life: join each new job it sees, spin for a while after it, then park. Worker
+    /// `index` (from 0) spins only if it is not beyond the number of other processors.
+    fileprivate func workerLoop(index: Int, seen initialGeneration: UInt64) {
+        let spinTime = index < BCEThreads.processorCount - 1 ? Self.spinDuration : .zero
         var seen = initialGeneration
         spinningCount.wrappingAdd(1, ordering: .relaxed)
         var deadline = ContinuousClock.now + spinTime
@@ -263,11 +267,6 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// The spin time: none when the workers outnumber the other processors.
-    private var spinTime: Duration {
-        workers < BCEThreads.processorCount ? Self.spinDuration : .zero
-    }
-
     /// Takes a slot of the job whose state word was `observed`, if it is still open.
     private func join(_ observed: UInt64) -> Bool {
         var current = observed
@@ -289,11 +288,14 @@ final class WorkerPool: @unchecked Sendable {
     }
 }
 
+/// What a new worker thread is started with: its pool, its index and the last job it need not do.
 private final class WorkerContext {
     let pool: WorkerPool
+    let index: Int
     let generation: UInt64
-    init(pool: WorkerPool, generation: UInt64) {
+    init(pool: WorkerPool, index: Int, generation: UInt64) {
         self.pool = pool
+        self.index = index
         self.generation = generation
     }
 }
@@ -301,13 +303,13 @@ private final class WorkerContext {
 #if canImport(Darwin)
 private func workerEntry(_ argument: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
     let context = Unmanaged<WorkerContext>.fromOpaque(argument).takeRetainedValue()
-    context.pool.workerLoop(seen: context.generation)
+    context.pool.workerLoop(index: context.index, seen: context.generation)
     return nil
 }
 #else
 private func workerEntry(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     let context = Unmanaged<WorkerContext>.fromOpaque(argument!).takeRetainedValue()
-    context.pool.workerLoop(seen: context.generation)
+    context.pool.workerLoop(index: context.index, seen: context.generation)
     return nil
 }
 #endif
