@@ -24,7 +24,8 @@ struct SummationTests {
             for i in 0..<n { s.add(Double(i)) }
             return s.total()
         }
-        for n in [0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 20_000] {
+        let blockSize = BlockedSummation<Double>.blockSize
+        for n in [0, 1, blockSize - 1, blockSize, blockSize + 1, 3 * blockSize + 5, 20 * blockSize + 7] {
             #expect(total(n) == Double(n * (n - 1) / 2))
         }
     }
@@ -32,11 +33,11 @@ struct SummationTests {
     @Test("blocks summed independently (as parallel workers would) and combined in order give the serial bits")
     func splitIndependence() {
         var rng = SplitMix64(seed: 9)
-        let values = (0..<(5 * 4096 + 123)).map { _ in Double.random(in: 0...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -40...40, using: &rng), significand: 1) }
+        let blockSize = BlockedSummation<Double>.blockSize
+        let values = (0..<(5 * blockSize + 123)).map { _ in Double.random(in: 0...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -40...40, using: &rng), significand: 1) }
         var serial = BlockedSummation<Double>()
         for v in values { serial.add(v) }
         // Workers: each block summed on its own, in any order; then fed in index order.
-        let blockSize = BlockedSummation<Double>.blockSize
         let blocks = stride(from: 0, to: values.count, by: blockSize).reversed().map { start in
             (start, values[start ..< min(start + blockSize, values.count)].reduce(into: CompensatedSum<Double>()) { $0.add($1) })
         }

@@ -1,0 +1,211 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import BinaryCrossEntropy
+
+// The worker pool behind the block passes: each block exactly once, concurrent and nested callers,
+// workers parking after their spin. Results never depend on the thread count, so a test that
+// races with another suite over BCEThreads.maximum can only run less in parallel, never fail.
+// Block bodies record their calls without a lock (each block its own counter), so under
+// ThreadSanitizer these tests also check that the pool orders the workers' writes before the
+// caller's reads. (Synchronization's Mutex is not visible to ThreadSanitizer on Linux: it reports
+// races on Mutex-protected values, so it is not used for what the workers write.)
+
+/// Per-block call counts, each written only by the thread running its block.
+private final class BlockCounts: @unchecked Sendable {
+    private let counts: UnsafeMutableBufferPointer<Int>
+    init(_ count: Int) {
+        counts = .allocate(capacity: count)
+        counts.initialize(repeating: 0)
+    }
+    deinit { counts.deallocate() }
+    func record(_ block: Int) { counts[block] += 1 }
+    var values: [Int] { Array(counts) }
+}
+
+/// Runs `body(i)` on `count` new threads at once and returns when all have finished.
+private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for i in 0..<count {
+        group.enter()
+        let thread = Thread {
+            body(i)
+            group.leave()
+        }
+        thread.start()
+    }
+    group.wait()
+}
+
+/// Polls `condition` every millisecond for up to `seconds`; whether it became true.
+private func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(1000)
+    }
+    return condition()
+}
+
+/// Runs `body` for each block of `0 ..< blocks` on `pool`; whether the pool ran them, and how many
+/// times each block's body was called.
+private func callCounts(
+    _ pool: WorkerPool, blocks: Int, helpers: Int, _ body: (Int) -> Void = { _ in }
+) -> (ran: Bool, counts: [Int]) {
+    let counts = BlockCounts(blocks)
+    let ran = pool.perform(0 ..< blocks, helpers: helpers) { b in
+        body(b)
+        counts.record(b)
+    }
+    return (ran, counts.values)
+}
+
+@Suite("Worker pool")
+struct ThreadingTests {
+    @Test("forEachBlock calls the body exactly once per block, for 1, 2, 3 and 8 threads and any range")
+    func eachBlockOnce() {
+        for threads in [1, 2, 3, 8] {
+            for blocks in [0 ..< 0, 0 ..< 1, 0 ..< 2, 5 ..< 9, 0 ..< 97] {
+                let counts = BlockCounts(blocks.upperBound)
+                BlockPartition(count: 97 * BlockPartition.blockSize).forEachBlock(blocks, threads: threads) { b in
+                    counts.record(b)
+                }
+                let expected = (0 ..< blocks.upperBound).map { blocks.contains($0) ? 1 : 0 }
+                #expect(counts.values == expected, "\(threads) threads, blocks \(blocks)")
+            }
+        }
+    }
+
+    @Test("a pool grows to the helpers asked for, and every block runs once on it")
+    func poolGrows() {
+        let pool = WorkerPool()
+        #expect(pool.workers == 0)
+        var result = callCounts(pool, blocks: 50, helpers: 1)
+        #expect(result.ran && result.counts == Array(repeating: 1, count: 50))
+        #expect(pool.workers == 1)
+        result = callCounts(pool, blocks: 50, helpers: 3)
+        #expect(result.ran && result.counts == Array(repeating: 1, count: 50))
+        #expect(pool.workers == 3)
+        result = callCounts(pool, blocks: 7, helpers: 2)   // fewer helpers than workers
+        #expect(result.ran && result.counts == Array(repeating: 1, count: 7))
+        #expect(pool.workers == 3)
+    }
+
+    @Test("workers spin after a call, then park: no worker is left spinning, and parked workers wake for the next call")
+    func workersPark() {
+        let pool = WorkerPool()
+        for helpers in [1, 3] {
+            for _ in 0..<3 {
+                let result = callCounts(pool, blocks: 40, helpers: helpers)
+                #expect(result.ran && result.counts == Array(repeating: 1, count: 40))
+                // The spin is 150 µs; allow a loaded machine plenty of time.
+                let parked = eventually(within: 5) {
+                    pool.spinningWorkers == 0 && pool.parkedWorkers == pool.workers
+                }
+                #expect(parked, "\(pool.spinningWorkers) spinning, \(pool.parkedWorkers) of \(pool.workers) parked")
+            }
+        }
+    }
+
+    @Test("a call that finds the pool busy with another thread's call returns at once without running anything")
+    func busyPoolDeclines() {
+        let pool = WorkerPool()
+        let inside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        final class Outcome: @unchecked Sendable {
+            var value: (ran: Bool, counts: [Int])?
+            let done = Atomic<Bool>(false)
+        }
+        let first = Outcome()
+        let thread = Thread {
+            first.value = callCounts(pool, blocks: 4, helpers: 1) { b in
+                if b == 0 {
+                    inside.signal()
+                    release.wait()
+                }
+            }
+            first.done.store(true, ordering: .releasing)
+        }
+        thread.start()
+        inside.wait()
+        let second = pool.perform(0 ..< 4, helpers: 1) { _ in Issue.record("a busy pool ran a block") }
+        #expect(!second)
+        release.signal()
+        #expect(eventually(within: 10) { first.done.load(ordering: .acquiring) })
+        #expect(first.value?.ran == true && first.value?.counts == [1, 1, 1, 1])
+    }
+
+    @Test("a loss called from inside a block (nested) runs and gives the same bits as a top-level call")
+    func nestedLossCall() throws {
+        var rng = SplitMix64(seed: 21)
+        let n = 20_000
+        let x = NDArray<Float>((0..<n).map { _ in Float.random(in: 0...1, using: &rng) })
+        let y = NDArray<Float>((0..<n).map { _ in Float(Int.random(in: 0...1, using: &rng)) })
+        let mean = try binaryCrossEntropy(x, y).scalar!
+        let none = try binaryCrossEntropyWithLogits(x, y, reduction: .none)
+        let mismatches = Atomic<Int>(0)
+        let blocks = 6
+        BlockPartition(count: blocks * BlockPartition.blockSize).forEachBlock(0 ..< blocks, threads: 2) { _ in
+            let nestedMean = try? binaryCrossEntropy(x, y).scalar
+            let nestedNone = try? binaryCrossEntropyWithLogits(x, y, reduction: .none)
+            if nestedMean?.bitPattern != mean.bitPattern || nestedNone != none {
+                mismatches.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
+        // The pool itself: a nested perform declines, so the caller runs its blocks serially.
+        let pool = WorkerPool()
+        let nestedRan = Atomic<Int>(0)
+        let outer = callCounts(pool, blocks: 4, helpers: 1) { _ in
+            if pool.perform(0 ..< 2, helpers: 1, { _ in }) { nestedRan.wrappingAdd(1, ordering: .relaxed) }
+        }
+        #expect(outer.ran && outer.counts == [1, 1, 1, 1])
+        #expect(nestedRan.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("8 threads calling the losses at once (mean and none, sizes around the block and threshold edges) all get the single-thread bits")
+    func concurrentCallers() throws {
+        struct Case: Sendable {
+            var x: NDArray<Float>, y: NDArray<Float>, logits: NDArray<Double>, targets: NDArray<Double>
+            var mean: UInt32 = 0, none: [Float] = [], logitsMean: UInt64 = 0, logitsNone: [Double] = []
+        }
+        var rng = SplitMix64(seed: 22)
+        let blockSize = BlockPartition.blockSize, threshold = BCEThreads.minimumParallelCount
+        let sizes = [1_000, threshold - 1, threshold, 3 * blockSize + 1, 10_000, 40_003]
+        var cases = sizes.map { n in
+            Case(x: NDArray((0..<n).map { _ in Float.random(in: 0...1, using: &rng) }),
+                 y: NDArray((0..<n).map { _ in Float(Int.random(in: 0...1, using: &rng)) }),
+                 logits: NDArray((0..<n).map { _ in Double.random(in: -20...20, using: &rng) }),
+                 targets: NDArray((0..<n).map { _ in Double.random(in: 0...1, using: &rng) }))
+        }
+        BCEThreads.maximum = 1
+        for i in cases.indices {
+            cases[i].mean = try binaryCrossEntropy(cases[i].x, cases[i].y).scalar!.bitPattern
+            cases[i].none = try binaryCrossEntropy(cases[i].x, cases[i].y, reduction: .none).scalars
+            cases[i].logitsMean = try binaryCrossEntropyWithLogits(cases[i].logits, cases[i].targets).scalar!.bitPattern
+            cases[i].logitsNone = try binaryCrossEntropyWithLogits(cases[i].logits, cases[i].targets, reduction: .none).scalars
+        }
+        BCEThreads.maximum = 4
+        let expected = cases
+        let calls = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        onThreads(8) { thread in
+            for iteration in 0..<8 {
+                let i = (thread + iteration) % expected.count
+                let c = expected[i]
+                do {
+                    let ok = try binaryCrossEntropy(c.x, c.y).scalar!.bitPattern == c.mean
+                        && binaryCrossEntropy(c.x, c.y, reduction: .none).scalars == c.none
+                        && binaryCrossEntropyWithLogits(c.logits, c.targets).scalar!.bitPattern == c.logitsMean
+                        && binaryCrossEntropyWithLogits(c.logits, c.targets, reduction: .none).scalars == c.logitsNone
+                    if !ok { failures.withLock { $0.append("thread \(thread), n = \(c.x.count)") } }
+                } catch {
+                    failures.withLock { $0.append("thread \(thread), n = \(c.x.count): \(error)") }
+                }
+                calls.wrappingAdd(4, ordering: .relaxed)
+            }
+        }
+        BCEThreads.maximum = BCEThreads.processorCount
+        #expect(calls.load(ordering: .relaxed) == 8 * 8 * 4)
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+    }
+}
