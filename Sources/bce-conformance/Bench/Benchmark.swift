@@ -69,20 +69,20 @@ struct Benchmark {
                     for reduction in reductions {
                         let calls = max(1, elementsPerRepetition / max(count, 1))
                         let gradOutput = reduction == .none ? ones : NDArray<S>(scalar: 1)
-                        let swift = try median(repetitions) {
+                        let swiftSample = {
                             try time(calls) {
                                 try swiftCall(loss: loss, pass: pass, reduction: reduction, input, target, gradOutput)
                             }
                         }
+                        let (swift, numpy): (Double, Double?) = includeNumPy
+                            ? try interleavedTimes(
+                                loss: loss, pass: pass, reduction: reduction, input: input, target: target,
+                                ones: ones, calls: calls, swiftSample: swiftSample)
+                            : (try median(repetitions, swiftSample), nil)
                         var row = BenchmarkRow(
                             loss: loss, dtype: dtype, reduction: reduction, pass: pass, count: count,
                             swift: Double(count * calls) / swift)
-                        if includeNumPy {
-                            let seconds = try numpyTime(
-                                loss: loss, pass: pass, reduction: reduction, input: input, target: target,
-                                ones: ones, calls: calls)
-                            row.numpy = Double(count * calls) / seconds
-                        }
+                        row.numpy = numpy.map { Double(count * calls) / $0 }
                         progress(row)
                         rows.append(row)
                     }
@@ -126,12 +126,29 @@ struct Benchmark {
         }
     }
 
-    /// NumPy through zero-copy views of the same Swift buffers, the GIL held throughout.
+    /// The median times of the Swift sample and of NumPy through zero-copy views of the same Swift
+    /// buffers (the GIL held throughout), measured alternately (Swift, NumPy, Swift, ...) after one
+    /// warm-up of each, so that both see the same state of the machine.
+    private func interleavedTimes<S: BCEScalar & NumPyScalar>(
+        loss: String, pass: BenchmarkPass, reduction: Reduction,
+        input: NDArray<S>, target: NDArray<S>, ones: NDArray<S>, calls: Int,
+        swiftSample: () throws -> Double
+    ) throws -> (swift: Double, numpy: Double) {
+        var swiftSamples: [Double] = []
+        let numpy = try numpyTime(
+            loss: loss, pass: pass, reduction: reduction, input: input, target: target, ones: ones, calls: calls,
+            before: { swiftSamples.append(try swiftSample()) })
+        return (medianOf(Array(swiftSamples.dropFirst())), numpy)   // the first was the warm-up
+    }
+
+    /// NumPy through zero-copy views of the same Swift buffers, the GIL held throughout; `before`
+    /// runs before each NumPy sample (the warm-up included).
     private func numpyTime<S: BCEScalar & NumPyScalar>(
         loss: String, pass: BenchmarkPass, reduction: Reduction,
-        input: NDArray<S>, target: NDArray<S>, ones: NDArray<S>, calls: Int
+        input: NDArray<S>, target: NDArray<S>, ones: NDArray<S>, calls: Int, before: () throws -> Void
     ) throws -> Double {
-        try Python.withGIL { py throws -> Double in
+        var otherError: (any Error)?
+        let seconds = try Python.withGIL { py throws -> Double in
             let module = try NumPyBaseline.module(py)
             return try input.scalars.withUnsafeBufferPointer { x throws -> Double in
                 try target.scalars.withUnsafeBufferPointer { y throws -> Double in
@@ -152,14 +169,16 @@ struct Benchmark {
                                     }
                                     do {
                                         return try median(repetitions) {
-                                            try time(1) {
+                                            try before()
+                                            return try time(1) {
                                                 try repeatCalls.call(arguments: [function, calls] + arguments)
                                             }
                                         }
                                     } catch let error as PythonError {
                                         throw error
                                     } catch {
-                                        fatalError("unexpected \(error)")
+                                        otherError = error   // from `before` (the Swift library)
+                                        return 0
                                     }
                                 }
                             }
@@ -168,6 +187,8 @@ struct Benchmark {
                 }
             }
         }
+        if let otherError { throw otherError }
+        return seconds
     }
 }
 
@@ -176,7 +197,11 @@ private func median(_ repetitions: Int, _ measure: () throws -> Double) throws -
     _ = try measure()
     var samples: [Double] = []
     for _ in 0 ..< max(1, repetitions) { samples.append(try measure()) }
-    samples.sort()
+    return medianOf(samples)
+}
+
+private func medianOf(_ samples: [Double]) -> Double {
+    let samples = samples.sorted()
     let middle = samples.count / 2
     return samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
 }
