@@ -16,8 +16,9 @@ protocol BlockLossEvaluator {
 }
 
 /// Blocks evaluated per round of a `.mean` or `.sum`: the memory of a reduction is this many
-/// block sums, whatever the element count.
-private let blocksPerRound = 64
+/// block sums (8 KiB for Float80), whatever the element count; each round is one job for the
+/// worker pool, so 256 blocks of 1024 elements keep hand-offs rare.
+private let blocksPerRound = 256
 
 /// Applies `reduction` to the terms of `evaluator`, in `shape` (the input's).
 func evaluateLoss<E: BlockLossEvaluator>(
