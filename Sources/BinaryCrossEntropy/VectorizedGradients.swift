@@ -20,12 +20,19 @@ typealias GradientGroups = (
     _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
 ) -> Int
 
-/// The eight-lane gradient evaluator for `S` (Float, Float16) without weight or pos_weight, or nil
-/// where there is none (Double: its scalar path evaluates in Float80, beyond Double lanes).
+/// The eight-lane gradient evaluator for `S` without weight or pos_weight: Double lanes for Float
+/// and Float16, double-double lanes for Double (x86_64), or nil where there is none.
 func vectorizedGradientGroups<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroups? {
     if S.self == Float.self { return floatGradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
     if S.self == Float16.self { return float16GradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
+    #endif
+    #if arch(x86_64) && !os(Windows) && !os(Android)
+    // Double evaluates its scalar path in Float80; the double-double lanes match its accuracy
+    // (measured on x86_64, where the tests compare them).
+    if S.self == Double.self {
+        return doubleGradientGroups(withLogits: withLogits, divisor: Double(divisor as! Double.WideScalar))
+    }
     #endif
     return nil
 }
