@@ -330,6 +330,99 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputF
 GRADIENT_LOOP(bce_gradient_factors)
 GRADIENT_LOOP(bce_logits_gradient_factors)
 
+// ---- DoubleDoubleGradients ----
+
+/// DD.divide.
+INLINE dd dd_divide(dd a, dd b) {
+    v8d inverse = 1 / b.hi;
+    v8d q1 = a.hi * inverse;
+    dd p = two_product(q1, b.hi);
+    v8d r = (((a.hi - p.hi) - p.lo) + a.lo) - q1 * b.lo;
+    return fast_two_sum(q1, r * inverse);
+}
+
+/// DD.reciprocal.
+INLINE dd dd_reciprocal(double d) {
+    v8d dv = splat(d);
+    v8d hi = 1 / dv;
+    dd e = two_product(hi, dv);
+    return (dd){hi, ((1 - e.hi) - e.lo) / dv};
+}
+
+/// DD.multiply (double-double by double-double).
+INLINE dd dd_multiply_dd(dd a, dd b) {
+    dd p = two_product(a.hi, b.hi);
+    return fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
+}
+
+/// DD.multiply.
+INLINE dd dd_multiply(dd a, v8d b) {
+    dd p = two_product(a.hi, b);
+    return fast_two_sum(p.hi, p.lo + a.lo * b);
+}
+
+/// DoubleDoubleGradientLanes.bce.
+INLINE int dd_bce_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+    v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
+    if (!all(fast)) return 0;
+    dd difference = two_sum(x, negate(y));
+    dd oneMinusX = fast_two_sum(splat(1), negate(x));
+    dd product = two_product(oneMinusX.hi, x);
+    dd denominator = fast_two_sum(product.hi, product.lo + oneMinusX.lo * x);
+    *inputFactor = dd_divide(difference, denominator);
+    dd odds = dd_divide((dd){x, splat(0)}, oneMinusX);
+    dd l = dd_log(odds.hi);
+    dd logit = fast_two_sum(l.hi, l.lo + odds.lo / odds.hi);
+    *targetFactor = (dd){negate(logit.hi), negate(logit.lo)};
+    return 1;
+}
+
+/// DoubleDoubleGradientLanes.logits.
+INLINE int dd_logits_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+    v8d a = magnitude(x);
+    v8i one = y == 1;
+    v8i fast = (a <= 700) & (a > 0) & (one | (y == 0));
+    if (!all(fast)) return 0;
+    dd e = dd_exp_negated(a);
+    dd u = fast_two_sum(splat(1), e.hi);
+    dd denominator = fast_two_sum(u.hi, u.lo + e.lo);
+    v8i big = (x >= 0) ^ one;
+    dd numerator = {select(big, splat(1), e.hi), select(big, splat(0), e.lo)};
+    dd s = dd_divide(numerator, denominator);
+    *inputFactor = (dd){select(one, negate(s.hi), s.hi), select(one, negate(s.lo), s.lo)};
+    *targetFactor = (dd){negate(x), splat(0)};
+    return 1;
+}
+
+/// DoubleDoubleGradientLanes.scaled; `inverse` null for a divisor of 1.
+INLINE v8d dd_scaled(dd factor, v8d g, const dd *inverse) {
+    dd product = dd_multiply(factor, g);
+    dd value = inverse ? dd_multiply_dd(product, *inverse) : product;
+    return value.hi + value.lo;
+}
+
+/// doubleGradientGroups' loop.
+#define DD_GRADIENT_LOOP(FACTORS)                                                                 \
+    INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
+                                    ptrdiff_t gStride, double divisor, ptrdiff_t i, ptrdiff_t end, \
+                                    double *dx, double *dy) {                                     \
+        dd reciprocal = dd_reciprocal(divisor);                                                   \
+        const dd *inverse = divisor == 1 ? 0 : &reciprocal;                                       \
+        for (; end - i >= 8; i += 8) {                                                            \
+            v8d scale = gStride == 0 ? splat(g[0]) : load_f64(g + i);                              \
+            v8d size = magnitude(scale);                                                          \
+            if (!all((size >= 0x1p-400) & (size <= 0x1p400))) break;                              \
+            dd inputFactor, targetFactor;                                                         \
+            if (!FACTORS(load_f64(x + i), load_f64(y + i), &inputFactor, &targetFactor)) break;   \
+            store_f64(dd_scaled(inputFactor, scale, inverse), dx + i);                              \
+            store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                            \
+        }                                                                                         \
+        return i;                                                                                 \
+    }
+
+DD_GRADIENT_LOOP(dd_bce_gradient_factors)
+DD_GRADIENT_LOOP(dd_logits_gradient_factors)
+
 // ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
 
 #define SUM_LOOP(TERMS, SCALAR)                                                                  \
@@ -434,6 +527,16 @@ DD_SUM_LOOP(bce_logits_f64_terms)
         const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
         ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
         return bce_logits_gradient_factors_loop(x, y, g, gs, d, eps, i, e, dx, dy);               \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_gradients_f64_##SUFFIX(                                       \
+        const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
+        ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
+        return dd_bce_gradient_factors_loop(x, y, g, gs, d, i, e, dx, dy);                        \
+    }                                                                                             \
+    ATTRIBUTES static ptrdiff_t bce_logits_gradients_f64_##SUFFIX(                                \
+        const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
+        ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
+        return dd_logits_gradient_factors_loop(x, y, g, gs, d, i, e, dx, dy);                     \
     }
 
 LEVEL_FUNCTIONS(baseline, )
@@ -522,4 +625,12 @@ ptrdiff_t bce_gradients_f32(const float *x, const float *y, const float *g, ptrd
 ptrdiff_t bce_logits_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
                                    double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
     DISPATCH(bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
+}
+ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+}
+ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }

@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // The vectorised gradients of both losses for Double without weight or pos_weight: eight elements
 // at a time in double-double lanes (DoubleDoubleMath.swift), each gradient's relative error near
 // 2^-55 before it is rounded once, as the scalar path's Float80 value is. Groups with a lane
@@ -8,14 +10,32 @@
 // labels, 0 < |x| ≤ 700; grad_output 2^-400 ≤ |g| ≤ 2^400 (Dekker's product needs |g| < 2^995).
 
 extension DD {
-    /// `a / b`, relative error about 2^-104, for normal nonzero `b.hi` (long division: one
-    /// quotient digit, the exact remainder, a second digit).
+    /// `a / b`, relative error about 2^-103, for normal nonzero `b.hi` (long division with one
+    /// division: a first quotient digit from the reciprocal of `b.hi`, within 2^-52; the remainder,
+    /// exactly; a second digit). Division is the slowest vector operation, so one, not two.
     @inline(__always)
     static func divide(_ a: DoubleDouble, _ b: DoubleDouble) -> DoubleDouble {
-        let q1 = a.hi / b.hi
+        let inverse = 1 / b.hi
+        let q1 = a.hi * inverse
         let p = twoProduct(q1, b.hi)
-        let r = (((a.hi - p.hi) - p.lo) + a.lo) - q1 * b.lo
-        return fastTwoSum(q1, r / b.hi)
+        let r = (((a.hi - p.hi) - p.lo) + a.lo) - q1 * b.lo   // a.hi - p.hi is exact (Sterbenz)
+        return fastTwoSum(q1, r * inverse)
+    }
+
+    /// `1 / d` as hi + lo (relative error about 2^-104), for a positive normal `d`.
+    @inline(__always)
+    static func reciprocal(_ d: Double) -> DoubleDouble {
+        let dv = DDLanes(repeating: d)
+        let hi = 1 / dv
+        let e = twoProduct(hi, dv)
+        return DoubleDouble(hi: hi, lo: ((1 - e.hi) - e.lo) / dv)
+    }
+
+    /// `a * b` for double-doubles.
+    @inline(__always)
+    static func multiply(_ a: DoubleDouble, _ b: DoubleDouble) -> DoubleDouble {
+        let p = twoProduct(a.hi, b.hi)
+        return fastTwoSum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi))
     }
 
     /// `a * b` for a double-double `a` and a Double `b`.
@@ -80,11 +100,12 @@ enum DoubleDoubleGradientLanes {
         return (inputFactor, DoubleDouble(hi: DD.negate(x), lo: .zero))
     }
 
-    /// `factor * g / divisor`, rounded once.
+    /// `factor * g / divisor`, rounded once; `inverse` is ``DD/reciprocal(_:)`` of the divisor,
+    /// nil for 1.
     @inline(__always)
-    static func scaled(_ factor: DoubleDouble, _ g: DDLanes, _ divisor: Double) -> DDLanes {
+    static func scaled(_ factor: DoubleDouble, _ g: DDLanes, _ inverse: DoubleDouble?) -> DDLanes {
         let product = DD.multiply(factor, g)
-        let value = divisor == 1 ? product : DD.divide(product, DoubleDouble(hi: DDLanes(repeating: divisor), lo: .zero))
+        let value = inverse.map { DD.multiply(product, $0) } ?? product
         return value.hi + value.lo
     }
 }
@@ -95,9 +116,16 @@ func doubleGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
         let (x, y, g) = (x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self),
                          g.assumingMemoryBound(to: Double.self))
         let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy.assumingMemoryBound(to: Double.self))
+        if BCEVectorKernels.useC {
+            // The same arithmetic in the C kernels (AVX2, AVX-512).
+            return withLogits
+                ? bce_logits_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
+                : bce_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
+        }
         @inline(__always) func load(_ p: UnsafePointer<Double>) -> DDLanes {
             UnsafeRawPointer(p).loadUnaligned(as: DDLanes.self)
         }
+        let inverse = divisor == 1 ? nil : DD.reciprocal(divisor)
         var i = i
         while end - i >= 8 {
             let scale = gStride == 0 ? DDLanes(repeating: g[0]) : load(g + i)
@@ -107,9 +135,9 @@ func doubleGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
             guard let (inputFactor, targetFactor) = withLogits
                 ? DoubleDoubleGradientLanes.logits(xs, ys) : DoubleDoubleGradientLanes.bce(xs, ys) else { break }
             UnsafeMutableRawPointer(dx + i).storeBytes(
-                of: DoubleDoubleGradientLanes.scaled(inputFactor, scale, divisor), as: DDLanes.self)
+                of: DoubleDoubleGradientLanes.scaled(inputFactor, scale, inverse), as: DDLanes.self)
             UnsafeMutableRawPointer(dy + i).storeBytes(
-                of: DoubleDoubleGradientLanes.scaled(targetFactor, scale, divisor), as: DDLanes.self)
+                of: DoubleDoubleGradientLanes.scaled(targetFactor, scale, inverse), as: DDLanes.self)
             i += 8
         }
         return i

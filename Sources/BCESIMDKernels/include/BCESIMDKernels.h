@@ -64,6 +64,13 @@ ptrdiff_t bce_gradients_f32(const float *input, const float *target, const float
 ptrdiff_t bce_logits_gradients_f32(const float *input, const float *target, const float *gradOutput,
                                    ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
                                    ptrdiff_t end, float *inputGradient, float *targetGradient);
+/// The same for Double, in double-double (BCEWithLogitsLoss: hard labels only).
+ptrdiff_t bce_gradients_f64(const double *input, const double *target, const double *gradOutput,
+                            ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
+                            double *inputGradient, double *targetGradient);
+ptrdiff_t bce_logits_gradients_f64(const double *input, const double *target, const double *gradOutput,
+                                   ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
+                                   double *inputGradient, double *targetGradient);
 
 #ifdef __cplusplus
 }
