@@ -95,6 +95,22 @@ INLINE v8d vm_exp_nonpositive(v8d t) {
     return y * scale;
 }
 
+/// VectorMath.expm1(small:).
+INLINE v8d vm_expm1_small(v8d x) {
+    v8i up = x > 0.3466, down = x < -0.3466;
+    v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
+    v8d r = (x - k * ln2Hi) - k * ln2Lo;
+    const double c0 = 1.0 / 2, c1 = 1.0 / 6, c2 = 1.0 / 24, c3 = 1.0 / 120, c4 = 1.0 / 720,
+                 c5 = 1.0 / 5040, c6 = 1.0 / 40320, c7 = 1.0 / 362880, c8 = 1.0 / 3628800,
+                 c9 = 1.0 / 39916800, c10 = 1.0 / 479001600, c11 = 1.0 / 6227020800;
+    v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    v8d q0 = c0 + c1 * r, q1 = c2 + c3 * r, q2 = c4 + c5 * r;
+    v8d q3 = c6 + c7 * r, q4 = c8 + c9 * r, q5 = c10 + c11 * r;
+    v8d s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+    v8d p = r + r2 * ((s0 + s1 * r4) + s2 * r8);
+    return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
+}
+
 // ---- VectorizedLosses: Float in Double lanes ----
 
 /// VectorBCELoss.terms; 0 where the group must take the scalar path.
@@ -300,13 +316,25 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, 
 /// BCEWithLogitsGradientLanes.factors.
 INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, v8d *targetFactor) {
     (void)epsilon;
-    v8i fast = (magnitude(x) <= 700) & ((y == 0) | (y == 1));
+    v8d mag = magnitude(x);
+    v8i fast = (mag <= 700) & (magnitude(y) <= 0x1.fffffffffffffp+1023);
     if (!all(fast)) return 0;
-    v8d e = vm_exp_nonpositive(-magnitude(x));
-    v8d big = 1 / (1 + e), small = e / (1 + e);
-    v8i negative = x < 0;
-    v8d ofX = select(negative, small, big), ofMinusX = select(negative, big, small);
-    *inputFactor = (1 - y) * ofX - y * ofMinusX;
+    v8d t = y;
+    v8i near = mag < 1;
+    v8d factor = splat(0);
+    if (any(near)) {
+        v8d e = vm_expm1_small(select(near, x, splat(0)));
+        v8d h = e / (2 * (e + 2));
+        factor = (1 - y - t) / 2 + (1 - y + t) * h;
+    }
+    if (!all(near)) {
+        v8d e = vm_exp_nonpositive(negate(mag));
+        v8d big = 1 / (1 + e), small = e / (1 + e);
+        v8i negative = x < 0;
+        v8d ofX = select(negative, small, big), ofMinusX = select(negative, big, small);
+        factor = select(near, factor, (1 - y) * ofX - t * ofMinusX);
+    }
+    *inputFactor = factor;
     *targetFactor = negate(x);
     return 1;
 }

@@ -80,6 +80,30 @@ enum VectorMath {
         return log(u) + error
     }
 
+    /// 1/2!, 1/3!, ..., 1/13!, each rounded to Double.
+    static let expm1Coefficients: (Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                   Double, Double, Double) = (
+        1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362_880,
+        1.0 / 3_628_800, 1.0 / 39_916_800, 1.0 / 479_001_600, 1.0 / 6_227_020_800)
+
+    /// `expm1(x)` for |x| < 1, relative error about 2^-52: x = k ln2 + r with k in {-1, 0, 1}
+    /// (r exact for k = ±1 by Sterbenz, then ln2's low part), |r| ≤ 0.35; expm1(r) by its Taylor
+    /// series to degree 13 (truncation below 2^-56 relative), Estrin's scheme; then 2 p + 1
+    /// (k = 1) or (p - 1) / 2 (k = -1), neither of which cancels.
+    @inline(__always)
+    static func expm1(small x: Lanes) -> Lanes {
+        let up = x .> 0.3466, down = x .< -0.3466
+        let k = select(up, Lanes(repeating: 1), select(down, Lanes(repeating: -1), .zero))
+        let r = (x - k * ln2Hi) - k * ln2Lo
+        let c = expm1Coefficients
+        let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
+        let q0 = c.0 + c.1 * r, q1 = c.2 + c.3 * r, q2 = c.4 + c.5 * r
+        let q3 = c.6 + c.7 * r, q4 = c.8 + c.9 * r, q5 = c.10 + c.11 * r
+        let s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2
+        let p = r + r2 * ((s0 + s1 * r4) + s2 * r8)
+        return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p))
+    }
+
     // fdlibm e_exp.c.
     static let invLn2 = 1.44269504088896338700e+00
     static let p1 = 1.66666666666666019037e-01, p2 = -2.77777777770155933842e-03

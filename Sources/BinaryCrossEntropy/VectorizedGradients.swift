@@ -125,17 +125,31 @@ enum BCEGradientLanes {
 
 /// BCEWithLogitsFormulas' gradient factors without pos_weight on eight lanes.
 enum BCEWithLogitsGradientLanes {
-    /// `sigmoid(x) - y` as `(1 - y) sigmoid(x) - y sigmoid(-x)` and `-x`, for |x| ≤ 700 and hard
-    /// labels (every y 0 or 1: one of the two terms is 0, so no cancellation); nil otherwise.
-    /// Soft labels take the scalar path, which rewrites the factor for |x| < 1 around 1/2.
+    /// The scalar path's `inputGradientFactor` without pos_weight (t = y) and `-x`, for |x| ≤ 700
+    /// and finite y; nil otherwise. For |x| < 1: `(1 - y - t) / 2 + (1 - y + t) h` with
+    /// `h = sigmoid(x) - 1/2 = expm1(x) / (2 (expm1(x) + 2))`, so a tiny x is not absorbed into
+    /// 1/2; otherwise `(1 - y) sigmoid(x) - t sigmoid(-x)` with `1 / (1 + e)` and `e / (1 + e)`,
+    /// `e = exp(-|x|)`. Lane groups with both kinds compute both and select.
     @inline(__always)
     static func factors(_ x: Lanes, _ y: Lanes) -> (Lanes, Lanes)? {
-        let fast = (VectorMath.magnitude(x) .<= 700) .& ((y .== 0) .| (y .== 1))
+        let magnitude = VectorMath.magnitude(x)
+        let fast = (magnitude .<= 700) .& (VectorMath.magnitude(y) .<= Double.greatestFiniteMagnitude)
         guard all(fast) else { return nil }
-        let e = VectorMath.exp(nonPositive: -VectorMath.magnitude(x))
-        let big = 1 / (1 + e), small = e / (1 + e)
-        let negative = x .< 0
-        let ofX = VectorMath.select(negative, small, big), ofMinusX = VectorMath.select(negative, big, small)
-        return ((1 - y) * ofX - y * ofMinusX, VectorMath.negate(x))
+        let t = y
+        let near = magnitude .< 1
+        var inputFactor = Lanes.zero
+        if any(near) {
+            let e = VectorMath.expm1(small: VectorMath.select(near, x, .zero))
+            let h = e / (2 * (e + 2))
+            inputFactor = (1 - y - t) / 2 + (1 - y + t) * h
+        }
+        if !all(near) {
+            let e = VectorMath.exp(nonPositive: VectorMath.negate(magnitude))
+            let big = 1 / (1 + e), small = e / (1 + e)
+            let negative = x .< 0
+            let ofX = VectorMath.select(negative, small, big), ofMinusX = VectorMath.select(negative, big, small)
+            inputFactor = VectorMath.select(near, inputFactor, (1 - y) * ofX - t * ofMinusX)
+        }
+        return (inputFactor, VectorMath.negate(x))
     }
 }

@@ -255,6 +255,48 @@ struct VectorizedPathTests {
         }
     }
 
+    @Test("Logits gradients with soft targets and |x| < 1 (the expm1 form): the scalar path's bits, 0.5 ULP, tiny x kept")
+    func logitsGradientsNearZero() throws {
+        func check<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+            var rng = SplitMix64(seed: seed)
+            let n = 200_000
+            var xs: [S] = [], ys: [S] = []
+            for i in 0..<n {
+                // Mostly |x| < 1 (the rewritten branch), some 1 ≤ |x| < 2, and tiny x with y = 1/2.
+                if i % 16 == 0 {
+                    xs.append(S(Double.random(in: 1e-30...1e-6, using: &rng) * (rng.next() & 1 == 0 ? 1 : -1)))
+                    ys.append(0.5)
+                } else {
+                    xs.append(S(Double.random(in: -2...2, using: &rng)))
+                    ys.append(S(Double.random(in: 0...1, using: &rng)))
+                }
+            }
+            let g = NDArray(xs.indices.map { S(Double($0 % 5) * 0.5 - 1) })
+            let result = try binaryCrossEntropyWithLogitsBackward(NDArray(xs), NDArray(ys), reduction: .none, gradOutput: g)
+            var worst = Worst(), differing = 0
+            for i in 0..<n {
+                let gi = g.scalars[i]
+                let factor = BCEWithLogitsFormulas.inputGradientFactor(
+                    input: xs[i].bceWide, target: ys[i].bceWide, posWeight: 1, hasPosWeight: false)
+                if Self.bits(S(bceRounding: factor * gi.bceWide)) != Self.bits(result.input.scalars[i]) { differing += 1 }
+                let exact = ReferenceLogits.inputGradient(x: Reference(xs[i]), y: Reference(ys[i]), p: nil, w: 1, g: Reference(gi))
+                worst.record(ulpError(result.input.scalars[i], exact.value, scale: exact.scale), "x=\(xs[i]) y=\(ys[i])")
+                let quarter = Double(xs[i]) / 4 * Double(gi)
+                if i % 16 == 0 && abs(quarter) >= Double(S.leastNormalMagnitude) {
+                    // y = 1/2: sigmoid(x) - 1/2 = x/4 (1 - x²/12 + ...), not 0.
+                    #expect(abs(Double(result.input.scalars[i]) - quarter) <= abs(quarter) * 1e-3, "x=\(xs[i]) g=\(gi)")
+                }
+            }
+            print("ULP worst vectorised logits gradient \(S.self), |x| < 2, soft targets: \(worst); \(differing) of \(n) differ from the scalar path")
+            #expect(worst.ulps <= 1, "\(S.self) \(worst)")
+            #expect(differing <= n / 100_000 + 2, "\(S.self): \(differing) differ from the scalar path")
+        }
+        BCEThreads.maximum = 2
+        try check(Float.self, seed: 401)
+        try check(Float16.self, seed: 402)
+        BCEThreads.maximum = BCEThreads.processorCount
+    }
+
     @Test("The first out-of-range element is reported whichever thread finds which block first")
     func firstErrorAcrossBlocks() throws {
         var xs = [Float](repeating: 0.5, count: 100_000)

@@ -54,7 +54,7 @@ ptrdiff_t bce_logits_f64_sum(const double *input, const double *target, ptrdiff_
 ptrdiff_t bce_logits_f64_store(const double *input, const double *target, ptrdiff_t start, ptrdiff_t end, double *output);
 
 /// The gradients of BCELoss (`bce_gradients_f32`) and of BCEWithLogitsLoss without pos_weight
-/// (`bce_logits_gradients_f32`, hard labels only) for Float, evaluated in Double: the factors times
+/// (`bce_logits_gradients_f32`) for Float, evaluated in Double: the factors times
 /// grad_output (`g[0]` when `gradOutputStride` is 0, else `g[i]`) divided by `divisor`, each
 /// rounded once to `inputGradient[i]` and `targetGradient[i]`. `epsilon` is BCELoss's clamp of the
 /// input gradient's denominator (unused by the logits loss).
