@@ -154,18 +154,16 @@ INLINE dd fast_two_sum(v8d a, v8d b) {
     return (dd){s, b - (s - a)};
 }
 
-INLINE void split(v8d a, v8d *hi, v8d *lo) {
-    v8d c = 134217729 * a;
-    *hi = c - (c - a);
-    *lo = a - *hi;
-}
-
+/// DD.twoProduct: `a * b` exactly as `p + e`. The Swift code uses Dekker's product (baseline
+/// x86-64 has no FMA); here the AVX2 and AVX-512 levels, compiled with FMA, take e = fma(a, b, -p).
+/// Both are the exact error of the rounded product whenever it is representable, so the bits are
+/// the same; the FMA form is 2 operations instead of 17. (Only a product that underflows, from a
+/// subnormal soft target, could give two different errors, both below 2^-1074 beside a term of
+/// at least 2^-53: they vanish in the rounded result. The unused baseline level would call
+/// libm's fma.)
 INLINE dd two_product(v8d a, v8d b) {
     v8d p = a * b;
-    v8d ah, al, bh, bl;
-    split(a, &ah, &al);
-    split(b, &bh, &bl);
-    return (dd){p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
+    return (dd){p, __builtin_elementwise_fma(a, b, -p)};
 }
 
 /// DD.log.
@@ -571,10 +569,10 @@ LEVEL_FUNCTIONS(baseline, )
 GRADIENT_LEVEL_FUNCTIONS(baseline, )
 #if defined(__x86_64__)
 #define BCE_HAS_X86_LEVELS 1
-LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2"))))
-LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
-GRADIENT_LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2"))))
-GRADIENT_LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
+LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
+GRADIENT_LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
+GRADIENT_LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
 #endif
 
 // ---- Dispatch ----
@@ -583,9 +581,10 @@ static int supported_level(void) {
 #if BCE_HAS_X86_LEVELS
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("fma"))
         return BCESIMDLevelAVX512;
-    if (__builtin_cpu_supports("avx2")) return BCESIMDLevelAVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BCESIMDLevelAVX2;
 #endif
     return BCESIMDLevelBaseline;
 }
