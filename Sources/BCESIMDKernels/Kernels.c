@@ -50,6 +50,20 @@ static const double p1 = 1.66666666666666019037e-01, p2 = -2.7777777777015593384
 static const double p3 = 6.61375632143793436117e-05, p4 = -1.65339022054652515390e-06;
 static const double p5 = 4.13813679705723846039e-08;
 
+/// VectorMath.inverseFactorials: 1/2!, 1/3!, ..., 1/14!.
+static const double inverse_factorials[13] = {
+    1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880,
+    1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800, 1.0 / 87178291200};
+
+/// VectorMath.estrinQuarters: c[0] + ... + c[11] r^11 as three Estrin partial sums.
+INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8d *s2) {
+    v8d q0 = c[0] + c[1] * r, q1 = c[2] + c[3] * r, q2 = c[4] + c[5] * r;
+    v8d q3 = c[6] + c[7] * r, q4 = c[8] + c[9] * r, q5 = c[10] + c[11] * r;
+    *s0 = q0 + q1 * r2;
+    *s1 = q2 + q3 * r2;
+    *s2 = q4 + q5 * r2;
+}
+
 /// VectorMath.reduce: v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 and k.
 INLINE v8d reduce(v8d v, v8d *k) {
     v8u b = bits(v);
@@ -100,13 +114,9 @@ INLINE v8d vm_expm1_small(v8d x) {
     v8i up = x > 0.3466, down = x < -0.3466;
     v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
     v8d r = (x - k * ln2Hi) - k * ln2Lo;
-    const double c0 = 1.0 / 2, c1 = 1.0 / 6, c2 = 1.0 / 24, c3 = 1.0 / 120, c4 = 1.0 / 720,
-                 c5 = 1.0 / 5040, c6 = 1.0 / 40320, c7 = 1.0 / 362880, c8 = 1.0 / 3628800,
-                 c9 = 1.0 / 39916800, c10 = 1.0 / 479001600, c11 = 1.0 / 6227020800;
     v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    v8d q0 = c0 + c1 * r, q1 = c2 + c3 * r, q2 = c4 + c5 * r;
-    v8d q3 = c6 + c7 * r, q4 = c8 + c9 * r, q5 = c10 + c11 * r;
-    v8d s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+    v8d s0, s1, s2;
+    estrin_quarters(inverse_factorials, r, r2, &s0, &s1, &s2);   // 1/2! ... 1/13!
     v8d p = r + r2 * ((s0 + s1 * r4) + s2 * r8);
     return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
 }
@@ -159,8 +169,7 @@ INLINE dd fast_two_sum(v8d a, v8d b) {
 /// Both are the exact error of the rounded product whenever it is representable, so the bits are
 /// the same; the FMA form is 2 operations instead of 17. (Only a product that underflows, from a
 /// subnormal soft target, could give two different errors, both below 2^-1074 beside a term of
-/// at least 2^-53: they vanish in the rounded result. The unused baseline level would call
-/// libm's fma.)
+/// at least 2^-53: they vanish in the rounded result.)
 INLINE dd two_product(v8d a, v8d b) {
     v8d p = a * b;
     return (dd){p, __builtin_elementwise_fma(a, b, -p)};
@@ -192,13 +201,9 @@ INLINE dd dd_exp_negated(v8d a) {
     v8d rLo = -(k * ln2Lo);
     dd r = fast_two_sum(rHi, rLo);
     v8d r0 = r.hi, r1 = r.lo;
-    const double c0 = 1.0 / 6, c1 = 1.0 / 24, c2 = 1.0 / 120, c3 = 1.0 / 720, c4 = 1.0 / 5040,
-                 c5 = 1.0 / 40320, c6 = 1.0 / 362880, c7 = 1.0 / 3628800, c8 = 1.0 / 39916800,
-                 c9 = 1.0 / 479001600, c10 = 1.0 / 6227020800, c11 = 1.0 / 87178291200;
     v8d r2 = r0 * r0, r4 = r2 * r2;
-    v8d q0 = c0 + c1 * r0, q1 = c2 + c3 * r0, q2 = c4 + c5 * r0;
-    v8d q3 = c6 + c7 * r0, q4 = c8 + c9 * r0, q5 = c10 + c11 * r0;
-    v8d s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+    v8d s0, s1, s2;
+    estrin_quarters(inverse_factorials + 1, r0, r2, &s0, &s1, &s2);   // 1/3! ... 1/14!
     v8d p = s0 + r4 * (s1 + s2 * r4);
     v8d square = r2;
     v8d cubic = square * r0 * p;
@@ -565,8 +570,8 @@ DD_SUM_LOOP(bce_logits_f64_terms)
         return dd_logits_gradient_factors_loop(x, y, g, gs, d, i, e, dx, dy);                     \
     }
 
-LEVEL_FUNCTIONS(baseline, )
-GRADIENT_LEVEL_FUNCTIONS(baseline, )
+// No baseline copy: at the baseline level the library runs its Swift lanes, which are the same
+// arithmetic, so a C copy compiled for the baseline would never be called.
 #if defined(__x86_64__)
 #define BCE_HAS_X86_LEVELS 1
 LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
@@ -610,54 +615,56 @@ BCESIMDLevel bce_simd_set_level(BCESIMDLevel level) {
     return (BCESIMDLevel)chosen;
 }
 
+// At the baseline level (and off x86-64) no group is evaluated: `START` is returned and the
+// caller's Swift lanes take every group.
 #if BCE_HAS_X86_LEVELS
-#define DISPATCH(NAME, ...)                                                                       \
+#define DISPATCH(START, NAME, ...)                                                                \
     switch (bce_simd_level()) {                                                                   \
     case BCESIMDLevelAVX512: return NAME##_avx512(__VA_ARGS__);                                   \
     case BCESIMDLevelAVX2: return NAME##_avx2(__VA_ARGS__);                                       \
-    default: return NAME##_baseline(__VA_ARGS__);                                                 \
+    default: return START;                                                                        \
     }
 #else
-#define DISPATCH(NAME, ...) return NAME##_baseline(__VA_ARGS__);
+#define DISPATCH(START, NAME, ...) return START;
 #endif
 
 ptrdiff_t bce_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(bce_f32_sum, x, y, i, e, s, c)
+    DISPATCH(i, bce_f32_sum, x, y, i, e, s, c)
 }
 ptrdiff_t bce_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(bce_f32_store, x, y, i, e, o)
+    DISPATCH(i, bce_f32_store, x, y, i, e, o)
 }
 ptrdiff_t bce_logits_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(bce_logits_f32_sum, x, y, i, e, s, c)
+    DISPATCH(i, bce_logits_f32_sum, x, y, i, e, s, c)
 }
 ptrdiff_t bce_logits_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(bce_logits_f32_store, x, y, i, e, o)
+    DISPATCH(i, bce_logits_f32_store, x, y, i, e, o)
 }
 ptrdiff_t bce_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(bce_f64_sum, x, y, i, e, s, c)
+    DISPATCH(i, bce_f64_sum, x, y, i, e, s, c)
 }
 ptrdiff_t bce_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(bce_f64_store, x, y, i, e, o)
+    DISPATCH(i, bce_f64_store, x, y, i, e, o)
 }
 ptrdiff_t bce_logits_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(bce_logits_f64_sum, x, y, i, e, s, c)
+    DISPATCH(i, bce_logits_f64_sum, x, y, i, e, s, c)
 }
 ptrdiff_t bce_logits_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(bce_logits_f64_store, x, y, i, e, o)
+    DISPATCH(i, bce_logits_f64_store, x, y, i, e, o)
 }
 ptrdiff_t bce_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
                             double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(bce_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
+    DISPATCH(i, bce_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
 }
 ptrdiff_t bce_logits_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
                                    double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
+    DISPATCH(i, bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
 }
 ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
                             ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }
 ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
                                    ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }

@@ -112,7 +112,8 @@ enum DoubleDoubleGradientLanes {
 
 /// The double-double gradient groups for Double (see ``GradientGroups``).
 func doubleGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
-    { i, end, x, y, g, gStride, dx, dy in
+    let inverse = divisor == 1 ? nil : DD.reciprocal(divisor)   // once per call, not per block
+    return { i, end, x, y, g, gStride, dx, dy in
         let (x, y, g) = (x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self),
                          g.assumingMemoryBound(to: Double.self))
         let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy.assumingMemoryBound(to: Double.self))
@@ -125,7 +126,6 @@ func doubleGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
         @inline(__always) func load(_ p: UnsafePointer<Double>) -> DDLanes {
             UnsafeRawPointer(p).loadUnaligned(as: DDLanes.self)
         }
-        let inverse = divisor == 1 ? nil : DD.reciprocal(divisor)
         var i = i
         while end - i >= 8 {
             let scale = gStride == 0 ? DDLanes(repeating: g[0]) : load(g + i)

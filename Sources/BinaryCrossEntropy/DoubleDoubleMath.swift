@@ -78,12 +78,6 @@ enum DD {
         return fastTwoSum(h.hi, lo)
     }
 
-    /// 1/3!, 1/4!, ..., 1/14!, each rounded to Double.
-    static let inverseFactorials: (Double, Double, Double, Double, Double, Double, Double, Double, Double,
-                                   Double, Double, Double) = (
-        1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362_880, 1.0 / 3_628_800,
-        1.0 / 39_916_800, 1.0 / 479_001_600, 1.0 / 6_227_020_800, 1.0 / 87_178_291_200)
-
     /// `exp(-a)` for `a` in [0, 700], relative error below 2^-57.
     ///
     /// -a = k ln2 + r0 + r1 with k ln2Hi exact (Cody-Waite) and |r0| ≤ ln2/2; exp(r) = 1 + r0 +
@@ -100,11 +94,8 @@ enum DD {
         let r0 = r.hi, r1 = r.lo
         // 1/3! + r0/4! + ... + r0^11/14!, by Estrin's scheme (pairs, then powers r0², r0⁴, r0⁸):
         // a dependency chain of 5 multiply-adds instead of Horner's 11.
-        let c = inverseFactorials
         let r2 = r0 * r0, r4 = r2 * r2
-        let q0 = c.0 + c.1 * r0, q1 = c.2 + c.3 * r0, q2 = c.4 + c.5 * r0
-        let q3 = c.6 + c.7 * r0, q4 = c.8 + c.9 * r0, q5 = c.10 + c.11 * r0
-        let s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2
+        let (s0, s1, s2) = VectorMath.estrinQuarters(VectorMath.factorials(from: 1), r0, r2)   // 1/3! ... 1/14!
         let p = s0 + r4 * (s1 + s2 * r4)
         let square = r2        // rounded: 2^-53 of r0²/2 ≤ 0.06 is 2^-57 of the result
         let cubic = square * r0 * p

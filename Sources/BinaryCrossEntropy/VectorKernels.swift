@@ -1,5 +1,4 @@
 internal import BCESIMDKernels
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -38,45 +37,50 @@ public enum BCEInstructionSet: String, Sendable, CaseIterable, Comparable {
 /// Which ``BCEInstructionSet`` the library uses.
 public enum BCEVectorKernels {
     /// The best level this processor and operating system support.
-    public static var supported: BCEInstructionSet {
-        switch bce_simd_supported_level() {
+    public static var supported: BCEInstructionSet { level(bce_simd_supported_level()) }
+
+    /// The level in use. By default ``supported``, or the environment variable
+    /// `BCE_INSTRUCTION_SET` (`swift`, `avx2`, `avx512`) if it names a lower level (other values
+    /// are ignored). Setting a level above ``supported`` uses ``supported``. The setting itself
+    /// lives in the C target, which dispatches on it.
+    public static var active: BCEInstructionSet {
+        get {
+            _ = environmentApplied
+            return level(bce_simd_level())
+        }
+        set {
+            _ = environmentApplied
+            _ = bce_simd_set_level(level(newValue))
+        }
+    }
+
+    private static func level(_ level: BCEInstructionSet) -> BCESIMDLevel {
+        switch level {
+        case .swift: BCESIMDLevelBaseline
+        case .avx2: BCESIMDLevelAVX2
+        case .avx512: BCESIMDLevelAVX512
+        }
+    }
+
+    private static func level(_ level: BCESIMDLevel) -> BCEInstructionSet {
+        switch level {
         case BCESIMDLevelAVX512: .avx512
         case BCESIMDLevelAVX2: .avx2
         default: .swift
         }
     }
 
-    private static let configured = Atomic<Int>(-1)   // -1: not set
-
-    /// The level in use. By default ``supported``, or the environment variable
-    /// `BCE_INSTRUCTION_SET` (`swift`, `avx2`, `avx512`) if it names a lower level. Setting a level
-    /// above ``supported`` uses ``supported``.
-    public static var active: BCEInstructionSet {
-        get {
-            let raw = configured.load(ordering: .relaxed)
-            if raw >= 0 { return BCEInstructionSet.allCases[raw] }
-            let level = min(supported, environmentLevel ?? supported)
-            configured.store(BCEInstructionSet.allCases.firstIndex(of: level)!, ordering: .relaxed)
-            return level
+    /// Applies `BCE_INSTRUCTION_SET` once, before the first read or write of ``active``.
+    private static let environmentApplied: Bool = {
+        if let value = getenv("BCE_INSTRUCTION_SET"), let level = BCEInstructionSet(rawValue: String(cString: value)),
+           level < supported {
+            _ = bce_simd_set_level(Self.level(level))
         }
-        set {
-            let level = min(supported, newValue)
-            configured.store(BCEInstructionSet.allCases.firstIndex(of: level)!, ordering: .relaxed)
-        }
-    }
-
-    private static var environmentLevel: BCEInstructionSet? {
-        guard let value = getenv("BCE_INSTRUCTION_SET") else { return nil }
-        return BCEInstructionSet(rawValue: String(cString: value))
-    }
-
-    /// Whether the C kernels run (a level above `swift`), with the C side's level set to match.
-    @inline(__always)
-    static var useC: Bool {
-        let level = active
-        guard level != .swift else { return false }
-        let wanted: BCESIMDLevel = level == .avx512 ? BCESIMDLevelAVX512 : BCESIMDLevelAVX2
-        if bce_simd_level() != wanted { _ = bce_simd_set_level(wanted) }
         return true
-    }
+    }()
+
+    /// Whether the C kernels run (a level above `swift`). When they do not, each C entry point
+    /// would return at once; checking first spares the Swift lanes a call per group.
+    @inline(__always)
+    static var useC: Bool { active != .swift }
 }

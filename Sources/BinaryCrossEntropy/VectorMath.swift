@@ -80,11 +80,35 @@ enum VectorMath {
         return log(u) + error
     }
 
-    /// 1/2!, 1/3!, ..., 1/13!, each rounded to Double.
-    static let expm1Coefficients: (Double, Double, Double, Double, Double, Double, Double, Double, Double,
-                                   Double, Double, Double) = (
+    /// 1/2!, 1/3!, ..., 1/14!, each rounded to Double: the Taylor coefficients of expm1 here and of
+    /// the double-double exp (DoubleDoubleMath.swift).
+    static let inverseFactorials: (Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                   Double, Double, Double, Double) = (
         1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362_880,
-        1.0 / 3_628_800, 1.0 / 39_916_800, 1.0 / 479_001_600, 1.0 / 6_227_020_800)
+        1.0 / 3_628_800, 1.0 / 39_916_800, 1.0 / 479_001_600, 1.0 / 6_227_020_800, 1.0 / 87_178_291_200)
+
+    /// Twelve coefficients c0 ... c11 for Estrin's scheme.
+    typealias Coefficients12 = (Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                Double, Double, Double)
+
+    /// The first twelve of ``inverseFactorials`` (1/2! ... 1/13!), or those from the second
+    /// (1/3! ... 1/14!).
+    @inline(__always) static func factorials(from offset: Int) -> Coefficients12 {
+        let f = inverseFactorials
+        return offset == 0
+            ? (f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, f.10, f.11)
+            : (f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, f.10, f.11, f.12)
+    }
+
+    /// `c0 + c1 r + ... + c11 r^11` as the three partial sums of Estrin's scheme, s0 = c0 + ... +
+    /// c3 r^3, s1 = c4 + ... + c7 r^3, s2 = c8 + ... + c11 r^3 (pairs, then r² = `r2`); the caller
+    /// combines them with r^4 and r^8 (a dependency chain of a few multiply-adds, not Horner's 11).
+    @inline(__always)
+    static func estrinQuarters(_ c: Coefficients12, _ r: Lanes, _ r2: Lanes) -> (Lanes, Lanes, Lanes) {
+        let q0 = c.0 + c.1 * r, q1 = c.2 + c.3 * r, q2 = c.4 + c.5 * r
+        let q3 = c.6 + c.7 * r, q4 = c.8 + c.9 * r, q5 = c.10 + c.11 * r
+        return (q0 + q1 * r2, q2 + q3 * r2, q4 + q5 * r2)
+    }
 
     /// `expm1(x)` for |x| < 1, relative error about 2^-52: x = k ln2 + r with k in {-1, 0, 1}
     /// (r exact for k = ±1 by Sterbenz, then ln2's low part), |r| ≤ 0.35; expm1(r) by its Taylor
@@ -95,11 +119,8 @@ enum VectorMath {
         let up = x .> 0.3466, down = x .< -0.3466
         let k = select(up, Lanes(repeating: 1), select(down, Lanes(repeating: -1), .zero))
         let r = (x - k * ln2Hi) - k * ln2Lo
-        let c = expm1Coefficients
         let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
-        let q0 = c.0 + c.1 * r, q1 = c.2 + c.3 * r, q2 = c.4 + c.5 * r
-        let q3 = c.6 + c.7 * r, q4 = c.8 + c.9 * r, q5 = c.10 + c.11 * r
-        let s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2
+        let (s0, s1, s2) = estrinQuarters(factorials(from: 0), r, r2)   // 1/2! ... 1/13!
         let p = r + r2 * ((s0 + s1 * r4) + s2 * r8)
         return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p))
     }

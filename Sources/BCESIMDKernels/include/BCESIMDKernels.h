@@ -1,5 +1,5 @@
-// The vectorised forward kernels of the BinaryCrossEntropy library for Float and Double, compiled
-// three times (baseline, AVX2, AVX-512) and chosen at run time by the processor's features.
+// The vectorised kernels of the BinaryCrossEntropy library for Float and Double, compiled twice
+// (AVX2, AVX-512) and chosen at run time by the processor's features.
 //
 // Why C: Swift cannot compile one function for an instruction set above the target's baseline
 // (x86-64: SSE2) without compiler flags, and `unsafeFlags` would stop the package from being used
@@ -27,14 +27,16 @@ extern "C" {
 
 /// Instruction-set levels of the kernels.
 typedef enum {
-    BCESIMDLevelBaseline = 0,   ///< The target's baseline (SSE2 on x86-64, NEON on arm64).
-    BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2.
-    BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW.
+    BCESIMDLevelBaseline = 0,   ///< No C kernel: every function evaluates nothing and returns `start`
+                                ///< (the caller's Swift lanes, compiled for the baseline, do the work).
+    BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2 and FMA.
+    BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW, and FMA.
 } BCESIMDLevel;
 
 /// The best level this processor and operating system support.
 BCESIMDLevel bce_simd_supported_level(void);
-/// The level in use: the supported one unless lowered by `bce_simd_set_level`.
+/// The level in use: the supported one unless lowered by `bce_simd_set_level`. The library's
+/// `BCEVectorKernels.active` reads and writes this one setting.
 BCESIMDLevel bce_simd_level(void);
 /// Uses `level`, or the supported level if that is lower; returns the level now in use.
 BCESIMDLevel bce_simd_set_level(BCESIMDLevel level);
