@@ -55,7 +55,8 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["BCEReferenceError", "evaluate", "round_to_dtype", "values_of", "storage_of", "cast_to_dtype", "epsilon",
+__all__ = ["BCEReferenceError", "evaluate", "round_to_dtype", "values_of", "storage_of", "cast_to_dtype", "prepare_arguments", "epsilon",
+           "round_sum",
            "max_finite", "ERROR_KINDS", "DTYPES", "LOSSES", "REDUCTIONS"]
 
 LOSSES = ("bce", "bce_with_logits")
@@ -237,6 +238,18 @@ def _exact_sum(terms):
     if base >= 0:
         return total << base, 1
     return total, 1 << -base
+
+
+def round_sum(terms, dtype):
+    """The sum of longdouble terms, correctly rounded once to `dtype`, as a Python float.
+
+    Finite terms: summed exactly. Otherwise NaN, +-inf or NaN (inf - inf), which no order changes."""
+    a = np.asarray(terms, dtype=_LD)
+    if not np.all(np.isfinite(a)):
+        with np.errstate(all="ignore"):
+            return float(np.sum(a))
+    num, den = _exact_sum(a)
+    return _round_rational(num, den, dtype)
 
 
 def _reduce(terms, reduction, dtype):
@@ -426,6 +439,29 @@ def _max_abs(*arrays):
 # Public entry point
 
 
+def prepare_arguments(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+    """The argument rules of `evaluate` (and of pytorch_cpu.pytorch_cpu): ValueError on a misuse,
+    each array cast to `dtype` (`cast_to_dtype`), BCEReferenceError on invalid input in the
+    library's check order. Returns (input, target, weight, pos_weight, grad_output) as arrays of
+    DTYPES[dtype].values (None where not given), unbroadcast."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, not {loss!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {tuple(DTYPES)}, not {dtype!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
+    if loss == "bce" and pos_weight is not None:
+        raise ValueError("pos_weight is a bce_with_logits argument")
+    _require_longdouble()
+
+    def cast(a):
+        return None if a is None else cast_to_dtype(a, dtype)
+
+    x, y, w, pw, g = (cast(a) for a in (input, target, weight, pos_weight, grad_output))
+    _check(loss, reduction, x, y, w, pw, g)
+    return x, y, w, pw, g
+
+
 def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
     """Loss and gradients of `loss` ("bce" | "bce_with_logits") in `dtype`, as PyTorch defines them.
 
@@ -436,22 +472,8 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
     and ones for none. Raises BCEReferenceError (with .kind) on invalid input, checks in the
     library's order; ValueError on a misuse of this function itself.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, not {loss!r}")
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {tuple(DTYPES)}, not {dtype!r}")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
-    if loss == "bce" and pos_weight is not None:
-        raise ValueError("pos_weight is a bce_with_logits argument")
-    _require_longdouble()
+    x, y, w, pw, g = prepare_arguments(loss, dtype, reduction, input, target, weight, pos_weight, grad_output)
     np_type = DTYPES[dtype].values
-
-    def cast(a):
-        return None if a is None else cast_to_dtype(a, dtype)
-
-    x, y, w, pw, g = (cast(a) for a in (input, target, weight, pos_weight, grad_output))
-    _check(loss, reduction, x, y, w, pw, g)
 
     shape = x.shape
     n = x.size
