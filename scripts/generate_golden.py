@@ -7,7 +7,7 @@ Options: --out DIR (alias --golden; default: the repo's golden/), --seed N (defa
 
 The parts live in scripts/golden_gen/: catalogue.py (what is tested: points, flags, per-dtype
 parameters, as data), cases.py (one case: exact values from bce_reference.evaluate, PyTorch's own
-arithmetic from bce_reference.pytorch_cpu via acceptance.py), tensors.py (the four dtypes and the
+arithmetic from pytorch_cpu.pytorch_cpu via acceptance.py), tensors.py (the four dtypes and the
 TENSOR encoding), writer.py (canonical JSON and manifest), check.py (the --check diff, in memory)
 and swap.py (the atomic replacement of golden/). Output is deterministic: the same bytes under
 NumPy 1.24 and 2.x (random inputs are drawn as raw PCG64 uint64 words and mapped to floats here;
@@ -21,9 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bce_reference as ref  # noqa: E402
-from golden_gen import acceptance, catalogue, check as checking, writer  # noqa: E402
-from golden_gen.tensors import DTYPE_NAMES  # noqa: E402
+from golden_gen import catalogue, check as checking, writer  # noqa: E402
 from golden_gen.swap import MANIFEST, write_set  # noqa: E402,F401
 from golden_gen.tensors import decode_tensor, encode_tensor  # noqa: E402,F401
 from golden_gen.writer import dump_json  # noqa: E402,F401
@@ -33,15 +31,10 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "golden")
 
 
-def dtypes():
-    """The dtypes bce_reference evaluates (all four once it has bfloat16)."""
-    return tuple(d for d in DTYPE_NAMES if d in ref.DTYPES)
-
-
 def render(seed, progress=None):
     """All generated files as {relative path: bytes}, the manifest last, plus category counts."""
-    cat = catalogue.build(seed, dtypes(), progress=progress)
-    files = writer.render(cat, seed, catalogue.DEFAULT_TOLERANCE, catalogue.FLAGS, catalogue.ERROR_KINDS, dtypes())
+    cat = catalogue.build(seed, progress=progress)
+    files = writer.render(cat, seed, catalogue.DEFAULT_TOLERANCE, catalogue.FLAGS, catalogue.ERROR_KINDS)
     return files, cat.categories
 
 
@@ -59,11 +52,6 @@ def main(argv=None):
     def progress(loss, dtype):
         print(f"generate_golden: {loss}/{dtype} ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
 
-    missing = [d for d in DTYPE_NAMES if d not in dtypes()]
-    if missing:
-        print(f"generate_golden: bce_reference does not evaluate {', '.join(missing)}: no case files for it", file=sys.stderr)
-    if not acceptance.available():
-        print("generate_golden: bce_reference has no pytorch_cpu: writing no acceptable alternatives", file=sys.stderr)
     files, categories = render(args.seed, progress)
     total = sum(len(d) for d in files.values())
     if args.check:

@@ -1,7 +1,7 @@
 """The `acceptable` alternatives of a case (docs/CONTRACTS.md section 0) and how far they widen the verdict.
 
 One alternative today, `pytorch-cpu`: what PyTorch's own CPU arithmetic gives, from the NumPy
-emulation `bce_reference.pytorch_cpu`. It is recorded with only the output fields in which some
+emulation scripts/pytorch_cpu.py. It is recorded with only the output fields in which some
 element's bits differ from `expected`, and the case is flagged `pytorch-arithmetic` where some
 element of it lies outside the default tolerance of the exact value (`matches` is the verdict
 rule of section 0, used by the generator, by docs/ACCEPTANCE.md and by the tests' driver).
@@ -9,7 +9,7 @@ rule of section 0, used by the generator, by docs/ACCEPTANCE.md and by the tests
 
 import numpy as np
 
-import bce_reference as ref
+import pytorch_cpu as emulation
 
 from . import tensors
 
@@ -25,17 +25,10 @@ def comment(dtype):
             "reductions accumulated as PyTorch accumulates them")
 
 
-def available():
-    return hasattr(ref, "pytorch_cpu")
-
-
 def pytorch_cpu(loss, dtype, reduction, x, y, w, p, g):
-    """PyTorch's CPU results for carrier arrays, as carrier arrays ({field: array}); None until
-    bce_reference has pytorch_cpu (then every case is written without an alternative)."""
-    if not available():
-        return None
+    """PyTorch's CPU results for carrier arrays, as carrier arrays ({field: array})."""
     conv = [tensors.to_reference(a, dtype) for a in (x, y, w, p, g)]
-    out = ref.pytorch_cpu(loss, dtype, reduction, *conv[:2], weight=conv[2], pos_weight=conv[3], grad_output=conv[4])
+    out = emulation.pytorch_cpu(loss, dtype, reduction, *conv[:2], weight=conv[2], pos_weight=conv[3], grad_output=conv[4])
     return {k: tensors.from_reference(out[k], dtype) for k in FIELDS}
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 import bce_reference as ref
 
-from . import acceptance, tensors
+from . import acceptance
 from .tensors import as_dtype, carrier, encode_tensor, from_reference, to_reference
 
 
@@ -37,7 +37,7 @@ class Catalogue:
         return Random(self.seed, case_id)
 
     def add(self, category, loss, dtype, reduction, name, comment, flags, input, target, weight=None,
-            pos_weight=None, grad_output=None, error=None, tolerance=None, gradients=True, scale_tolerance=False):
+            pos_weight=None, grad_output=None, error=None, tolerance=None, gradients=True):
         case_id = f"{loss}/{dtype}/{reduction}/{name}"
         assert case_id not in self.ids, case_id
         assert all(f in self.flags for f in flags), flags
@@ -87,14 +87,6 @@ class Catalogue:
                 case["acceptable"] = [alt]
             if widened:
                 case["flags"] = sorted(set(flags) | {acceptance.FLAG})
-            if scale_tolerance:
-                # 8 ULP of the largest term of d/dinput, in the precision PyTorch computes in (float32 for float16)
-                scales = out["grad_input_scale"].ravel().astype(np.float64)
-                eps = tensors.consts("float32" if dtype in ("float16", "bfloat16") else dtype)["eps"]
-                atol = 8 * eps * float(np.max(scales[np.isfinite(scales)], initial=0.0))
-                base_tol = self.default_tolerance[dtype]
-                if atol > base_tol["atol"]:
-                    tolerance = {"rtol": base_tol["rtol"], "atol": float("%.3g" % atol)}
         if tolerance is not None:
             case["tolerance"] = tolerance
         self.cases.setdefault((loss, dtype), []).append(case)

@@ -1,73 +1,40 @@
 """The four dtypes of the golden files and their TENSOR encoding (docs/CONTRACTS.md sections 0 and 2).
 
 NumPy has no bfloat16. Inside the generator a bfloat16 array is carried as a float32 array whose
-every element is a bfloat16 value (the upper 16 bits of its float32 pattern; the lower 16 are 0),
-so the catalogue can compute with it like any other dtype; `to_reference` / `from_reference`
-convert to and from the uint16 bit arrays that bce_reference takes and returns for bfloat16.
-Rounding a value to bfloat16 is round-to-nearest-even from the value itself (`round_to`), never
-through float32 (that would round twice).
+every element is a bfloat16 value (bce_reference's DTYPES[dtype].values), so the catalogue can
+compute with it like any other dtype; `to_reference` / `from_reference` convert to and from the
+storage bce_reference takes and returns (for bfloat16: uint16 bit arrays). Rounding to a dtype is
+bce_reference.round_to_dtype's (once, to nearest even, from the value itself; never through float32).
 """
 
 import numpy as np
 
-DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64")
-VALUES_MAX = 32  # "values" rendering only on tensors of at most this many elements (contract: <= 64)
+import bce_reference as ref
 
-# dtype -> (carrier numpy type, significand bits p, minimum normal exponent, hex digits per element)
-_TABLE = {
-    "float16": (np.float16, 11, -14, 4),
-    "bfloat16": (np.float32, 8, -126, 4),
-    "float32": (np.float32, 24, -126, 8),
-    "float64": (np.float64, 53, -1022, 16),
-}
-BFLOAT16_MAX = float((2 - 2.0 ** -7) * 2.0 ** 127)
+DTYPE_NAMES = tuple(ref.DTYPES)  # float16, bfloat16, float32, float64
+VALUES_MAX = 32  # "values" rendering only on tensors of at most this many elements (contract: <= 64)
+_HEX_WIDTH = {"float16": 4, "bfloat16": 4, "float32": 8, "float64": 16}
+BFLOAT16_MAX = ref.max_finite("bfloat16")
 
 
 def carrier(dtype):
     """The numpy type that holds the dtype's values in the generator (float32 for bfloat16)."""
-    return _TABLE[dtype][0]
+    return ref.DTYPES[dtype].values
 
 
 def hex_width(dtype):
-    return _TABLE[dtype][3]
-
-
-def _round_bfloat16(values):
-    """Correct rounding (half to even) of float64/longdouble values to bfloat16, as float32 values."""
-    v = np.asarray(values)
-    if v.dtype not in (np.float64, np.longdouble):
-        v = v.astype(np.float64)
-    out = np.empty(v.shape, dtype=np.float32)
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(v)
-        out[~finite] = v[~finite].astype(np.float32)
-        a = v[finite]
-        _, e = np.frexp(a)  # |a| in [2^(e-1), 2^e)
-        p, emin = _TABLE["bfloat16"][1:3]
-        quantum = np.maximum(e - p, emin - p + 1).astype(np.int32)
-        r = np.ldexp(np.rint(np.ldexp(a, -quantum)), quantum)  # exact; > BFLOAT16_MAX only as 2^128
-        out[finite] = np.where(np.abs(r) > BFLOAT16_MAX, np.copysign(np.inf, r), r).astype(np.float32)
-    return out
+    return _HEX_WIDTH[dtype]
 
 
 def round_to(values, dtype):
-    """Values (float64, or longdouble for bfloat16) rounded once to the dtype, as carrier arrays."""
-    if dtype == "bfloat16":
-        return _round_bfloat16(values)
+    """Values (float64 or longdouble) rounded once to the dtype, as carrier arrays."""
     with np.errstate(over="ignore"):
-        return np.asarray(values, dtype=np.float64).astype(carrier(dtype))  # NumPy's casts round once
+        return ref.values_of(ref.round_to_dtype(np.asarray(values, dtype=np.longdouble), dtype), dtype)
 
 
 def as_dtype(array, dtype):
-    """An array of any float type as a carrier array of the dtype (rounded if needed)."""
-    a = np.asarray(array)
-    if dtype == "bfloat16":
-        if a.dtype == np.float32:
-            bits = a.view(np.uint32)
-            if not np.any(bits & np.uint32(0xFFFF)):
-                return a.copy()
-        return _round_bfloat16(a.astype(np.float64) if a.dtype != np.longdouble else a)
-    return round_to(a, dtype) if a.dtype not in (np.float16, np.float32, np.float64) else a.astype(carrier(dtype))
+    """An array of any float type as a carrier array of the dtype (rounded once if needed)."""
+    return ref.cast_to_dtype(array, dtype)
 
 
 def _bits(a, dtype):
@@ -75,26 +42,23 @@ def _bits(a, dtype):
     t = carrier(dtype)
     a = np.asarray(np.where(np.isnan(a), t(np.nan), a)).astype(t)
     if dtype == "bfloat16":
-        return np.asarray(a.view(np.uint32) >> np.uint32(16)).astype(np.uint16)  # 0-d stays an array
+        return np.asarray(ref.storage_of(a, dtype))
     return a.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
 
 
 def to_reference(array, dtype):
-    """What bce_reference takes for this dtype: the carrier array, or bfloat16's uint16 bits."""
+    """What bce_reference takes for this dtype: its storage array (bfloat16: uint16 bits)."""
     if array is None:
         return None
-    a = as_dtype(array, dtype)
-    return _bits(a, dtype) if dtype == "bfloat16" else a
+    return np.asarray(ref.storage_of(as_dtype(array, dtype), dtype))
 
 
 def from_reference(array, dtype):
-    """A result of bce_reference as a carrier array (bfloat16: from uint16 bits)."""
+    """A result of bce_reference (storage array) as a carrier array."""
     a = np.asarray(array)
-    if dtype == "bfloat16":
-        if a.dtype != np.uint16:
-            raise TypeError(f"bce_reference returned {a.dtype} for bfloat16, not uint16 bits")
-        return (a.astype(np.uint32) << np.uint32(16)).view(np.float32)
-    return a.astype(carrier(dtype))
+    if a.dtype != ref.DTYPES[dtype].storage:
+        raise TypeError(f"bce_reference returned {a.dtype} for {dtype}, not {np.dtype(ref.DTYPES[dtype].storage)}")
+    return np.asarray(ref.values_of(a, dtype))
 
 
 def next_toward(x, toward, dtype):
@@ -116,10 +80,10 @@ def next_toward(x, toward, dtype):
 
 def consts(dtype):
     """The dtype's edge values as Python floats."""
-    _, p, emin, _ = _TABLE[dtype]
+    p, emin = ref.DTYPES[dtype].precision, ref.DTYPES[dtype].emin
     min_normal = 2.0 ** emin
     min_sub = 2.0 ** (emin - p + 1)
-    mx = BFLOAT16_MAX if dtype == "bfloat16" else float(np.finfo(carrier(dtype)).max)
+    mx = ref.max_finite(dtype)
     return {"min_sub": min_sub, "min_normal": min_normal, "max_sub": min_normal - min_sub, "max": mx,
             "below_one": 1 - 2.0 ** -p, "above_half": 0.5 + 2.0 ** -p, "eps": 2.0 ** (1 - p)}
 
