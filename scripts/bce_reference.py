@@ -8,7 +8,7 @@ What it computes (PyTorch 2.x CPU semantics; sources: aten/src/ATen/native/Loss.
 aten/src/ATen/native/cpu/Activation.cpp, torch/csrc/autograd/FunctionsManual.cpp):
 
 BCELoss        l = (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), times weight.
-  d/dx         grad * (x - y) / max((1 - x) * x, EPSILON) * weight      EPSILON = 1e-12 in the dtype
+  d/dx         grad * (x - y) / max((1 - x) * x, EPSILON) * weight      EPSILON = float 1e-12 in the dtype
   d/dy         -(log(x) - log1p(-x)) * grad * weight                     (not clamped)
 BCEWithLogits  l = (1 - y) * x - logsigmoid(x) * ((p - 1) * y + 1), times weight
   d/dx         ((t + 1 - y) * sigmoid(x) - t) * grad * weight, t = p * y  (no p: (sigmoid(x) - y) * ...)
@@ -157,9 +157,13 @@ def max_finite(dtype):
 
 
 def epsilon(dtype):
-    """PyTorch's EPSILON of the BCE gradient, scalar_t(1e-12), as a value of `dtype` (Python float):
-    0 in float16 (1e-12 is below its smallest subnormal), 1.0004e-12 in bfloat16."""
-    return float(_round_values(np.array(_LD(1e-12)), dtype)[()])
+    """PyTorch's EPSILON of the BCE gradient as a value of `dtype` (Python float).
+
+    Loss.cpp declares `constexpr float EPSILON = 1e-12` and uses scalar_t(EPSILON): 1e-12 rounded
+    to float32 (9.999999960041972e-13), then to the dtype: 0 in float16 (below its smallest
+    subnormal), 1.0018652574217413e-12 in bfloat16, 9.999999960041972e-13 in float32 and float64."""
+    as_float = _round_values(np.array(_LD(1e-12)), "float32")
+    return float(_round_values(as_float.astype(_LD), dtype)[()])
 
 
 def _round_values(values, dtype, return_ties=False):

@@ -305,6 +305,13 @@ class BFloat16Rounding(unittest.TestCase):
         self.assertEqual(ref.epsilon("float16"), 0.0)
         self.assertEqual(ref.epsilon("float32"), float(np.float32(1e-12)))
 
+    def test_epsilon_is_pytorchs_float_constant_in_float64(self):
+        # Loss.cpp: constexpr float EPSILON = 1e-12, widened: torch 2.15 float64, x = 1e-20, y = 0 gives
+        # d/dx = 1e-20 / 9.999999960041972e-13 = 1.0000000039958028e-08 (not 1e-08)
+        self.assertEqual(ref.epsilon("float64"), 9.999999960041972e-13)
+        r = ev("bce", "float64", "none", [1e-20], [0.0])
+        self.assertEqual(float(r["grad_input"][0]), 1.0000000039958028e-08)
+
     def test_values_and_storage_round_trip(self):
         bits = np.array([0x3F80, 0x0001, 0xFF80, 0x7FC0, 0x8000], dtype=np.uint16)
         values = ref.values_of(bits, "bfloat16")
