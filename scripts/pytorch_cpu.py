@@ -63,12 +63,14 @@ class _Arith:
         """Rounds opmath values to the dtype (c10::Half / c10::BFloat16 conversion from float)."""
         v = np.asarray(v, dtype=self.work)
         if self.dtype == "float16":
-            return v.astype(np.float16).astype(np.float32)
+            with np.errstate(over="ignore"):  # overflow gives inf, as c10::Half
+                return v.astype(np.float16).astype(np.float32)
         if self.dtype == "bfloat16":
-            u = v.view(np.uint32)
-            rounded = ((u + np.uint32(0x7FFF) + ((u >> 16) & np.uint32(1))) >> 16) << 16
+            flat = v.reshape(-1)
+            u = flat.view(np.uint32).astype(np.uint64)  # round to nearest even on the upper 16 bits
+            rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16  # a carry into the exponent is right
             out = rounded.astype(np.uint32).view(np.float32)
-            return np.where(np.isnan(v), np.float32(np.nan), out)
+            return np.where(np.isnan(flat), np.float32(np.nan), out).reshape(v.shape)
         return v
 
     def fn(self, name, v):
