@@ -21,17 +21,27 @@ Bounds (exit status 1 if a row is outside them, 0 otherwise; BOUNDS below):
   - float16, bfloat16: every element bit-identical, reductions included. Their elementary
     functions are evaluated in float32 and rounded to 11 or 8 bits, so a 1-ULP error of glibc or
     SLEEF in float32 almost never reaches the result (measured: none in 200,000 per row);
-  - float32, float64: at least 98% of the elements of a reduction-none row bit-identical, and
-    reductions within 2 ULP. PyTorch evaluates log, log1p and exp with glibc (the BCE lambda) and
-    SLEEF (log_sigmoid, sigmoid, logit: within 1 ULP, not correctly rounded); the emulation rounds
-    the exact value, which is what keeps the golden bytes independent of the machine's libm. Its
-    sums are the exact sum rounded once, not PyTorch's cascade (docs of pytorch_cpu).
+  - float32, float64: at least 97% of the elements of a row bit-identical, and reductions within
+    2 ULP. PyTorch evaluates log, log1p and exp with glibc (the BCE lambda) and SLEEF (log_sigmoid,
+    sigmoid, logit: within 1 ULP, not correctly rounded); the emulation rounds the exact value,
+    which is what keeps the golden bytes independent of the machine's libm. Its sums are the exact
+    sum rounded once, not PyTorch's cascade (docs of pytorch_cpu). PyTorch's own float32/float64
+    bits depend on the machine as much: --versus-capability default (torch against torch without
+    SLEEF) finds 97.8-100% of the elements identical, the same range as the emulation's 98.5-100%.
+    An operation in the wrong order shows on far more elements (issue 11: 34% for the BCE gradient).
 Progress goes to stderr.
+
+--versus-capability CAP (default, avx2, avx512) compares torch with torch instead: this process's
+torch against a child torch run with ATEN_CPU_CAPABILITY=CAP on the same elements (no bounds are
+applied). It measures how much PyTorch's own float32/float64 bits depend on the machine: with
+CAP=default its vectorised kernels fall back to glibc instead of SLEEF.
 """
 
 import argparse
 import json
 import os
+import subprocess
+import tempfile
 import sys
 import time
 
@@ -49,7 +59,7 @@ BITS = {"float16": (np.uint16, 16), "bfloat16": (np.uint16, 16), "float32": (np.
 COLUMNS = 8  # the C of weight (C,) and pos_weight (C,)
 REDUCTION_SIZES = (1, 2, 3, 8, 37, 100, 1000, 4096, 10000, 100000)
 # dtype -> (least bit-identical fraction of an elementwise row, largest ULP distance of a reduction)
-BOUNDS = {"float16": (1.0, 0), "bfloat16": (1.0, 0), "float32": (0.98, 2), "float64": (0.98, 2)}
+BOUNDS = {"float16": (1.0, 0), "bfloat16": (1.0, 0), "float32": (0.97, 2), "float64": (0.97, 2)}
 MANIFEST = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "MANIFEST.json")
 
 
@@ -201,8 +211,31 @@ def main(argv=None):
     ap.add_argument("--manifest", default=MANIFEST, help="where the default tolerances are (default: golden/MANIFEST.json)")
     ap.add_argument("--dtypes", default="float16,bfloat16,float32,float64")
     ap.add_argument("--losses", default="bce,bce_with_logits")
+    ap.add_argument("--versus-capability", metavar="CAP",
+                    help="compare torch with torch under ATEN_CPU_CAPABILITY=CAP instead of with the emulation")
+    ap.add_argument("--dump-torch", metavar="FILE", help=argparse.SUPPRESS)  # the child of --versus-capability
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    reference = emul_run
+    dumped = []
+    if args.dump_torch:
+        def reference(*a):  # noqa: E306
+            out = tuple(storage(t, a[1]) for t in torch_run(*a))
+            dumped.append(out)
+            return out
+    elif args.versus_capability:
+        with tempfile.TemporaryDirectory() as tmp:
+            dump = os.path.join(tmp, "torch.npz")
+            child = [sys.executable, os.path.abspath(__file__), "--dump-torch", dump, "--elements", str(args.elements),
+                     "--seed", str(args.seed), "--dtypes", args.dtypes, "--losses", args.losses, "--manifest", args.manifest]
+            print(f"running torch with ATEN_CPU_CAPABILITY={args.versus_capability} ...", file=sys.stderr, flush=True)
+            subprocess.run(child, check=True, stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, ATEN_CPU_CAPABILITY=args.versus_capability))
+            with np.load(dump) as z:
+                saved = iter([tuple(z[f"{i}_{k}"] for k in range(3)) for i in range(len(z.files) // 3)])
+        reference = lambda *a: next(saved)  # noqa: E731
+        print(f"torch (capability {torch.backends.cpu.get_cpu_capability()}) versus torch (ATEN_CPU_CAPABILITY="
+              f"{args.versus_capability}): 'identical' compares torch with torch; no bounds apply")
     rng = np.random.default_rng(args.seed)
     dtypes = args.dtypes.split(",")
     rows = []
@@ -222,7 +255,7 @@ def main(argv=None):
               file=sys.stderr, flush=True)
         x, y, w, p, g = make_inputs(rng, loss, dtype, variant, red, args.elements)
         theirs = torch_run(loss, dtype, red, x, y, w, p, g)
-        ours = emul_run(loss, dtype, red, x, y, w, p, g)
+        ours = reference(loss, dtype, red, x, y, w, p, g)
         results = {}
         for field, a, b in zip(("loss", "grad_input", "grad_target"), ours, theirs):
             if field == "loss" and red != "none":
@@ -235,7 +268,7 @@ def main(argv=None):
             for size in REDUCTION_SIZES:
                 xs, ys, ws, ps, gs = make_inputs(rng, loss, dtype, variant, red, max(size, COLUMNS) , finite_only=True)
                 lt = torch_run(loss, dtype, red, xs, ys, ws, ps, gs)[0]
-                le = emul_run(loss, dtype, red, xs, ys, ws, ps, gs)[0]
+                le = reference(loss, dtype, red, xs, ys, ws, ps, gs)[0]
                 s1, w1 = compare(le, storage(lt, dtype), dtype)
                 if dtype in tolerances:
                     ok += accepted(le, storage(lt, dtype), dtype, tolerances[dtype])
@@ -258,13 +291,18 @@ def main(argv=None):
             elif frac < min_identical:
                 failed.append(f"{where}: {frac:.6%} identical (bound {min_identical:.0%})")
     print(f"{len(rows)} rows in {time.time() - start:.0f} s", file=sys.stderr)
+    if args.dump_torch:
+        np.savez(args.dump_torch, **{f"{i}_{k}": a for i, out in enumerate(dumped) for k, a in enumerate(out)})
+        return 0
+    if args.versus_capability:
+        return 0
     if failed:
         print(f"FAILED: {len(failed)} rows outside the bounds (see the module docstring):")
         for f in failed:
             print("  " + f)
         return 1
     print("OK: every row within the bounds (every torch element accepted; float16/bfloat16 bit-identical; "
-          "float32/float64 >= 98% bit-identical, reductions within 2 ULP)")
+          "float32/float64 >= 97% bit-identical, reductions within 2 ULP)")
     return 0
 
 
