@@ -91,7 +91,7 @@ def run_case(case):
     check(loss, reduction, x, y, w, p, g)
 
     work = TYPES[dtype] if IN_DTYPE else np.float64
-    eps = work(TYPES[dtype](1e-12))  # EPSILON in the case dtype: 0 in float16
+    eps = work(TYPES[dtype](np.float32(1e-12)))  # PyTorch's float EPSILON in the case dtype: 0 in float16
     x, y = x.astype(work), y.astype(work)
     w = np.ones_like(x) if w is None else np.broadcast_to(w.astype(work), x.shape)
     g = g.astype(work) if reduction == "none" else work(g.reshape(-1)[0])
