@@ -9,6 +9,7 @@ alternative lies outside the default tolerance).
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -140,10 +141,12 @@ def _sum_in_dtype(values, dtype, pairwise):
     if dtype != "bfloat16":
         t = tensors.carrier(dtype)
         return float(np.cumsum(a.astype(t), dtype=t)[-1])  # cumsum is sequential in the dtype
-    acc = np.float32(0)
-    for v in a.astype(np.float32):  # bfloat16: round each partial sum
-        acc = tensors.round_to(np.array(np.float64(acc) + np.float64(v)), "bfloat16")[()]
-    return float(acc)
+    acc = 0.0
+    for v in a.tolist():  # bfloat16: each partial sum rounded to 8 significant bits (round() ties to even)
+        s = acc + v
+        q = max(math.frexp(s)[1] - 8, -133)
+        acc = math.ldexp(round(math.ldexp(s, -q)), q)
+    return acc
 
 
 class LargeReductions(unittest.TestCase):
