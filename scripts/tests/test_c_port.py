@@ -124,8 +124,12 @@ class CPort(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="c_port-test-")
         cls.binary = os.path.join(cls.tmp, "bce_port")
         # -Werror: the port compiles without a warning under -std=c99 -Wall -Wextra -pedantic.
-        subprocess.run(["/bin/sh", BUILD, cls.binary], check=True, capture_output=True,
-                       env=dict(os.environ, CFLAGS="-O2 -Werror"))
+        # BCE_C_PORT_CFLAGS adds flags, e.g. the sanitizer run of scripts/ports/c_port/README.md.
+        extra = os.environ.get("BCE_C_PORT_CFLAGS", "")
+        env = dict(os.environ, CFLAGS=f"-O2 -Werror {extra}")
+        if extra:
+            env["BCE_PORT_STATIC"] = "0"  # the sanitizers' run-time libraries are not static
+        subprocess.run(["/bin/sh", BUILD, cls.binary], check=True, capture_output=True, env=env)
 
     @classmethod
     def tearDownClass(cls):

@@ -814,7 +814,9 @@ static void run_case(const jvalue *c)
                 goto done;
             }
         }
-        eps = from_bits(dt, to_bits(dt, 1e-12)); /* EPSILON = 1e-12 in the dtype: 0 in float16 */
+        /* Loss.cpp's `constexpr float EPSILON = 1e-12`, as scalar_t(EPSILON): 1e-12 rounded to
+           float32, then to the dtype (0 in float16; 9.999999960041972e-13 in float64) */
+        eps = from_bits(dt, to_bits(dt, from_bits(F32, to_bits(F32, 1e-12))));
     }
 
     if (has_w) woff = broadcast_offsets(&w, &x);
