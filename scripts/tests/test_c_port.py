@@ -54,6 +54,16 @@ def encode(dtype, values, shape):
     return {"dtype": dtype, "shape": list(shape), "hex": "".join(bits_of(dtype, Fraction(v)) for v in values)}
 
 
+def scaled_of(dtype, a):
+    """(a / 2^quantum, quantum) for a rational a > 0: the dtype's values near a are the integers times 2^quantum."""
+    _, p, emin, _ = DTYPES[dtype]
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    if Fraction(2) ** e > a:
+        e -= 1  # 2^e <= a < 2^(e+1)
+    quantum = max(e, emin) - (p - 1)
+    return a / Fraction(2) ** quantum, quantum
+
+
 def bits_of(dtype, q):
     """The dtype's bits (hex) of the rational q rounded once to nearest even: an independent rounding."""
     width, p, emin, emax = DTYPES[dtype]
@@ -62,11 +72,7 @@ def bits_of(dtype, q):
     if a == 0:
         mag = 0
     else:
-        e = a.numerator.bit_length() - a.denominator.bit_length()
-        if Fraction(2) ** e > a:
-            e -= 1  # 2^e <= a < 2^(e+1)
-        quantum = max(e, emin) - (p - 1)
-        scaled = a / Fraction(2) ** quantum
+        scaled, quantum = scaled_of(dtype, a)
         n = math.floor(scaled)
         rest = scaled - n
         if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and n % 2):
@@ -216,6 +222,32 @@ class CPort(unittest.TestCase):
             diffs = [i for i in range(n) if got[i * width:(i + 1) * width] != want[i * width:(i + 1) * width]]
             self.assertEqual(diffs[:5], [], f"{dtype}: {len(diffs)} of {n} elements differ, e.g. element {diffs[:1]}")
             self.assertEqual(got[:width], bits_of(dtype, -(3 + 2 * Fraction(2) ** (2 - p))))  # the even neighbour
+
+    def test_a_tie_broken_by_an_absorbed_tiny_term_rounds_to_the_side_of_that_term(self):
+        # bce_with_logits at x = 89 without pos_weight: (1 - y) * 89 + log1p(exp(-89)), the second
+        # term about 2e-39. Where (1 - y) * 89 lies exactly halfway between two values of the dtype,
+        # the exact loss is just above that tie: it must round up, not to the even neighbour.
+        tiny = Fraction(math.log1p(math.exp(-89)))
+        for dtype in ("float16", "bfloat16", "float32"):
+            width, p = DTYPES[dtype][:2]
+            ys = []
+            for k in range(1, 2 ** (p - 1)):  # y = k / 2^(p-1) in (0, 1): exact in the dtype
+                y = Fraction(k, 2 ** (p - 1))
+                scaled, _ = scaled_of(dtype, (1 - y) * 89)
+                if scaled - math.floor(scaled) == Fraction(1, 2):
+                    ys.append(y)
+                if len(ys) == 16:
+                    break
+            self.assertGreater(len(ys), 4, dtype)
+            n = len(ys)
+            case = {"id": f"bce_with_logits/{dtype}/none/tie", "loss": "bce_with_logits", "dtype": dtype,
+                    "reduction": "none", "inputs": {"input": encode(dtype, [89.0] * n, [n]),
+                                                     "target": encode(dtype, [float(y) for y in ys], [n]),
+                                                     "grad_output": encode(dtype, [1.0] * n, [n])}}
+            got = self.one_case(case)["outputs"]["loss"]["hex"]
+            want = "".join(bits_of(dtype, (1 - y) * 89 + tiny) for y in ys)
+            self.assertEqual(got, want, dtype)
+            self.assertNotEqual(want, "".join(bits_of(dtype, (1 - y) * 89) for y in ys))  # ties to even differ
 
     def test_bfloat16_hex_is_the_upper_half_of_float32(self):
         case = {"id": "bce/bfloat16/sum/one", "loss": "bce", "dtype": "bfloat16", "reduction": "sum",

@@ -414,8 +414,10 @@ static long double from_bits(int dt, uint64_t bits)
     return d;
 }
 
-/* The bits of v rounded to the dtype (round half to even; overflow to +-inf; NaN canonical). */
-static uint64_t to_bits(int dt, long double v)
+/* The bits of v + lo rounded to the dtype (round half to even; overflow to +-inf; NaN canonical).
+   lo is v's own rounding error (0 if unknown): it decides only where v lies exactly halfway
+   between two values of the dtype. */
+static uint64_t to_bits_lo(int dt, long double v, long double lo)
 {
     const dtype_info *t = &DTYPES[dt];
     int sign = signbit(v) != 0, e;
@@ -430,7 +432,12 @@ static uint64_t to_bits(int dt, long double v)
         frexpl(a, &e); /* a in [2^(e-1), 2^e) */
         quantum = e - t->precision;
         if (quantum < t->emin - t->precision + 1) quantum = t->emin - t->precision + 1; /* subnormals */
-        r = ldexpl(rintl(ldexpl(a, -quantum)), quantum); /* exact: an integer times 2^quantum */
+        r = ldexpl(a, -quantum); /* exact scaling */
+        if (r - floorl(r) == 0.5L && lo != 0 && isfinite(lo))
+            r = (lo > 0) == (v > 0) ? floorl(r) + 1 : floorl(r); /* a tie: the error says which side */
+        else
+            r = rintl(r); /* nearest, ties to even */
+        r = ldexpl(r, quantum); /* exact: an integer times 2^quantum */
         a = r >= ldexpl(1.0L, t->emax + 1) ? INFINITY : r;
     }
     /* a is now representable in the dtype (or inf/0), so these casts are exact */
@@ -453,6 +460,8 @@ static uint64_t to_bits(int dt, long double v)
         return s | (uint32_t)ldexpl(a, 24); /* subnormal: a = k * 2^-24 */
     }
 }
+
+static uint64_t to_bits(int dt, long double v) { return to_bits_lo(dt, v, 0); }
 
 static int dtype_index(const char *name)
 {
@@ -577,7 +586,6 @@ static size_t *broadcast_offsets(const tensor *s, const tensor *t)
 static long double max_nan(long double a, long double b) { return isnan(a) || isnan(b) ? NAN : a >= b ? a : b; }
 static long double min_nan(long double a, long double b) { return isnan(a) || isnan(b) ? NAN : a <= b ? a : b; }
 
-static long double softplus(long double z) { return max_nan(z, 0) + log1pl(expl(-fabsl(z))); }
 static long double log_sigmoid(long double z) { return min_nan(z, 0) - log1pl(expl(-fabsl(z))); }
 
 static long double sigmoid(long double z)
@@ -593,8 +601,49 @@ static long double half_tanh_half(long double z)
     return em / (2 * (em + 2));
 }
 
+/* A value as an unevaluated sum hi + lo: the long double result and (where tracked) its rounding
+   error. The error matters where a tiny part, log1p(exp(-|x|)) at |x| > 40, is absorbed and hi
+   then sits exactly halfway between two values of the dtype. */
 typedef struct {
-    long double loss, grad_input, grad_target;
+    long double hi, lo;
+} pair;
+
+static pair just(long double v)
+{
+    pair r;
+    r.hi = v;
+    r.lo = 0;
+    return r;
+}
+
+static pair two_sum(long double a, long double b) /* Knuth: hi + lo == a + b exactly */
+{
+    pair r;
+    long double bb;
+    r.hi = a + b;
+    bb = r.hi - a;
+    r.lo = (a - (r.hi - bb)) + (b - bb);
+    return r;
+}
+
+static pair pair_mul(pair a, long double m) /* fmal gives the product's exact error */
+{
+    pair r;
+    r.hi = a.hi * m;
+    r.lo = fmal(a.hi, m, -r.hi) + a.lo * m;
+    return r;
+}
+
+static pair pair_div(pair a, long double d) /* fmal gives the exact remainder */
+{
+    pair r;
+    r.hi = a.hi / d;
+    r.lo = (fmal(-r.hi, d, a.hi) + a.lo) / d;
+    return r;
+}
+
+typedef struct {
+    pair loss, grad_input, grad_target;
 } element;
 
 /* x, y in [0, 1] (checked); eps = EPSILON in the dtype */
@@ -604,10 +653,10 @@ static element bce_element(long double x, long double y, long double g, long dou
     long double a = -max_nan(log1pl(-x), -100), b = -max_nan(logl(x), -100); /* both >= 0 */
     long double exact = (1 - y) * a + y * b;
     long double den = max_nan((1 - x) * x, eps), logit;
-    r.loss = exact == 0 ? (y - 1) * -a - y * -b : exact; /* PyTorch's order for the sign of a zero */
-    r.grad_input = g * (x - y) / den;
+    r.loss = just(exact == 0 ? (y - 1) * -a - y * -b : exact); /* PyTorch's order for the sign of a zero */
+    r.grad_input = just(g * (x - y) / den);
     logit = x >= 0.25L && x <= 0.75L ? log1pl((2 * x - 1) / (1 - x)) : logl(x) - log1pl(-x);
-    r.grad_target = -logit * g;
+    r.grad_target = just(-logit * g);
     return r;
 }
 
@@ -620,41 +669,46 @@ static element logits_element(long double x, long double y, int has_p, long doub
     long double pe = has_p ? p : 1, lw = has_p ? (p - 1) * y + 1 : 1;
     long double literal = (1 - y) * x - log_sigmoid(x) * lw; /* PyTorch's formula, IEEE arithmetic */
     long double sig = sigmoid(x), h = small ? half_tanh_half(x) : 0;
-    r.loss = finite ? (1 - y) * softplus(x) + pe * y * softplus(-x) : literal;
-    if (r.loss == 0 && literal == 0) r.loss = literal;
+    long double tiny = log1pl(expl(-fabsl(x))); /* softplus(z) = max(z, 0) + tiny for z = +-x */
+    /* (1 - y) * softplus(x) + p * y * softplus(-x), its tiny part added last, with the error kept */
+    r.loss = finite ? two_sum((1 - y) * max_nan(x, 0) + pe * y * max_nan(-x, 0), ((1 - y) + pe * y) * tiny)
+                    : just(literal);
+    if (r.loss.hi == 0 && literal == 0) r.loss = just(literal);
     if (!has_p) {
         long double exact = small ? (0.5L - y) + h : (1 - y) * sig - y * sigmoid(-x);
-        r.grad_input = (finite ? exact : sig - y) * g;
-        r.grad_target = -x * g;
+        r.grad_input = pair_mul(just(finite ? exact : sig - y), g);
+        r.grad_target = pair_mul(just(-x), g);
     } else {
         long double t = p * y;
         long double exact = small ? (1 - y - t) / 2 + (1 - y + t) * h : (1 - y) * sig - t * sigmoid(-x);
-        r.grad_input = (finite ? exact : (t + 1 - y) * sig - t) * g;
-        if (isfinite(x) && isfinite(p))
-            r.grad_target = (p * max_nan(-x, 0) - max_nan(x, 0) + (p - 1) * log1pl(expl(-fabsl(x)))) * g;
+        r.grad_input = pair_mul(just(finite ? exact : (t + 1 - y) * sig - t), g);
+        if (isfinite(x) && isfinite(p)) /* p * softplus(-x) - softplus(x) */
+            r.grad_target = pair_mul(two_sum(p * max_nan(-x, 0) - max_nan(x, 0), (p - 1) * tiny), g);
         else
-            r.grad_target = (log_sigmoid(-x) - p * log_sigmoid(x)) * g;
+            r.grad_target = pair_mul(just(log_sigmoid(-x) - p * log_sigmoid(x)), g);
     }
     return r;
 }
 
-/* Sum of n long doubles: Neumaier's compensated sum (non-finite terms: the plain IEEE sum) */
-static long double sum_terms(const long double *t, size_t n)
+/* Sum of n pairs: Neumaier's compensated sum of every hi and lo (non-finite: the plain IEEE sum) */
+static pair sum_terms(const pair *t, size_t n)
 {
-    long double s = 0, c = 0, u;
-    size_t i;
+    long double s = 0, c = 0, u, v;
+    size_t i, k;
     int finite = 1;
-    for (i = 0; i < n; i++) finite &= isfinite(t[i]) != 0;
+    for (i = 0; i < n; i++) finite &= isfinite(t[i].hi) != 0;
     if (!finite) {
-        for (i = 0; i < n; i++) s += t[i];
-        return s;
+        for (i = 0; i < n; i++) s += t[i].hi;
+        return just(s);
     }
-    for (i = 0; i < n; i++) {
-        u = s + t[i];
-        c += fabsl(s) >= fabsl(t[i]) ? (s - u) + t[i] : (t[i] - u) + s;
+    for (i = 0; i < 2 * n; i++) {
+        k = i / 2;
+        v = i % 2 ? t[k].lo : t[k].hi;
+        u = s + v;
+        c += fabsl(s) >= fabsl(v) ? (s - u) + v : (v - u) + s;
         s = u;
     }
-    return s + c;
+    return two_sum(s, c);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -673,7 +727,7 @@ static void write_json_string(const char *s, size_t len)
     putchar('"');
 }
 
-static void write_tensor(const char *name, int dt, const size_t *shape, size_t ndim, const long double *v, size_t n)
+static void write_tensor(const char *name, int dt, const size_t *shape, size_t ndim, const pair *v, size_t n)
 {
     static const char digits[] = "0123456789abcdef";
     size_t i;
@@ -682,7 +736,7 @@ static void write_tensor(const char *name, int dt, const size_t *shape, size_t n
     for (i = 0; i < ndim; i++) printf(i ? ",%lu" : "%lu", (unsigned long)shape[i]);
     fputs("],\"hex\":\"", stdout);
     for (i = 0; i < n; i++) {
-        uint64_t bits = to_bits(dt, v[i]);
+        uint64_t bits = to_bits_lo(dt, v[i].hi, v[i].lo);
         for (k = width - 1; k >= 0; k--) putchar(digits[(bits >> (4 * k)) & 15]);
     }
     fputs("\"}", stdout);
@@ -736,7 +790,8 @@ static void run_case(const jvalue *c)
     int dt, bce, red, has_w, has_p, has_g;
     tensor x = {0}, y = {0}, w = {0}, p = {0}, g = {0};
     size_t i, n, *woff = NULL, *poff = NULL;
-    long double eps = 0, *loss, *gi, *gt, scale;
+    long double eps = 0, scale;
+    pair *loss, *gi, *gt;
     char s1[256], s2[256];
 
     current_case = id->str;
@@ -831,13 +886,13 @@ static void run_case(const jvalue *c)
                         : logits_element(x.v[i], y.v[i], has_p, has_p ? p.v[poff[i]] : 0, gv);
         if (has_w) {
             long double wv = w.v[woff[i]];
-            e.loss *= wv;
-            e.grad_input *= wv;
-            e.grad_target *= wv;
+            e.loss = pair_mul(e.loss, wv);
+            e.grad_input = pair_mul(e.grad_input, wv);
+            e.grad_target = pair_mul(e.grad_target, wv);
         }
         if (red == R_MEAN) {
-            e.grad_input /= scale;
-            e.grad_target /= scale;
+            e.grad_input = pair_div(e.grad_input, scale);
+            e.grad_target = pair_div(e.grad_target, scale);
         }
         loss[i] = e.loss;
         gi[i] = e.grad_input;
@@ -849,8 +904,8 @@ static void run_case(const jvalue *c)
     if (red == R_NONE) {
         write_tensor("loss", dt, x.shape, x.ndim, loss, n);
     } else {
-        long double total = sum_terms(loss, n);
-        if (red == R_MEAN) total = n ? total / scale : (long double)NAN; /* an empty mean is NaN */
+        pair total = sum_terms(loss, n);
+        if (red == R_MEAN) total = n ? pair_div(total, scale) : just(NAN); /* an empty mean is NaN */
         write_tensor("loss", dt, NULL, 0, &total, 1);
     }
     putchar(',');
