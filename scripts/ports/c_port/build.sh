@@ -5,6 +5,7 @@
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/bce_port}"
+mkdir -p "$(dirname "$out")"
 cc="${CC:-cc}"
 cflags="${CFLAGS:--O2}"
 static="-static"
