@@ -371,6 +371,40 @@ class CPort(unittest.TestCase):
                 self.assertIn(message, err)
                 self.assertEqual(err.count("\n"), 1, err)
 
+    def test_randomly_mutated_messages_give_a_reply_or_a_message_never_a_crash(self):
+        # 400 copies of a valid session, each with a few bytes flipped, deleted or inserted
+        # (seeded): the port exits 0 (the damage was harmless, e.g. inside a string) or 2 with
+        # one "bce_port: " line; never a signal, a sanitizer report or a hang.
+        case = {"id": "bce_with_logits/float32/mean/m", "loss": "bce_with_logits", "dtype": "float32", "reduction": "mean",
+                "inputs": {"input": encode("float32", [0.5, -2.0, 3.0, 0.0], [2, 2]),
+                           "target": encode("float32", [1.0, 0.0, 0.5, 1.0], [2, 2]),
+                           "weight": encode("float32", [2.0, 0.5], [2]), "pos_weight": encode("float32", [3.0], [1]),
+                           "grad_output": encode("float32", [1.0], [])}}
+        session = (b'{"type":"start","protocol_version":1}\n' + json.dumps({"type": "run", "case": case}).encode()
+                   + b'\n{"type":"stop"}\n')
+        rng = random.Random(1616)
+        statuses = set()
+        for _ in range(400):
+            b = bytearray(session)
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(b))
+                op = rng.randrange(3)
+                if op == 0:
+                    b[i] = rng.choice(b'{}[]",:\\0123456789-+.eEtfnu \x00\xff\n' + bytes([rng.randrange(256)]))
+                elif op == 1:
+                    del b[i]
+                else:
+                    b.insert(i, rng.randrange(256))
+            r = self.run_port(bytes(b))
+            err = r.stderr.decode(errors="replace")
+            statuses.add(r.returncode)
+            self.assertIn(r.returncode, (0, 2), f"{bytes(b)!r}: {err}")
+            if r.returncode == 2:
+                self.assertTrue(err.startswith("bce_port: ") and err.count("\n") == 1, err)
+            else:
+                self.assertEqual(err, "")
+        self.assertEqual(statuses, {0, 2})
+
     def test_unknown_dtype_or_loss_is_skipped_and_ids_are_echoed_escaped(self):
         port = Port(self.binary)
         try:
