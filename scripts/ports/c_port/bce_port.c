@@ -515,7 +515,7 @@ static void read_tensor(const jvalue *inputs, const char *name, int dt, tensor *
     out->count = 1;
     for (i = 0; i < js->count; i++) {
         double d = js->items[i].number;
-        if (js->items[i].type != J_NUMBER || !(d >= 0) || d != floor(d) || d > 9007199254740992.0)
+        if (js->items[i].type != J_NUMBER || !(d >= 0) || d != floor(d) || d > 9007199254740992.0 || d > (double)SIZE_MAX)
             fail("case.inputs.%s.shape[%lu] is not a non-negative integer", name, (unsigned long)i);
         out->shape[i] = (size_t)d;
         out->count = mul_size(out->count, out->shape[i], "a tensor's element count");
