@@ -19,8 +19,8 @@ computes it, following PyTorch's source operation by operation, in its order:
 
 How each operation is rounded (`_Arith`):
   - Half / BFloat16: every + - * / is done in float32 (IEEE, as c10 converts to float) and rounded
-    to the dtype (float16: NumPy's float32 -> float16 cast, round to nearest even; bfloat16: round
-    to nearest even on the float32 bits, as c10::BFloat16 does, NaN -> 7fc0). What PyTorch
+    to the dtype (round to nearest even: NumPy's float32 -> float16 cast; bfloat16 through
+    bce_reference.cast_to_dtype, as c10::BFloat16 rounds its float). What PyTorch
     computes in its opmath type (float) is computed in float32 and rounded once.
   - float32 / float64: IEEE operations in the dtype.
   - Elementary functions (log, log1p, exp): evaluated exactly (np.longdouble, libm's long double
@@ -65,18 +65,13 @@ class _Arith:
         self.work = np.float64 if dtype == "float64" else np.float32
 
     def r(self, v):
-        """Rounds opmath values to the dtype (c10::Half / c10::BFloat16 conversion from float)."""
+        """Rounds opmath values to the dtype, to nearest even, as the c10::Half / c10::BFloat16
+        conversion from float does (bce_reference.cast_to_dtype: the one rounding to bfloat16)."""
         v = np.asarray(v, dtype=self.work)
-        if self.dtype == "float16":
-            with np.errstate(over="ignore"):  # overflow gives inf, as c10::Half
-                return v.astype(np.float16).astype(np.float32)
-        if self.dtype == "bfloat16":
-            flat = v.reshape(-1)
-            u = flat.view(np.uint32).astype(np.uint64)  # round to nearest even on the upper 16 bits
-            rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16  # a carry into the exponent is right
-            out = rounded.astype(np.uint32).view(np.float32)
-            return np.where(np.isnan(flat), np.float32(np.nan), out).reshape(v.shape)
-        return v
+        if self.dtype in ("float32", "float64"):
+            return v
+        with np.errstate(over="ignore"):  # overflow gives inf
+            return ref.cast_to_dtype(v, self.dtype).astype(np.float32)
 
     def fn(self, name, v):
         """An elementary function of opmath values, exact, rounded to the opmath type."""
