@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# PyTorch itself through the suite: installs torch==2.15.0 (CPU use) and NumPy into a virtual
+# environment, then runs every golden case on scripts/ports/torch_port.py in the default mode
+# (exit 1 on any failure), and the check that the golden files' PyTorch-arithmetic alternatives
+# match this torch bit for bit (scripts/check_pytorch_emulation.py), when the repo has it.
+#
+#   TORCH_VENV   the virtual environment (default: $XDG_CACHE_HOME or ~/.cache, /swift-bce/torch-2.15.0-venv);
+#                created if missing, reused (nothing downloaded) when it already has torch 2.15.0
+#   TORCH_PYTHON the interpreter that creates it (default: python3.11 or python3 on PATH; torch
+#                2.15.0 has wheels for CPython 3.10-3.14)
+#   TORCH_FULL=1 install torch with all its dependencies (the nvidia-* CUDA wheels, triton: ~4 GB
+#                more) instead of --no-deps plus its pure-Python dependencies (the default; torch
+#                runs on the CPU without them, see docs in the script's output)
+#   BCE_BIN      a built bce-conformance (default: the release build, built if missing)
+# Extra arguments go to `bce-conformance run` (e.g. --dtype float16, --format json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TORCH_VERSION=2.15.0
+VENV="${TORCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/swift-bce/torch-$TORCH_VERSION-venv}"
+# torch's own requirements on Linux without the CUDA ones (torch-2.15.0 METADATA Requires-Dist), and NumPy.
+PURE_DEPS=(filelock "typing-extensions>=4.13.0" "setuptools>=77.0.3" "sympy>=1.13.3" "networkx>=2.5.1" jinja2 "fsspec>=0.8.5" numpy)
+
+have_torch() {
+    [ -x "$VENV/bin/python" ] &&
+        "$VENV/bin/python" -c "import sys, torch, numpy; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null
+}
+
+if have_torch; then
+    echo "== torch-parity: reusing $VENV ($("$VENV/bin/python" -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__)'))"
+else
+    PY="${TORCH_PYTHON:-$(command -v python3.11 || command -v python3)}"
+    echo "== torch-parity: installing torch==$TORCH_VERSION into $VENV (with $PY, $("$PY" -c 'import sys; print(sys.version.split()[0])'))"
+    start=$(date +%s)
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    if [ "${TORCH_FULL:-0}" = 1 ]; then
+        "$VENV/bin/python" -m pip install --progress-bar on "torch==$TORCH_VERSION" numpy
+    else
+        # --no-deps: without the nvidia-*/cuda-* wheels and triton, which only CUDA needs.
+        "$VENV/bin/python" -m pip install --progress-bar on --no-deps "torch==$TORCH_VERSION"
+        "$VENV/bin/python" -m pip install --progress-bar on "${PURE_DEPS[@]}"
+    fi
+    echo "== torch-parity: installed in $(( $(date +%s) - start )) s; the environment is $(du -sh "$VENV" | cut -f1)"
+    have_torch || { echo "torch-parity: torch $TORCH_VERSION does not import from $VENV" >&2; exit 2; }
+fi
+
+if [ -n "${BCE_BIN:-}" ]; then
+    BIN="$BCE_BIN"
+else
+    swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+    BIN="$(swift build -c release --show-bin-path)/bce-conformance"
+fi
+
+echo "== torch-parity: bce-conformance run --port torch_port.py (default mode, every golden case)"
+status=0
+"$BIN" run --port "$VENV/bin/python -I scripts/ports/torch_port.py" --timeout 60 "$@" || status=$?
+
+if [ -f scripts/check_pytorch_emulation.py ]; then
+    echo "== torch-parity: scripts/check_pytorch_emulation.py (the golden files' PyTorch alternatives against this torch)"
+    "$VENV/bin/python" -I scripts/check_pytorch_emulation.py || status=1
+else
+    echo "== torch-parity: (scripts/check_pytorch_emulation.py not in this tree: not run)"
+fi
+exit $status
