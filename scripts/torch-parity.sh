@@ -8,17 +8,18 @@
 #                created if missing, reused (nothing downloaded) when it already has torch 2.15.0
 #   TORCH_PYTHON the interpreter that creates it (default: python3.11 or python3 on PATH; torch
 #                2.15.0 has wheels for CPython 3.10-3.14)
-#   TORCH_FULL=1 install torch with all its dependencies (the nvidia-* CUDA wheels, triton: ~4 GB
-#                more) instead of --no-deps plus its pure-Python dependencies (the default; torch
-#                runs on the CPU without them, see docs in the script's output)
+# The registry's torch 2.15.0 for Linux is the CUDA build: with its nvidia-*/cuda-* wheels and
+# triton the environment is about 5.4 GB. Measured (2026-12-01): `pip install --no-deps torch==2.15.0`
+# plus its pure-Python requirements gives a 1.4 GB environment in which `import torch` fails
+# (ValueError: libcublasLt.so.*[0-9] not found: libtorch_cuda.so, loaded at import, links cudart,
+# cublas, cudnn, cufft, cusparse, cusparseLt, cufile, nccl, nvrtc, nvshmem, cupti), so the script
+# installs torch with its dependencies. Only the CPU is used.
 #   BCE_BIN      a built bce-conformance (default: the release build, built if missing)
 # Extra arguments go to `bce-conformance run` (e.g. --dtype float16, --format json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TORCH_VERSION=2.15.0
 VENV="${TORCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/swift-bce/torch-$TORCH_VERSION-venv}"
-# torch's own requirements on Linux without the CUDA ones (torch-2.15.0 METADATA Requires-Dist), and NumPy.
-PURE_DEPS=(filelock "typing-extensions>=4.13.0" "setuptools>=77.0.3" "sympy>=1.13.3" "networkx>=2.5.1" jinja2 "fsspec>=0.8.5" numpy)
 
 have_torch() {
     [ -x "$VENV/bin/python" ] &&
@@ -32,13 +33,7 @@ else
     echo "== torch-parity: installing torch==$TORCH_VERSION into $VENV (with $PY, $("$PY" -c 'import sys; print(sys.version.split()[0])'))"
     start=$(date +%s)
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-    if [ "${TORCH_FULL:-0}" = 1 ]; then
-        "$VENV/bin/python" -m pip install --progress-bar on "torch==$TORCH_VERSION" numpy
-    else
-        # --no-deps: without the nvidia-*/cuda-* wheels and triton, which only CUDA needs.
-        "$VENV/bin/python" -m pip install --progress-bar on --no-deps "torch==$TORCH_VERSION"
-        "$VENV/bin/python" -m pip install --progress-bar on "${PURE_DEPS[@]}"
-    fi
+    "$VENV/bin/python" -m pip install --progress-bar on "torch==$TORCH_VERSION" numpy
     echo "== torch-parity: installed in $(( $(date +%s) - start )) s; the environment is $(du -sh "$VENV" | cut -f1)"
     have_torch || { echo "torch-parity: torch $TORCH_VERSION does not import from $VENV" >&2; exit 2; }
 fi
