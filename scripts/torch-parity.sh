@@ -15,6 +15,7 @@
 # cublas, cudnn, cufft, cusparse, cusparseLt, cufile, nccl, nvrtc, nvshmem, cupti), so the script
 # installs torch with its dependencies. Only the CPU is used.
 #   BCE_BIN      a built bce-conformance (default: the release build, built if missing)
+#   TORCH_PARITY_EMULATION_ARGS  arguments for check_pytorch_emulation.py (default: none, its defaults)
 # Extra arguments go to `bce-conformance run` (e.g. --dtype float16, --format json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,8 @@ status=0
 
 if [ -f scripts/check_pytorch_emulation.py ]; then
     echo "== torch-parity: scripts/check_pytorch_emulation.py (the golden files' PyTorch alternatives against this torch)"
-    "$VENV/bin/python" -I scripts/check_pytorch_emulation.py || status=1
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" -I scripts/check_pytorch_emulation.py ${TORCH_PARITY_EMULATION_ARGS:-} || status=1
 else
     echo "== torch-parity: (scripts/check_pytorch_emulation.py not in this tree: not run)"
 fi

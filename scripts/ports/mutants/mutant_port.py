@@ -74,8 +74,9 @@ def encode(values, dtype):
 
 
 def epsilon(dtype):
-    """PyTorch's EPSILON = 1e-12 in the case dtype (0 in float16)."""
-    return round_to(W(1e-12), dtype)[0]
+    """PyTorch's EPSILON: the float constant 1e-12 (Loss.cpp: constexpr float), converted to the
+    case dtype: 0 in float16, 9.999999960041972e-13 in float64."""
+    return round_to(W(np.float32(1e-12)), dtype)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +288,12 @@ class NoEpsilon(Base):
 
 class EpsilonWideInHalf(Base):
     def bce_grad_input(self, x, y):
-        return (x - y) / np.maximum((1 - x) * x, W(np.float32(1e-12)))  # float32's 1e-12, whatever the dtype
+        return (x - y) / np.maximum((1 - x) * x, W(np.float32(1e-12)))  # float's 1e-12 unconverted, also in float16
+
+
+class EpsilonDoubleInFloat64(Base):
+    def bce_grad_input(self, x, y):
+        return (x - y) / np.maximum((1 - x) * x, round_to(W(1e-12), self.dtype)[0])  # 1e-12 as a double literal
 
 
 class LogOneMinusX(Base):
@@ -458,9 +464,12 @@ MUTANTS = {
                        "jax.grad of a literal port of PyTorch's clamped formula"),
     "no-epsilon": (NoEpsilon, WIDE, "d/dx = (x - y) / ((1 - x) x) without max(., EPSILON): 0/0 = NaN at x = y = 0 "
                    "(float16's EPSILON is 0 already)", "a hand-derived backward without PyTorch's max(., EPSILON) guard"),
-    "epsilon-wide-in-half": (EpsilonWideInHalf, ("float16",), "EPSILON = 1e-12 as a float32 constant in float16 "
-                             "(PyTorch's is 1e-12 in the dtype: 0), finite gradients at 0 and 1",
+    "epsilon-wide-in-half": (EpsilonWideInHalf, ("float16",), "EPSILON = 1e-12 kept in float32 for float16 "
+                             "(PyTorch converts it to the dtype: 0), finite gradients at 0 and 1",
                              "ports that keep constants in float32 (e.g. CUDA kernels with float EPSILON)"),
+    "epsilon-double-in-float64": (EpsilonDoubleInFloat64, ("float64",), "EPSILON = 1e-12 as a double in float64 "
+                                  "(PyTorch's float constant is 9.999999960041972e-13): d/dx at 0 and 1 off by 4e-9",
+                                  "ports writing 1e-12 as a double literal; this repo's reference before d1ec436"),
     "log-one-minus-x": (LogOneMinusX, HALF, "log(1 - x), 1 - x rounded in the dtype, instead of log1p(-x)",
                         "tinygrad ((1 - x).log()), Keras (log(1 - output + eps))"),
     "flush-subnormals": (FlushSubnormals, ALL, "subnormal inputs and results flushed to zero (DAZ/FTZ)",
