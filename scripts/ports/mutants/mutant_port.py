@@ -211,7 +211,7 @@ class Base:
         g = self.prepare(g)
         shape = np.broadcast_shapes(x.shape, y.shape)
         x, y = np.broadcast_to(x, shape), np.broadcast_to(y, shape)
-        w1 = np.ones(shape, dtype=W) if w is None else self.expand(w, shape)
+        w1 = np.ones(shape, dtype=x.dtype) if w is None else self.expand(w, shape)
         if p is not None:
             p = self.expand(p, shape)
         gg = g if reduction == "none" else g.reshape(())
@@ -373,6 +373,30 @@ class NoRangeCheck(Base):
 
 
 class Float64InFloat32(Base):
+    """Every operation of a float64 case in float32 (NumPy's float32 loops), as JAX computes
+    without jax_enable_x64: inputs, each operation and the sum rounded to float32."""
+
+    def prepare(self, x):
+        return x.astype(np.float32) if self.dtype == "float64" else x
+
+    def reduce(self, terms, reduction, w):
+        if self.dtype != "float64":
+            return Base.reduce(self, terms, reduction, w)
+        s = np.sum(terms.astype(np.float32), dtype=np.float32)
+        if reduction == "mean":
+            s = s / np.float32(terms.size) if terms.size else np.float32(np.nan)
+        return W(s)
+
+    def finish(self, outputs):
+        if self.dtype != "float64":
+            return outputs
+        return {k: np.asarray(v).astype(np.float32).astype(W) for k, v in outputs.items()}
+
+
+class Float64RoundedToFloat32(Base):
+    """The best a float32 implementation can do for float64: inputs rounded to float32, the formulas
+    in longdouble, the results rounded to float32 (then widened back to float64)."""
+
     def prepare(self, x):
         return round_to(x, "float32").reshape(x.shape) if self.dtype == "float64" else x
 
@@ -488,8 +512,10 @@ MUTANTS = {
                          "NumPy/JAX code without a shape check (silent broadcasting)"),
     "no-range-check": (NoRangeCheck, ALL, "BCELoss does not check that input and target are in [0, 1]",
                        "tinygrad, JAX/optax, Keras (no range check)"),
-    "float64-in-float32": (Float64InFloat32, ("float64",), "float64 computed in float32 (inputs and results rounded to float32)",
+    "float64-in-float32": (Float64InFloat32, ("float64",), "float64 computed in float32: every operation and the sum",
                            "JAX without jax_enable_x64"),
+    "float64-rounded-to-float32": (Float64RoundedToFloat32, ("float64",), "float64 inputs and results rounded to float32, "
+                                   "exact in between (the best float32 can do)", "a float32-only kernel behind a float64 API"),
     "naive-half-sum": (NaiveHalfSum, HALF, "sum/mean of float16/bfloat16 accumulated in the dtype, element by element",
                        "a loop accumulating in the element type"),
     "mean-grad-not-divided": (MeanGradNotDivided, ALL, "mean's gradients not divided by the element count",
