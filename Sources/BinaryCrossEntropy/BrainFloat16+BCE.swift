@@ -9,8 +9,9 @@ extension BrainFloat16: BCEScalar {
     /// `Double`: see ``BCEScalar``.
     public typealias WideScalar = Double
 
-    /// `BrainFloat16(1e-12)`, 1.0019e-12 (0x2B8D), as PyTorch's `scalar_t(EPSILON)`.
-    public static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(1e-12 as Double) }
+    /// PyTorch's `float` constant `1e-12` rounded to bfloat16: 1.0019e-12 (0x2B8D; rounding the
+    /// Double 1e-12 directly gives the same bits), as torch 2.15 uses it.
+    public static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(Float(1e-12 as Double)) }
 
     /// `Double(self)`, exact.
     @inlinable public var bceWide: Double { Double(self) }
