@@ -1,6 +1,7 @@
 import RealModule
 
-/// An element type the binary cross-entropy losses are defined for: `Float16`, `Float` and `Double`.
+/// An element type the binary cross-entropy losses are defined for: `Float16`, ``BrainFloat16``,
+/// `Float` and `Double`.
 ///
 /// Every loss value and gradient is evaluated in ``WideScalar`` and rounded to `Self` once, at
 /// the end. That is why the results are more accurate than PyTorch's, which rounds after every
@@ -9,6 +10,7 @@ import RealModule
 /// | `Self`    | `WideScalar`                          | loss accuracy (targets in [0, 1], `posWeight` ≥ 0) |
 /// |-----------|---------------------------------------|----------------------------------------------------|
 /// | `Float16` | `Double`                              | ≤ 1 ULP (measured 0.50)                            |
+/// | `BrainFloat16` | `Double`                         | ≤ 1 ULP (measured 0.50)                            |
 /// | `Float`   | `Double`                              | ≤ 2 ULP (measured 0.50)                            |
 /// | `Double`  | `Float80` on x86_64, else `Double`    | ≤ 2 ULP on x86_64 (measured 0.50); elsewhere       |
 /// |           |                                       | measured ≤ 3.5 for normal results                  |

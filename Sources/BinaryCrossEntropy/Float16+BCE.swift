@@ -18,28 +18,10 @@ extension Float16: BCEScalar {
 
     /// `x` rounded once to the nearest Float16, ties to even; ±infinity beyond 65520, signed
     /// zero and NaN kept. The same value as `Float16(x)`, whose software implementation on
-    /// x86_64 (`__truncdfhf2`) took 60% of a Float16 gradient pass; this takes a few additions.
+    /// x86_64 (`__truncdfhf2`) took 60% of a Float16 gradient pass; ``binary16Bits(rounding:fractionBits:)``
+    /// (shared with ``BrainFloat16``) takes a few additions.
     @inlinable public init(bceRounding x: Double) {
-        let sign: UInt16 = x.sign == .minus ? 0x8000 : 0
-        let a = x.magnitude
-        guard a < 0x1p16 else {   // +infinity, NaN, or rounds to infinity
-            self.init(bitPattern: sign | (a.isNaN ? 0x7E00 : 0x7C00))
-            return
-        }
-        // Adding and subtracting 2^52 rounds a non-negative Double below 2^52 to an integer,
-        // to nearest even, in the default rounding mode.
-        let magic = 0x1p52 as Double
-        let bits: UInt16
-        if a < 0x1p-14 {
-            // Subnormal range: multiples of 2^-24. A result of 1024 is the smallest normal, 0x0400.
-            bits = UInt16((a * 0x1p24 + magic) - magic)
-        } else {
-            // Normal range: 11 significant bits. A significand that rounds up to 2048 carries
-            // into the exponent field, and at 2^15 * 2048 / 1024 = 65536 that is 0x7C00, infinity.
-            let significand = UInt16((a.significand * 1024 + magic) - magic)   // 1024...2048
-            bits = UInt16(a.exponent + 14) << 10 + significand
-        }
-        self.init(bitPattern: sign | bits)
+        self.init(bitPattern: binary16Bits(rounding: x, fractionBits: 10))
     }
 }
 #endif

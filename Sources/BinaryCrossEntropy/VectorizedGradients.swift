@@ -1,6 +1,6 @@
 internal import BCESIMDKernels
 
-// The vectorised gradients of both losses for Float and Float16 without weight or pos_weight:
+// The vectorised gradients of both losses for Float, Float16 and BrainFloat16 without weight or pos_weight:
 // eight elements at a time in Double lanes (VectorMath's log and exp), each gradient rounded once
 // to the element type, as the scalar path rounds its Double value. Groups with a lane outside the
 // fast domain run the scalar formulas element by element (with their range checks, in order).
@@ -21,12 +21,15 @@ typealias GradientGroups = (
 ) -> Int
 
 /// The eight-lane gradient evaluator for `S` without weight or pos_weight: Double lanes for Float
-/// and Float16, double-double lanes for Double (x86_64), or nil where there is none.
+/// Float16 and BrainFloat16, double-double lanes for Double (x86_64), or nil where there is none.
 func vectorizedGradientGroups<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroups? {
     if S.self == Float.self { return floatGradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
     if S.self == Float16.self { return float16GradientGroups(withLogits: withLogits, divisor: divisor as! Double) }
     #endif
+    if S.self == BrainFloat16.self {
+        return brainFloat16GradientGroups(withLogits: withLogits, divisor: divisor as! Double)
+    }
     #if arch(x86_64) && !os(Windows) && !os(Android)
     // Double evaluates its scalar path in Float80; the double-double lanes match its accuracy
     // (measured on x86_64, where the tests compare them).
@@ -71,6 +74,18 @@ private func float16GradientGroups(withLogits: Bool, divisor: Double) -> Gradien
     }
 }
 #endif
+
+private func brainFloat16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
+    let epsilon = BrainFloat16.bceGradientEpsilon.bceWide
+    return { i, end, x, y, g, gStride, dx, dy in
+        var i = i
+        while end - i >= 8,
+              evaluateGradientGroup(BrainFloat16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
+            i += 8
+        }
+        return i
+    }
+}
 
 /// The gradients of elements `i ..< i + 8`, stored; false (nothing stored) when a lane is outside
 /// the fast domain.

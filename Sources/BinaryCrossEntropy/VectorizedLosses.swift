@@ -1,6 +1,6 @@
 internal import BCESIMDKernels
 
-// The vectorised forward passes of both losses for Float and Float16 without weight or
+// The vectorised forward passes of both losses for Float, Float16 and BrainFloat16 without weight or
 // pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
 // exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
 // fast domain (x tiny, 0 or 1, out of range, non-finite, |logit| > 700) is evaluated by the scalar
@@ -11,7 +11,7 @@ internal import BCESIMDKernels
 // the scalar path's, 2^-29 of a Float ULP, and the Float or Float16 result is the same except
 // within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
 
-/// Float and Float16: evaluated in Double, loaded and stored eight lanes at a time.
+/// Float, Float16 and BrainFloat16: evaluated in Double, loaded and stored eight lanes at a time.
 protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
     /// Eight elements, exactly, as Doubles.
     static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
@@ -60,6 +60,20 @@ extension Float16: DoubleLaneScalar {
     }
 }
 #endif
+
+extension BrainFloat16: DoubleLaneScalar {
+    /// Bit-level widening: each element's bits are the upper half of the Float's.
+    @inline(__always)
+    static func loadLanes(_ pointer: UnsafePointer<BrainFloat16>) -> Lanes {
+        let h = SIMD8<UInt32>(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
+        return Lanes(unsafeBitCast(h &<< 16, to: SIMD8<Float>.self))
+    }
+
+    @inline(__always)
+    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<BrainFloat16>) {
+        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = BrainFloat16(bceRounding: value[lane]) }
+    }
+}
 
 /// A loss whose terms are evaluated eight at a time in Double lanes.
 protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
@@ -228,7 +242,7 @@ func withLanePointers(
     }
 }
 
-/// The vectorised forward pass for `S` (Float, Float16, Double) without weight or pos_weight, or
+/// The vectorised forward pass for `S` (Float, Float16, BrainFloat16, Double) without weight or pos_weight, or
 /// nil where there is none (empty inputs).
 func vectorizedLoss<S: BCEScalar>(
     withLogits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, reduction: Reduction
@@ -248,6 +262,12 @@ func vectorizedLoss<S: BCEScalar>(
         return unsafeBitCast(result, to: NDArray<S>.self)
     }
     #endif
+    if S.self == BrainFloat16.self {
+        let result = try vectorizedLoss(
+            withLogits: withLogits, unsafeBitCast(input, to: NDArray<BrainFloat16>.self),
+            unsafeBitCast(target, to: NDArray<BrainFloat16>.self), reduction: reduction, as: BrainFloat16.self)
+        return unsafeBitCast(result, to: NDArray<S>.self)
+    }
     if S.self == Double.self {
         let x = unsafeBitCast(input, to: NDArray<Double>.self), y = unsafeBitCast(target, to: NDArray<Double>.self)
         let result = try withBasePointers(x.scalars, y.scalars) { (x, y) throws(BCEError) in

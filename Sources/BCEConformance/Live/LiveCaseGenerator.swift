@@ -5,16 +5,21 @@
 /// Case `k` of seed `s` depends only on (s, k): `--seed s --first k --cases 1` reproduces it.
 public struct LiveCaseGenerator: Sendable {
     public var seed: UInt64
+    /// The dtypes cases are drawn from (all by default); the draw itself is the same whatever the
+    /// list, so a case is reproduced by the same seed, index and list.
+    public var dtypes: [DType]
 
-    public init(seed: UInt64) {
+    public init(seed: UInt64, dtypes: [DType] = DType.allCases) {
         self.seed = seed
+        self.dtypes = dtypes.isEmpty ? DType.allCases : dtypes
     }
 
     public func makeCase(_ index: Int) -> GoldenCase {
         var rng = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15)
         let loss = rng.pick(LossKind.allCases)
-        // bfloat16 is not fuzzed until the library computes in it (the pick keeps old seeds' cases).
-        let dtype = rng.pick([DType.float16, .float32, .float64])
+        // One draw whatever the list's length (pick draws nothing from a one-element list), so the
+        // rest of the case is the same for every list; for the default list this is pick's draw.
+        let dtype = dtypes[Int(rng.next() % UInt64(dtypes.count))]
         let reduction = rng.pick(ReductionKind.allCases)
         let shape = makeShape(&rng)
         func tensor(_ shape: [Int], _ sample: (inout SplitMix64) -> Double) -> GoldenTensor {
@@ -35,8 +40,9 @@ public struct LiveCaseGenerator: Sendable {
         if rng.chance(0.35) {
             gradOutput = tensor(reduction == .none ? shape : []) { Self.weight(&$0) }
         }
+        let dtypeOption = dtypes == DType.allCases ? "" : " --dtypes " + dtypes.map(\.rawValue).joined(separator: ",")
         let id = "\(loss.rawValue)/\(dtype.rawValue)/\(reduction.rawValue)/live-\(seed)-\(index)"
-        return GoldenCase(id: id, comment: "found by bce-conformance live --seed \(seed) --first \(index) --cases 1",
+        return GoldenCase(id: id, comment: "found by bce-conformance live --seed \(seed) --first \(index) --cases 1\(dtypeOption)",
                           loss: loss, dtype: dtype, reduction: reduction,
                           inputs: .init(input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput),
                           expectation: .error(kind: ""))

@@ -47,9 +47,12 @@ public struct LiveFuzzer: Sendable {
         public var description: String { "the reference failed on \(caseID): \(message)" }
     }
 
-    /// Runs cases `first ..< first + count` of `seed`, stopping after `maxMismatches` mismatches.
-    public func run(seed: UInt64, first: Int = 0, count: Int, maxMismatches: Int = 1) throws(OracleFailure) -> Report {
-        let generator = LiveCaseGenerator(seed: seed)
+    /// Runs cases `first ..< first + count` of `seed` (drawn from `dtypes`), stopping after
+    /// `maxMismatches` mismatches.
+    public func run(
+        seed: UInt64, first: Int = 0, count: Int, dtypes: [DType] = DType.allCases, maxMismatches: Int = 1
+    ) throws(OracleFailure) -> Report {
+        let generator = LiveCaseGenerator(seed: seed, dtypes: dtypes)
         let clock = ContinuousClock()
         let start = clock.now
         var report = Report()

@@ -12,7 +12,8 @@ struct Bench: ParsableCommand {
             one ufunc per operation), in this process, on zero-copy NumPy views of the same Swift \
             buffers. Each figure is the median of --repetitions timed runs after one warm-up; each \
             run repeats the call until it has processed about a million elements. NumPy runs \
-            single-threaded; the Swift library uses up to --threads threads. \
+            single-threaded; the Swift library uses up to --threads threads. NumPy has no bfloat16: \
+            its side of a bfloat16 row computes in float32 on the same values. \
             Documentation: docs/PERFORMANCE.md.
             """
     )
@@ -23,8 +24,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per figure (the median is reported).")
     var repetitions = 7
 
-    @Option(help: "Element types, comma-separated: float16, float32, float64.")
-    var dtypes = "float32,float64,float16"
+    @Option(help: "Element types, comma-separated: float16, bfloat16, float32, float64.")
+    var dtypes = "float32,float64,float16,bfloat16"
 
     @Option(help: "Losses, comma-separated: bce, bce_with_logits.")
     var losses = "bce,bce_with_logits"
@@ -160,14 +161,14 @@ enum BenchmarkReport {
     static func line(_ row: BenchmarkRow) -> String {
         let numpy = row.numpy.map { format($0 / 1e6, width: 9) } ?? "        -"
         let ratio = row.ratio.map { format($0, width: 7, digits: 2) } ?? "      -"
-        return pad(row.loss, 16) + pad(row.dtype, 8) + pad(row.reduction.rawValue, 5)
+        return pad(row.loss, 16) + pad(row.dtype, 9) + pad(row.reduction.rawValue, 5)
             + pad(row.pass.rawValue, 18) + pad(sizeLabel(row.count), 5, right: true)
             + format(row.swift / 1e6, width: 10) + numpy + ratio
     }
 
     static func table(_ rows: [BenchmarkRow], context: BenchmarkContext) -> String {
         var out = context.summary + "\nmillions of elements per second (median), ratio = Swift / NumPy\n"
-        out += pad("loss", 16) + pad("dtype", 8) + pad("red.", 5) + pad("pass", 18) + pad("n", 5, right: true)
+        out += pad("loss", 16) + pad("dtype", 9) + pad("red.", 5) + pad("pass", 18) + pad("n", 5, right: true)
             + pad("Swift", 10, right: true) + pad("NumPy", 9, right: true) + pad("ratio", 7, right: true) + "\n"
         for row in rows { out += line(row) + "\n" }
         return out

@@ -5,7 +5,7 @@ import PythonBridge
 /// One measured configuration: a loss, an element type, a reduction, a pass and a size.
 struct BenchmarkRow: Sendable {
     var loss: String            // "bce" | "bce_with_logits"
-    var dtype: String           // "float16" | "float32" | "float64"
+    var dtype: String           // "float16" | "bfloat16" | "float32" | "float64"
     var reduction: Reduction    // .mean | .none
     var pass: BenchmarkPass
     var count: Int
@@ -50,21 +50,29 @@ struct Benchmark {
         var rows: [BenchmarkRow] = []
         for dtype in dtypes {
             switch dtype {
-            case "float16": rows += try run(Float16.self, dtype: dtype)
-            case "float32": rows += try run(Float.self, dtype: dtype)
-            case "float64": rows += try run(Double.self, dtype: dtype)
-            default: throw BenchmarkError("unknown dtype \(dtype) (float16, float32, float64)")
+            case "float16": rows += try run(Float16.self, numpy: Float16.self, dtype: dtype)
+            // NumPy has no bfloat16: its side computes in float32 on the same values (exact), as
+            // NumPy code holding bfloat16 data does.
+            case "bfloat16": rows += try run(BrainFloat16.self, numpy: Float.self, dtype: dtype)
+            case "float32": rows += try run(Float.self, numpy: Float.self, dtype: dtype)
+            case "float64": rows += try run(Double.self, numpy: Double.self, dtype: dtype)
+            default: throw BenchmarkError("unknown dtype \(dtype) (float16, bfloat16, float32, float64)")
             }
         }
         return rows
     }
 
-    private func run<S: BCEScalar & NumPyScalar>(_: S.Type, dtype: String) throws -> [BenchmarkRow] {
+    /// The rows of `S`; NumPy computes in `N` on the same values (`N` is `S` but for bfloat16).
+    private func run<S: BCEScalar, N: BCEScalar & NumPyScalar>(
+        _: S.Type, numpy _: N.Type, dtype: String
+    ) throws -> [BenchmarkRow] {
         var rows: [BenchmarkRow] = []
         for count in sizes {
             for loss in losses {
                 let (input, target) = Self.inputs(S.self, loss: loss, count: count, targets: targets)
                 let ones = try NDArray<S>(shape: [count], repeating: 1)
+                let (numpyInput, numpyTarget) = (Self.converted(input, to: N.self), Self.converted(target, to: N.self))
+                let numpyOnes = try NDArray<N>(shape: [count], repeating: 1)
                 for pass in passes {
                     for reduction in reductions {
                         let calls = max(1, elementsPerRepetition / max(count, 1))
@@ -76,8 +84,8 @@ struct Benchmark {
                         }
                         let (swift, numpy): (Double, Double?) = includeNumPy
                             ? try interleavedTimes(
-                                loss: loss, pass: pass, reduction: reduction, input: input, target: target,
-                                ones: ones, calls: calls, swiftSample: swiftSample)
+                                loss: loss, pass: pass, reduction: reduction, input: numpyInput, target: numpyTarget,
+                                ones: numpyOnes, calls: calls, swiftSample: swiftSample)
                             : (try median(repetitions, swiftSample), nil)
                         var row = BenchmarkRow(
                             loss: loss, dtype: dtype, reduction: reduction, pass: pass, count: count,
@@ -90,6 +98,13 @@ struct Benchmark {
             }
         }
         return rows
+    }
+
+    /// `array` in `N`: the same storage when `N` is `S`, else each value converted (exactly, for
+    /// bfloat16 to Float).
+    static func converted<S: BCEScalar, N: BCEScalar>(_ array: NDArray<S>, to _: N.Type) -> NDArray<N> {
+        if let same = array as? NDArray<N> { return same }
+        return (try? NDArray(shape: array.shape, scalars: array.scalars.map { N($0) })) ?? NDArray([])
     }
 
     /// Probabilities in [0.0005, 0.9995] (BCE) or logits in [-10, 10], and targets.

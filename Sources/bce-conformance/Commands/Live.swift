@@ -30,9 +30,24 @@ struct Live: ParsableCommand {
     @Option(help: "Stop after this many mismatches.")
     var maxMismatches: Int = 1
 
+    @Option(help: "Element types to draw cases from, comma-separated (default: all).")
+    var dtypes: String?
+
+    /// The parsed --dtypes (every dtype when absent).
+    func dtypeList() throws -> [DType] {
+        guard let dtypes else { return DType.allCases }
+        return try dtypes.split(separator: ",").map { name in
+            guard let dtype = DType(rawValue: String(name)) else {
+                throw ValidationError("--dtypes: unknown dtype \(name) (\(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return dtype
+        }
+    }
+
     func validate() throws {
         guard cases >= 1, first >= 0, maxMismatches >= 1 else { throw ValidationError("--cases and --max-mismatches must be ≥ 1, --first ≥ 0") }
         guard maxULP >= 0 else { throw ValidationError("--max-ulp must be ≥ 0") }
+        guard try !dtypeList().isEmpty else { throw ValidationError("--dtypes names no dtype") }
     }
 
     func run() throws {
@@ -48,10 +63,12 @@ struct Live: ParsableCommand {
         let fuzzer = LiveFuzzer(implementation: { SwiftLibraryImplementation.evaluateNow($0) },
                                 oracle: { try reference.expectation($0) },
                                 policy: ComparisonPolicy(maxULP: maxULP))
-        printError("live: seed \(seed), cases \(first)..<\(first + cases), --max-ulp \(maxULP), oracle \(reference.describe())")
+        let dtypes = try dtypeList()
+        let dtypeOption = self.dtypes == nil ? "" : " --dtypes \(dtypes.map(\.rawValue).joined(separator: ","))"
+        printError("live: seed \(seed), cases \(first)..<\(first + cases),\(dtypeOption) --max-ulp \(maxULP), oracle \(reference.describe())")
         let report: LiveFuzzer.Report
         do {
-            report = try fuzzer.run(seed: seed, first: first, count: cases, maxMismatches: maxMismatches)
+            report = try fuzzer.run(seed: seed, first: first, count: cases, dtypes: dtypes, maxMismatches: maxMismatches)
         } catch {
             printError("bce-conformance live: \(error)")
             throw ExitStatus.portBroken.exitCode
@@ -60,7 +77,7 @@ struct Live: ParsableCommand {
         for m in report.mismatches {
             out += "MISMATCH in case \(m.index) of seed \(m.seed) (shape \(m.original.inputs.input.shape) shrunk to \(m.shrunk.inputs.input.shape))\n"
             out += TextReport.indent(m.comparison.summary)
-            out += "reproduce: bce-conformance live --seed \(m.seed) --first \(m.index) --cases 1\n"
+            out += "reproduce: bce-conformance live --seed \(m.seed) --first \(m.index) --cases 1\(dtypeOption)\n"
             out += "golden case (paste into golden/\(m.shrunk.loss.rawValue)/\(m.shrunk.dtype.rawValue).json, then regenerate the manifest):\n"
             out += m.goldenJSON + "\n"
         }

@@ -1,6 +1,15 @@
 import BCEConformance
+import BinaryCrossEntropy
 import Foundation
 import PythonBridge
+
+/// A bfloat16 element as it crosses to NumPy: its bits, as `uint16` (NumPy has no bfloat16;
+/// bce_reference takes and returns bfloat16 arrays as uint16 bit arrays, CONTRACTS section 0).
+struct BrainFloat16Bits: NumPyScalar, Equatable {
+    var bits: UInt16
+    static var bufferFormat: Unicode.Scalar { "H" }
+    static var numpyDTypeName: String { "uint16" }
+}
 
 /// scripts/bce_reference.py `evaluate`, called in the embedded interpreter: the oracle of `live`.
 /// Every call holds the GIL for its whole length (synchronous, never across an await).
@@ -33,7 +42,8 @@ final class NumPyReference: Sendable {
                 let flat: PythonObject
                 switch t.dtype {
                 case .float16: flat = try py.numpyArray(t.values.map { Float16($0) }, shape: [t.count])
-                case .bfloat16: throw PythonError.arrayMismatch("live does not fuzz bfloat16 yet")
+                case .bfloat16:
+                    flat = try py.numpyArray(t.values.map { BrainFloat16Bits(bits: BrainFloat16($0).bitPattern) }, shape: [t.count])
                 case .float32: flat = try py.numpyArray(t.values.map { Float($0) }, shape: [t.count])
                 case .float64: flat = try py.numpyArray(t.values, shape: [t.count])
                 }
@@ -63,7 +73,7 @@ final class NumPyReference: Sendable {
                 case .float16:
                     values = try value.toArray(Float16.self).scalars.map { Double($0) }
                 case .bfloat16:
-                    throw PythonError.arrayMismatch("live does not fuzz bfloat16 yet")
+                    values = try value.toArray(BrainFloat16Bits.self).scalars.map { Double(BrainFloat16(bitPattern: $0.bits)) }
                 case .float32:
                     values = try value.toArray(Float.self).scalars.map { Double($0) }
                 case .float64:
