@@ -22,6 +22,6 @@ struct Verify: ParsableCommand {
             out += "  note: flag \"\(flag)\" is explained in the manifest but no case carries it\n"
         }
         out += "\(suite.files.count) files, \(suite.cases.count) cases: intact\n"
-        writeOut(out)
+        try writeOut(out)
     }
 }
