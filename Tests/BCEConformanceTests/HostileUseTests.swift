@@ -56,15 +56,18 @@ struct HostileUseTests {
         defer { cleanUp() }
         let fifo = scratch.appendingPathComponent("junit.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
-        // The reader gives up after 20 s: a FIFO replaced by a regular file never gets a writer.
+        // A FIFO replaced by a regular file never gets a writer: the reader is killed after 10 s.
         let received = scratch.appendingPathComponent("received.xml")
         _ = FileManager.default.createFile(atPath: received.path, contents: nil)
         let reader = Process()
-        reader.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        reader.arguments = ["20", "cat", fifo]
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
         reader.standardOutput = try FileHandle(forWritingTo: received)
         try reader.run()
         let r = try run(Self.one + ["--junit", fifo])
+        let deadline = Date().addingTimeInterval(10)
+        while reader.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if reader.isRunning { kill(reader.processIdentifier, SIGKILL) }
         reader.waitUntilExit()
         #expect(r.status == 0, "\(r.description)")
         #expect(Self.fileType(fifo) == S_IFIFO, "the FIFO was replaced")
@@ -192,6 +195,7 @@ struct HostileUseTests {
     @Test func aPortExitingNonZeroAfterStopIsNotConformant() throws {
         defer { cleanUp() }
         let r = try run(["run", "--format", "json", "--port", Tool.pythonPort("daemon_port.py", "exit3 \(scratch.path)")])
+        defer { for name in ["daemon", "grandchild"] { if let p = try? pid(name) { kill(p, SIGKILL) } } }
         #expect(r.status == 4, "\(r.description)")
         #expect(r.stderr.contains("the port exited with code 3 after \"stop\" (expected exit code 0)"), "\(r.description)")
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
