@@ -231,6 +231,15 @@ struct HostileUseTests {
         }
     }
 
+    @Test func aGoldenDirectoryThatIsASymlinkLoopIsNamedAsSuch() throws {
+        defer { cleanUp() }
+        let loop = scratch.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let r = try Tool.run(["verify", "--golden", loop])
+        #expect(r.status == 3, "\(r.description)")
+        #expect(r.stderr.contains("too many levels of symbolic links (a symlink loop)"), "\(r.description)")
+    }
+
     @Test func aKnownFailuresFileThatIsADeviceIsNamedAsSuch() throws {
         defer { cleanUp() }
         let r = try run(["run", "--known-failures", "/dev/zero"])

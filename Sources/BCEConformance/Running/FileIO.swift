@@ -41,7 +41,7 @@ public enum FileIO {
             }
         }
 
-        static func from(errno code: Int32, path: String, operation: String) -> Failure {
+        public static func from(errno code: Int32, path: String, operation: String) -> Failure {
             switch code {
             case ENOENT, ENOTDIR: .notFound(path)
             case ELOOP: .symlinkLoop(path)
