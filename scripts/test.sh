@@ -25,21 +25,12 @@ else
     echo "== (no NumPy 2.x interpreter besides Debian's on PATH: cross-version regeneration check not run)"
 fi
 
-# One build for everything: release, with -enable-testing so the test targets' @testable imports
-# work, tests included. The conformance run, the hardening scripts and swift test all use it (the
-# fuzz targets are the only other compilation: libFuzzer needs swiftc -sanitize=fuzzer).
-SWIFT_FLAGS=(-c release -Xswiftc -enable-testing)
-echo "== one build: swift build ${SWIFT_FLAGS[*]} --build-tests"
-# Progress lines dropped; pipefail keeps swift build's exit status.
-swift build "${SWIFT_FLAGS[@]}" --build-tests 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
-BCE_BIN="$(swift build "${SWIFT_FLAGS[@]}" --show-bin-path)/bce-conformance"
-export BCE_BIN
-
-echo "== full conformance run (the release build)"
+echo "== full conformance run (release build)"
 scripts/conformance.sh
 
 echo "== quick hardening checks (docs/RELIABILITY.md)"
 scripts/hardening-quick.sh
 
-echo "== swift test (the same build)"
-swift test "${SWIFT_FLAGS[@]}" --skip-build
+echo "== swift test"
+# Build progress lines dropped; pipefail keeps swift test's exit status.
+swift test 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
