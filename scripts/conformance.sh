@@ -6,9 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Progress lines dropped; pipefail keeps swift build's exit status.
-swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
-BIN="$(swift build -c release --show-bin-path)/bce-conformance"
+# $BCE_BIN: an already built runner (scripts/test.sh builds once for everything); else a release build.
+if [ -n "${BCE_BIN:-}" ]; then
+    BIN="$BCE_BIN"
+else
+    # Progress lines dropped; pipefail keeps swift build's exit status.
+    swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+    BIN="$(swift build -c release --show-bin-path)/bce-conformance"
+fi
 
 echo "== bce-conformance verify"
 "$BIN" verify

@@ -19,6 +19,7 @@ struct BCEConformanceCommand: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        reserveClosedStandardDescriptors()
         do {
             var command = try BCEConformanceCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -30,7 +31,7 @@ enum Main {
             // ArgumentParser's usage errors exit 64 (EX_USAGE); this tool documents 2.
             if BCEConformanceCommand.exitCode(for: error) == .validationFailure {
                 let message = BCEConformanceCommand.fullMessage(for: error)
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                printError(message)
                 exit(ExitStatus.usage.rawValue)
             }
             BCEConformanceCommand.exit(withError: error)

@@ -90,27 +90,15 @@ public struct GoldenSuite: Sendable {
     public static let maxFileBytes = 64 << 20
 
     private static func readBytes(_ url: URL, name: String) throws(GoldenFormatError) -> Data {
-        let handle: FileHandle
-        do {
-            handle = try FileHandle(forReadingFrom: url)
+        // FileIO: a FIFO, device or socket is refused before a byte is read (no hang), and never
+        // more than the limit + 1 bytes are read (a 2 GB line, a link to /dev/zero).
+        do throws(FileIO.Failure) {
+            return try FileIO.readRegularFile(url.path, limit: maxFileBytes)
         } catch {
-            throw GoldenFormatError(file: name, reason: .unreadable(url.path))
+            if case .tooLarge(_, let bytes, let limit) = error {
+                throw GoldenFormatError(file: name, reason: .tooLarge(bytes: bytes, limit: limit))
+            }
+            throw GoldenFormatError(file: name, reason: .unreadable(error.description))
         }
-        defer { try? handle.close() }
-        var info = stat()
-        if fstat(handle.fileDescriptor, &info) == 0, info.st_size > maxFileBytes {
-            throw GoldenFormatError(file: name, reason: .tooLarge(bytes: Int(info.st_size), limit: maxFileBytes))
-        }
-        // Not trusting the size (a pipe, a device, a file still growing): never more than the limit + 1.
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
-        } catch {
-            throw GoldenFormatError(file: name, reason: .unreadable(url.path))
-        }
-        guard data.count <= maxFileBytes else {
-            throw GoldenFormatError(file: name, reason: .tooLarge(bytes: data.count, limit: maxFileBytes))
-        }
-        return data
     }
 }

@@ -37,18 +37,19 @@ public struct SwiftLibraryImplementation: SynchronousLossImplementation {
             let weight = try i.weight.map { t throws(BCEError) in try array(t, S.self) }
             let posWeight = try i.posWeight.map { t throws(BCEError) in try array(t, S.self) }
             let reduction = Reduction(golden.reduction)
-            let loss: NDArray<S>
-            switch golden.loss {
-            case .bce: loss = try binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
-            case .bceWithLogits:
-                loss = try binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+            func forward() throws(BCEError) -> NDArray<S> {
+                switch golden.loss {
+                case .bce: try binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
+                case .bceWithLogits:
+                    try binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+                }
             }
             // Backward too whenever gradients are compared or an error is expected (a grad_output
             // that does not broadcast only fails there). Not on the 100,000-element cases that
             // compare the loss alone: there it would only double the time.
             var needsBackward = golden.expectsGradients
             if case .error = golden.expectation { needsBackward = true }
-            guard needsBackward else { return .outputs(CaseOutputs(loss: tensor(loss, golden.dtype))) }
+            guard needsBackward else { return .outputs(CaseOutputs(loss: tensor(try forward(), golden.dtype))) }
             let gradOutput: NDArray<S>
             if let given = i.gradOutput {
                 gradOutput = try array(given, S.self)
@@ -65,6 +66,9 @@ public struct SwiftLibraryImplementation: SynchronousLossImplementation {
                 gradients = try binaryCrossEntropyWithLogitsBackward(input, target, weight: weight, posWeight: posWeight,
                                                                      reduction: reduction, gradOutput: gradOutput)
             }
+            // Backward before forward: it checks grad_output's shape before the ranges (CONTRACTS
+            // section 1's order), which forward alone would report first.
+            let loss = try forward()
             return .outputs(CaseOutputs(loss: tensor(loss, golden.dtype), gradInput: tensor(gradients.input, golden.dtype),
                                         gradTarget: tensor(gradients.target, golden.dtype)))
         } catch {

@@ -7,6 +7,8 @@ final class LineMailbox: Sendable {
         case line([UInt8])
         /// stdout ended (closed, or reading failed with the given reason).
         case end(String?)
+        /// The port sent a line longer than the limit (bytes); nothing more is read.
+        case overlong(Int)
     }
 
     private struct State {
@@ -20,7 +22,10 @@ final class LineMailbox: Sendable {
     func push(_ event: Event) {
         let waiter: CheckedContinuation<Event?, Never>? = state.withLock { s in
             if s.ended { return nil }
-            if case .end = event { s.ended = true }
+            switch event {
+            case .end, .overlong: s.ended = true
+            case .line: break
+            }
             if let w = s.waiter {
                 s.waiter = nil
                 return w

@@ -51,6 +51,8 @@ public final class PortProcessImplementation: LossImplementation {
     ) async throws(ImplementationFailure) -> R {
         // A port that dies while we write to it must give EPIPE, not kill the runner.
         signal(SIGPIPE, SIG_IGN)
+        // Orphans below the runner (a setsid'd daemon of the port) come to it, to be killed.
+        PortProcessTree.becomeSubreaper()
         var options = PlatformOptions()
         options.processGroupID = 0   // a new group led by the port: killable as a whole
         let outcome: Result<R, ImplementationFailure>
@@ -62,6 +64,8 @@ public final class PortProcessImplementation: LossImplementation {
                 input: .inputWriter, output: .sequence, error: .sequence
             ) { execution in
                 let mailbox = LineMailbox()
+                let pid = execution.processIdentifier.value
+                PortProcessTree.register(group: pid)
                 let killGroup: @Sendable () -> Void = { try? execution.send(signal: .kill, toProcessGroup: true) }
                 return await withTaskGroup(of: Void.self, returning: Result<R, ImplementationFailure>.self) { group in
                     group.addTask { await readLines(execution.standardOutput, into: mailbox) }
@@ -72,6 +76,9 @@ public final class PortProcessImplementation: LossImplementation {
                     }
                     let result = await drive(command: command, timeout: timeout, writer: execution.standardInputWriter,
                                              mailbox: mailbox, tail: tail, killGroup: killGroup, body)
+                    // After a clean "stop", the port's own exit status counts: give it the grace
+                    // period to exit before its group (children holding stderr) is killed.
+                    if case .success = result { await waitForExit(pid, within: exitGrace) }
                     killGroup()
                     try? await execution.standardInputWriter.finish()
                     await group.waitForAll()
@@ -81,10 +88,19 @@ public final class PortProcessImplementation: LossImplementation {
             outcome = result.closureResult
             termination = result.terminationStatus
         } catch {
+            PortProcessTree.sweepOrphans()
             throw ImplementationFailure(caseID: nil, message: "could not start the port `\(command)`: \(error)", stderrTail: tail.text)
         }
+        // The group is dead and its leader reaped: what is left below the runner was a daemon
+        // (setsid) of the port, re-parented here; no child of the port survives the run.
+        PortProcessTree.sweepOrphans()
         switch outcome {
         case .success(let value):
+            // A port that exits non-zero after "stop" failed, even if every result was right.
+            guard case .exited(0) = termination else {
+                throw ImplementationFailure(caseID: nil, message: "the port \(describe(termination)) after \"stop\" (expected exit code 0)",
+                                            stderrTail: tail.text)
+            }
             return value
         case .failure(var failure):
             failure.message += " (port \(describe(termination)))"
@@ -146,6 +162,8 @@ public final class PortProcessImplementation: LossImplementation {
         let event = await Self.awaitEvent(mailbox, timeout: Self.exitGrace, killGroup: killGroup)
         switch event {
         case .end?: return
+        case .overlong(let limit)?:
+            throw ImplementationFailure(caseID: nil, message: "protocol violation: a line longer than \(limit) bytes after \"stop\"")
         case .line(let line)?:
             throw ImplementationFailure(caseID: nil, message: "protocol violation: output after \"stop\": \(PortProtocol.preview(line))")
         case nil:
@@ -190,6 +208,9 @@ public final class PortProcessImplementation: LossImplementation {
         switch step {
         case .reply(.line(let line)):
             return line
+        case .reply(.overlong(let limit)):
+            killGroup()
+            throw ImplementationFailure(caseID: caseID, message: "protocol violation: the port sent a line longer than \(limit) bytes instead of \(what); killed")
         case .reply(.end(let reason)):
             killGroup()
             let why = reason.map { " (\($0))" } ?? ""
@@ -223,12 +244,25 @@ public final class PortProcessImplementation: LossImplementation {
         }
     }
 
+    /// Polls /proc until `pid` has exited (a zombie or gone), at most `within`.
+    private static func waitForExit(_ pid: pid_t, within: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + within
+        while clock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return }
+            let state = stat[stat.index(after: close)...].split(separator: " ").first
+            if state == "Z" || state == "X" { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Splits stdout into lines ("\n", an optional "\r" before it is dropped) without decoding.
     private static func readLines(_ output: SubprocessOutputSequence, into mailbox: LineMailbox) async {
         var current = [UInt8]()
         do {
             for try await chunk in output {
-                var failure: String?
+                var overlong = false
                 chunk.withUnsafeBytes { bytes in
                     var start = 0
                     for i in 0..<bytes.count where bytes[i] == 0x0A {
@@ -239,10 +273,10 @@ public final class PortProcessImplementation: LossImplementation {
                         start = i + 1
                     }
                     current.append(contentsOf: bytes[start..<bytes.count])
-                    if current.count > maxLineBytes { failure = "a line longer than \(maxLineBytes) bytes" }
+                    if current.count > maxLineBytes { overlong = true }
                 }
-                if let failure {
-                    mailbox.push(.end(failure))
+                if overlong {
+                    mailbox.push(.overlong(maxLineBytes))
                     return
                 }
             }

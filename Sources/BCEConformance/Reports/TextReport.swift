@@ -45,6 +45,9 @@ public enum TextReport {
             out += "worst: \(format(worst.comparison.stats.maxULP)) ULP at \(worst.id) \(at.output)[\(at.index)]"
             out += " (expected \(Comparison.format(at.expected)), got \(Comparison.format(at.actual)))\n"
         }
+        if let failure = report.implementationFailure {
+            out += "the implementation broke\(failure.caseID.map { " on case \($0)" } ?? ""): \(failure.message)\n"
+        }
         out += report.isConformant ? "CONFORMANT\n" : "NOT CONFORMANT\n"
         return out
     }

@@ -92,15 +92,14 @@ struct Bench: ParsableCommand {
             targets: targets,
             includeNumPy: !noNumpy,
             progress: { row in
-                FileHandle.standardError.write(Data((BenchmarkReport.line(row) + "\n").utf8))
+                printError(BenchmarkReport.line(row))
             })
         let context = try BenchmarkContext.current(includeNumPy: !noNumpy, targets: targets)
-        FileHandle.standardError.write(Data((context.summary + "\n").utf8))
+        printError(context.summary)
         let rows = try benchmark.run()
-        print(BenchmarkReport.table(rows, context: context))
+        try writeOut(BenchmarkReport.table(rows, context: context) + "\n")
         if let json {
-            try BenchmarkReport.json(rows, context: context, repetitions: repetitions)
-                .write(toFile: json, atomically: true, encoding: .utf8)
+            try writeReportFile(BenchmarkReport.json(rows, context: context, repetitions: repetitions), to: json, option: "--json")
         }
     }
 

@@ -13,7 +13,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let suite = try golden.loadSuite()
-        let cases = try selection.selection().select(suite.cases)
+        let cases = try selection.selectChecked(suite, allowEmpty: true)
         var out = ""
         for c in cases {
             out += idsOnly ? "\(c.id)\n" : "\(c.id)\t\(c.flags.joined(separator: ","))\n"
@@ -32,6 +32,6 @@ struct List: ParsableCommand {
                 for (flag, n) in byFlag.sorted(by: { $0.key < $1.key }) { out += "  \(flag): \(n)\n" }
             }
         }
-        writeOut(out)
+        try writeOut(out)
     }
 }

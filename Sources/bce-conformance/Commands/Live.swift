@@ -15,19 +15,20 @@ struct Live: ParsableCommand {
 
     @OptionGroup var scripts: ScriptsOptions
 
-    @Option(help: "How many random cases to try.")
+    @Option(help: "How many random cases to try (1 to 10^12).", transform: { try NumericOption.int($0, "--cases", 1...1_000_000_000_000) })
     var cases: Int = 1000
 
     @Option(help: "The random seed (default: from the clock; printed so a run can be repeated).")
     var seed: UInt64?
 
-    @Option(help: "The index of the first case (case k of a seed is reproducible on its own: --first k --cases 1).")
+    @Option(help: "The index of the first case (case k of a seed is reproducible on its own: --first k --cases 1).",
+            transform: { try NumericOption.int($0, "--first", 0...Int.max) })
     var first: Int = 0
 
-    @Option(name: .customLong("max-ulp"), help: ArgumentHelp("The strict ULP bound, as in run --max-ulp.", valueName: "N"))
+    @Option(name: .customLong("max-ulp"), help: ArgumentHelp("The strict ULP bound, as in run --max-ulp.", valueName: "N"), transform: NumericOption.maxULP)
     var maxULP: Double = 2
 
-    @Option(help: "Stop after this many mismatches.")
+    @Option(help: "Stop after this many mismatches.", transform: { try NumericOption.int($0, "--max-mismatches", 1...Int.max) })
     var maxMismatches: Int = 1
 
     @Option(help: "Element types to draw cases from, comma-separated (default: all).")
@@ -45,8 +46,10 @@ struct Live: ParsableCommand {
     }
 
     func validate() throws {
-        guard cases >= 1, first >= 0, maxMismatches >= 1 else { throw ValidationError("--cases and --max-mismatches must be ≥ 1, --first ≥ 0") }
-        guard maxULP >= 0 else { throw ValidationError("--max-ulp must be ≥ 0") }
+        // Case indices first ..< first + cases must exist (no overflow of first + cases).
+        guard first <= Int.max - cases else {
+            throw ValidationError("--first + --cases must be at most \(Int.max) (got --first \(first) --cases \(cases))")
+        }
         guard try !dtypeList().isEmpty else { throw ValidationError("--dtypes names no dtype") }
     }
 
@@ -84,7 +87,7 @@ struct Live: ParsableCommand {
         let rate = Int(report.casesPerSecond.rounded())
         out += "\(report.cases) cases in \(TextReport.format(report.seconds, digits: 3)) s (\(rate) cases/s): "
         out += report.mismatches.isEmpty ? "no mismatch\n" : "\(report.mismatches.count) mismatch(es)\n"
-        writeOut(out)
+        try writeOut(out)
         if !report.mismatches.isEmpty { throw ExitStatus.failures.exitCode }
     }
 }

@@ -23,7 +23,8 @@ struct Regenerate: ParsableCommand {
     @Flag(help: "Do not write: exit 1, naming cases and fields, if regenerating would change the golden files.")
     var check = false
 
-    @Option(help: "The generator's random seed (default: the generator's own).")
+    @Option(help: "The generator's random seed, 0 to 2^63 - 1 (default: the generator's own).",
+            transform: { try NumericOption.int($0, "--seed", 0...Int.max) })
     var seed: Int?
 
     func run() throws {
@@ -36,6 +37,11 @@ struct Regenerate: ParsableCommand {
             out = located
         } else {
             out = scriptsDirectory.deletingLastPathComponent().appendingPathComponent("golden")
+        }
+        // Refused before the generator renders anything (a minute): the swap needs a directory.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--golden \(out.path) is not a directory (give the golden directory, not a file in it)")
         }
         var arguments = ["--out", out.path]
         if check { arguments.append("--check") }
@@ -52,6 +58,12 @@ struct Regenerate: ParsableCommand {
                     // argparse and explicit exits raise SystemExit(code).
                     if let exception = error.exception, exception.isInstance(of: "SystemExit") {
                         return exception.message.isEmpty ? 0 : Int(exception.message) ?? 2
+                    }
+                    // The directory cannot be swapped as asked (a file, a FIFO inside): nothing was
+                    // written; a usage error, its message without a traceback.
+                    if let exception = error.exception, exception.isInstance(of: "GoldenSwapError") {
+                        printError("bce-conformance regenerate: \(exception.message)")
+                        return 2
                     }
                     throw error
                 }

@@ -8,8 +8,10 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the golden cases against the Swift library (default) or a port, then summarise.",
         discussion: """
-            Exit codes: 0 conformant (known failures allowed), 1 some case failed, 2 usage error, \
-            3 golden files corrupt or of an unknown format version, 4 the port crashed, hung or broke the protocol.
+            Exit codes: 0 conformant (known failures allowed), 1 some case failed, 2 usage error (also: no case \
+            selected), 3 golden files corrupt or of an unknown format version, 4 the port crashed, hung or broke \
+            the protocol, 5 a report could not be written; 128 + N when stopped by signal N (SIGINT, SIGTERM, \
+            SIGHUP: the port's processes are killed and the partial report is written first).
             """)
 
     @OptionGroup var golden: GoldenOptions
@@ -20,12 +22,15 @@ struct Run: AsyncParsableCommand {
         valueName: "command"))
     var port: String?
 
-    @Option(help: ArgumentHelp("Seconds a port may take for one case (and for start-up) before it is killed.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds a port may take for one case (and for start-up) before it is killed (0.001 to 1000000).",
+                               valueName: "seconds"), transform: { try NumericOption.double($0, "--timeout", Run.timeoutRange, unit: " of seconds") })
     var timeout: Double = 10
+
+    static let timeoutRange: ClosedRange<Double> = 0.001...1_000_000
 
     @Option(name: .customLong("max-ulp"), help: ArgumentHelp(
         "Strict mode: also fail any value more than N ULP from the golden value (gradients measured at their grad_*_scale).",
-        valueName: "N"))
+        valueName: "N"), transform: NumericOption.maxULP)
     var maxULP: Double?
 
     @Option(name: .customLong("known-failures"), help: ArgumentHelp(
@@ -47,14 +52,13 @@ struct Run: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
-        if let maxULP { guard maxULP >= 0, maxULP.isFinite else { throw ValidationError("--max-ulp must be ≥ 0") } }
+        if let port, port.allSatisfy(\.isWhitespace) { throw ValidationError("--port needs a command (got \"\(port)\")") }
     }
 
     func run() async throws {
         let knownFailures = try loadKnownFailures()
         let suite = try golden.loadSuite()
-        let cases = try selection.selection().select(suite.cases)
+        let cases = try selection.selectChecked(suite)
         warnAboutUnusedKnownFailures(knownFailures, cases)
         let runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
         let identity = SuiteIdentity(suite.manifest)
@@ -64,10 +68,25 @@ struct Run: AsyncParsableCommand {
         let progress: @Sendable (CaseResult) -> Void = { result in completed.withLock { $0.append(result) } }
         let clock = ContinuousClock()
         let start = clock.now
+        @Sendable func partial(_ failure: ImplementationFailure) -> RunReport {
+            let info = announced.withLock { $0 } ?? ImplementationInfo(name: port ?? "?", language: "unknown", version: "unknown")
+            let elapsed = clock.now - start
+            return RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
+                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                             implementationFailure: failure)
+        }
+        if port != nil {
+            // On SIGINT/SIGTERM/SIGHUP: the port tree is killed (Interrupts), then what was found is written.
+            let format = self.format, verbose = self.verbose, junit = self.junit
+            Interrupts.install { sig in
+                let report = partial(ImplementationFailure(caseID: nil, message: "the run was interrupted by \(Interrupts.name(sig))"))
+                try? Run.writeReports(report, format: format, verbose: verbose, junit: junit)
+            }
+        }
         var report: RunReport
         do {
             if let port {
-                report = try await PortProcessImplementation.with(command: port, timeout: .milliseconds(Int64(timeout * 1000))) {
+                report = try await PortProcessImplementation.with(command: port, timeout: .nanoseconds(Int64(timeout * 1e9))) {
                     implementation throws(ImplementationFailure) in
                     announced.withLock { $0 = implementation.info }
                     return try await runner.run(cases, on: implementation, suite: identity, progress: progress)
@@ -76,40 +95,43 @@ struct Run: AsyncParsableCommand {
                 report = try await runner.run(cases, on: SwiftLibraryImplementation(), suite: identity)
             }
         } catch {
+            Interrupts.deferToHandlerIfInterrupted()
             printError("bce-conformance: the port `\(port ?? "")` broke: \(error)")
-            let info = announced.withLock { $0 } ?? ImplementationInfo(name: port ?? "?", language: "unknown", version: "unknown")
-            let elapsed = clock.now - start
-            report = RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
-                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                               implementationFailure: error)
-            if format == .json { writeOut(JSONReport.render(report)) }
-            try writeJUnit(report)
+            // The partial report, in the requested format (text too), then exit 4.
+            try Run.writeReports(partial(error), format: format, verbose: verbose, junit: junit)
             throw ExitStatus.portBroken.exitCode
         }
-        switch format {
-        case .text: writeOut(TextReport.render(report, verbose: verbose))
-        case .json: writeOut(JSONReport.render(report))
-        }
-        try writeJUnit(report)
+        Interrupts.deferToHandlerIfInterrupted()
+        try Run.writeReports(report, format: format, verbose: verbose, junit: junit)
         if !report.isConformant { throw ExitStatus.failures.exitCode }
     }
 
-    private func writeJUnit(_ report: RunReport) throws {
-        guard let junit else { return }
-        do {
-            try Data(JUnitReport.render(report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
-        } catch {
-            throw ValidationError("cannot write the JUnit report to \(junit): \(error.localizedDescription)")
+    /// The report on stdout and, with --junit, to its file (FileIO: written through FIFOs and devices).
+    /// Written once: by the run, or by the signal handler (which waits for a write in progress).
+    static func writeReports(_ report: RunReport, format: ReportFormat, verbose: Bool, junit: String?) throws {
+        try reportWritten.withLock { written in
+            guard !written else { return }
+            written = true
+            switch format {
+            case .text: try writeOut(TextReport.render(report, verbose: verbose))
+            case .json: try writeOut(JSONReport.render(report))
+            }
+            if let junit { try writeReportFile(JUnitReport.render(report), to: junit, option: "--junit") }
         }
     }
+
+    private static let reportWritten = Mutex(false)
+
+    /// Largest --known-failures file read (the suite has about a thousand cases; a line each is far less).
+    static let knownFailuresLimit = 1 << 20
 
     private func loadKnownFailures() throws -> KnownFailures {
         guard let knownFailuresPath else { return KnownFailures() }
         let text: String
-        do {
-            text = try String(contentsOfFile: knownFailuresPath, encoding: .utf8)
+        do throws(FileIO.Failure) {
+            text = String(decoding: try FileIO.readRegularFile(knownFailuresPath, limit: Self.knownFailuresLimit), as: UTF8.self)
         } catch {
-            throw ValidationError("cannot read --known-failures \(knownFailuresPath): \(error.localizedDescription)")
+            throw ValidationError("cannot read --known-failures: \(error)")
         }
         do {
             return try KnownFailures.parse(text)

@@ -30,6 +30,6 @@ struct Verify: ParsableCommand {
         let categories = m.categories.keys.sorted().map { "\($0) \(m.categories[$0]!)" }.joined(separator: ", ")
         out += "categories: \(categories)\n"
         out += "\(suite.files.count) files, \(suite.cases.count) cases: intact\n"
-        writeOut(out)
+        try writeOut(out)
     }
 }

@@ -16,7 +16,18 @@ struct GoldenOptions: ParsableArguments {
                                              relativePath: "golden", marker: Manifest.fileName)
         switch located {
         case .success(let url): return url
-        case .failure(let message): throw GoldenFormatError(file: Manifest.fileName, reason: .unreadable(message))
+        case .failure(let message):
+            // An explicit directory: say why its manifest is not there (a symlink loop, a
+            // permission, not a directory) rather than only that it "does not exist".
+            if let directory {
+                let manifest = URL(fileURLWithPath: directory).appendingPathComponent(Manifest.fileName).path
+                var info = stat()
+                if stat(manifest, &info) != 0, errno != ENOENT {
+                    throw GoldenFormatError(file: Manifest.fileName, reason: .unreadable(
+                        FileIO.Failure.from(errno: errno, path: manifest, operation: "stat").description))
+                }
+            }
+            throw GoldenFormatError(file: Manifest.fileName, reason: .unreadable(message))
         }
     }
 

@@ -20,11 +20,39 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only cases carrying this flag (any of the given flags). Repeatable.", valueName: "flag"))
     var flag: [String] = []
 
-    @Option(help: ArgumentHelp("Run only the I-th of N parts of the suite (1-based), for parallel CI jobs.", valueName: "I/N"))
+    // .unconditional: "--shard -1/3" is a bad value of --shard, not an unknown option "-1/3".
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run only the I-th of N parts of the suite (1-based), for parallel CI jobs.", valueName: "I/N"))
     var shard: String?
 
     func validate() throws {
         _ = try selection()
+        if let empty = idPatterns.first(where: \.isEmpty) {
+            throw ValidationError("--id needs a pattern (got \"\(empty)\"; use --id '*' for every case)")
+        }
+    }
+
+    /// The selected cases of `suite`, checked: every --flag must be one the manifest explains (a
+    /// typo would select nothing), and unless `allowEmpty`, a selection of no case is a usage error
+    /// (exit 2), never an empty run reported as conformant.
+    func selectChecked(_ suite: GoldenSuite, allowEmpty: Bool = false) throws -> [GoldenCase] {
+        let known = Set(suite.manifest.flags.keys)
+        for f in flag where !known.contains(f) {
+            throw ValidationError("--flag \(f) is not a flag of this suite (its flags: \(known.sorted().joined(separator: ", ")))")
+        }
+        let cases = try selection().select(suite.cases)
+        if cases.isEmpty && !allowEmpty {
+            printError("bce-conformance: no case of the \(suite.cases.count) in the suite is selected by \(describe()); nothing was checked")
+            throw ExitStatus.usage.exitCode
+        }
+        return cases
+    }
+
+    /// The filters given, as options, for messages.
+    func describe() -> String {
+        var parts = idPatterns.map { "--id \($0)" } + loss.map { "--loss \($0)" } + dtype.map { "--dtype \($0)" }
+        parts += reduction.map { "--reduction \($0)" } + flag.map { "--flag \($0)" }
+        if let shard { parts.append("--shard \(shard)") }
+        return parts.isEmpty ? "the (empty) filters" : parts.joined(separator: " ")
     }
 
     func selection() throws -> CaseSelection {

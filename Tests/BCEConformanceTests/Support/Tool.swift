@@ -30,7 +30,7 @@ enum Tool {
 
     /// Runs the tool with `arguments`; stdout and stderr go to files (no pipe can fill up).
     static func run(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String] = [:],
-                    limit: TimeInterval = 120) throws -> Result {
+                    limit: TimeInterval = 120, program: URL = executable) throws -> Result {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("bce-tool-\(UUID().uuidString)")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -39,7 +39,7 @@ enum Tool {
         _ = fm.createFile(atPath: out.path, contents: nil)
         _ = fm.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         process.currentDirectoryURL = currentDirectory ?? packageRoot
         var env = ProcessInfo.processInfo.environment
