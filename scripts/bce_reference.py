@@ -8,12 +8,17 @@ What it computes (PyTorch 2.x CPU semantics; sources: aten/src/ATen/native/Loss.
 aten/src/ATen/native/cpu/Activation.cpp, torch/csrc/autograd/FunctionsManual.cpp):
 
 BCELoss        l = (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), times weight.
-  d/dx         grad * (x - y) / max((1 - x) * x, EPSILON) * weight      EPSILON = 1e-12 in the dtype
+  d/dx         grad * (x - y) / max((1 - x) * x, EPSILON) * weight      EPSILON = float 1e-12 in the dtype
   d/dy         -(log(x) - log1p(-x)) * grad * weight                     (not clamped)
 BCEWithLogits  l = (1 - y) * x - logsigmoid(x) * ((p - 1) * y + 1), times weight
   d/dx         ((t + 1 - y) * sigmoid(x) - t) * grad * weight, t = p * y  (no p: (sigmoid(x) - y) * ...)
   d/dy         (logsigmoid(-x) - p * logsigmoid(x)) * grad * weight       (no p: -x * grad * weight)
 Reductions: none, sum, mean = sum / numel (an empty mean is NaN); the mean's gradients divide by numel.
+
+Dtypes: float16, bfloat16, float32, float64 (the table DTYPES). NumPy has no bfloat16: its arrays are
+passed and returned as uint16 arrays of bfloat16 bits (the upper half of a float32's), and
+`cast_to_dtype` rounds any float argument to bfloat16 first. What PyTorch's own CPU arithmetic gives
+(every operation rounded) is scripts/pytorch_cpu.py's, not this module's.
 
 How it computes: every value is the exact value of the definition above, evaluated in
 np.longdouble (x87 80-bit extended: 64-bit significand) with formulas free of cancellation, then
@@ -45,22 +50,35 @@ largest finite value; 0 where the expected gradient is not finite. Used by the s
 """
 
 import math
+from collections import namedtuple
 from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["BCEReferenceError", "evaluate", "round_to_dtype", "ERROR_KINDS", "DTYPES", "LOSSES", "REDUCTIONS"]
+__all__ = ["BCEReferenceError", "evaluate", "round_to_dtype", "values_of", "storage_of", "cast_to_dtype", "prepare_arguments", "epsilon",
+           "round_sum",
+           "max_finite", "ERROR_KINDS", "DTYPES", "LOSSES", "REDUCTIONS"]
 
 LOSSES = ("bce", "bce_with_logits")
 REDUCTIONS = ("none", "mean", "sum")
 ERROR_KINDS = ("shape_mismatch", "input_out_of_range", "target_out_of_range", "not_broadcastable")
 
-# dtype name -> (numpy type, significand precision p in bits, minimum normal exponent)
+
+class _Dtype(namedtuple("_Dtype", "storage precision emin values")):
+    """One dtype: `storage` is the NumPy type its arrays are passed and returned in (bfloat16,
+    which NumPy lacks: uint16 arrays of its bits); `precision` the significand bits p; `emin` the
+    minimum normal exponent; `values` a NumPy float type holding every value of the dtype exactly
+    (what the arithmetic here works on)."""
+
+
+# The one dtype table. bfloat16 is the upper half of a float32: float32's exponent range, p = 8.
 DTYPES = {
-    "float16": (np.float16, 11, -14),
-    "float32": (np.float32, 24, -126),
-    "float64": (np.float64, 53, -1022),
+    "float16": _Dtype(np.float16, 11, -14, np.float16),
+    "bfloat16": _Dtype(np.uint16, 8, -126, np.float32),
+    "float32": _Dtype(np.float32, 24, -126, np.float32),
+    "float64": _Dtype(np.float64, 53, -1022, np.float64),
 }
+BFLOAT16_NAN = 0x7FC0  # the canonical (positive quiet) bfloat16 NaN
 
 _LD = np.longdouble
 # Reductions over at most this many elements sum per-element Fractions (exact but for the
@@ -92,34 +110,99 @@ def _require_longdouble():
 # Correct rounding
 
 
-def round_to_dtype(values, dtype, return_ties=False):
-    """Rounds longdouble values once, to nearest even, to `dtype` ("float16"/"float32"/"float64").
+def values_of(array, dtype):
+    """The values of a `dtype` storage array as an array of DTYPES[dtype].values (exact).
 
-    Overflow gives +-inf, underflow gives subnormals or signed zero, NaN stays NaN. With
-    return_ties, also returns a boolean mask of the values that lie exactly halfway between two
-    values of the dtype (there the longdouble value's own rounding error decides the result).
-    """
-    np_type, p, emin = DTYPES[dtype]
+    bfloat16: uint16 bits -> float32 (the bits are the upper half of the float32's). Other dtypes:
+    the array itself."""
+    d = DTYPES[dtype]
+    a = np.asarray(array)
+    if d.storage is d.values:
+        return a.astype(d.values)
+    return (a.astype(np.uint32) << 16).view(np.float32)
+
+
+def storage_of(values, dtype):
+    """Values exactly representable in `dtype` (any NaN, +-inf allowed) -> its storage array.
+
+    bfloat16: float32 -> uint16 bits, NaN -> 7fc0 (the canonical quiet NaN)."""
+    d = DTYPES[dtype]
+    v = np.asarray(values)
+    if d.storage is d.values:
+        return v.astype(d.storage)
+    f = v.astype(np.float32)
+    bits = (f.view(np.uint32) >> 16).astype(np.uint16)
+    return np.where(np.isnan(f), np.uint16(BFLOAT16_NAN), bits).astype(np.uint16)
+
+
+def cast_to_dtype(array, dtype):
+    """An argument of `evaluate` / `pytorch_cpu` cast to `dtype`, as an array of its values.
+
+    bfloat16: a uint16 array is taken as bfloat16 bits; any other array is rounded to bfloat16
+    (once, to nearest even, from its exact value). Other dtypes: NumPy's cast (correctly rounded
+    from float16/float32/float64)."""
+    d = DTYPES[dtype]
+    a = np.asarray(array)
+    if d.storage is d.values:
+        return a.astype(d.values)
+    if a.dtype == np.uint16:
+        return values_of(a, dtype)
+    return _round_values(a.astype(_LD), dtype)
+
+
+def max_finite(dtype):
+    """The largest finite value of `dtype` as a Python float: (2 - 2^(1-p)) * 2^emax."""
+    d = DTYPES[dtype]
+    return math.ldexp(2 - math.ldexp(1, 1 - d.precision), 1 - d.emin)
+
+
+def epsilon(dtype):
+    """PyTorch's EPSILON of the BCE gradient as a value of `dtype` (Python float).
+
+    Loss.cpp declares `constexpr float EPSILON = 1e-12` and uses scalar_t(EPSILON): 1e-12 rounded
+    to float32 (9.999999960041972e-13), then to the dtype: 0 in float16 (below its smallest
+    subnormal), 1.0018652574217413e-12 in bfloat16, 9.999999960041972e-13 in float32 and float64."""
+    as_float = _round_values(np.array(_LD(1e-12)), "float32")
+    return float(_round_values(as_float.astype(_LD), dtype)[()])
+
+
+def _round_values(values, dtype, return_ties=False):
+    """round_to_dtype, returning an array of DTYPES[dtype].values instead of storage."""
+    d = DTYPES[dtype]
+    p, emin = d.precision, d.emin
     v = np.asarray(values, dtype=_LD)
-    out = np.empty(v.shape, dtype=np_type)
+    out = np.empty(v.shape, dtype=d.values)
     ties = np.zeros(v.shape, dtype=bool)
     with np.errstate(all="ignore"):
         finite = np.isfinite(v)
-        out[~finite] = v[~finite].astype(np_type)  # inf and NaN are exact in every dtype
+        out[~finite] = v[~finite].astype(d.values)  # inf and NaN are exact in every dtype
         a = v[finite]
         _, e = np.frexp(a)  # |a| in [2^(e-1), 2^e)
         quantum = np.maximum(e - p, emin - p + 1).astype(np.int32)  # ULP exponent (subnormals: fixed)
         scaled = np.ldexp(a, -quantum)  # exact scaling
         n = np.rint(scaled)  # rint rounds half to even
         r = np.ldexp(n, quantum)  # exact; representable in dtype, or >= 2^(emax+1) -> inf below
-        out[finite] = r.astype(np_type)
+        out[finite] = r.astype(d.values)
         ties[finite] = np.abs(scaled - n) == 0.5
+    return (out, ties) if return_ties else out
+
+
+def round_to_dtype(values, dtype, return_ties=False):
+    """Rounds longdouble values once, to nearest even, to `dtype` ("float16"/"bfloat16"/"float32"/"float64").
+
+    Overflow gives +-inf, underflow gives subnormals or signed zero, NaN stays NaN (bfloat16: the
+    quiet NaN 7fc0). Returns an array of the dtype's storage: bfloat16 as uint16 bits. With
+    return_ties, also returns a boolean mask of the values that lie exactly halfway between two
+    values of the dtype (there the longdouble value's own rounding error decides the result).
+    """
+    out, ties = _round_values(values, dtype, return_ties=True)
+    out = storage_of(out, dtype)
     return (out, ties) if return_ties else out
 
 
 def _round_rational(num, den, dtype):
     """Correctly rounds the rational num/den (Python ints, den > 0) to a Python float of `dtype`."""
-    _, p, emin = DTYPES[dtype]
+    _, p, emin, _ = DTYPES[dtype]
     emax = -emin + 1
     if num == 0:
         return 0.0
@@ -161,16 +244,28 @@ def _exact_sum(terms):
     return total, 1 << -base
 
 
+def round_sum(terms, dtype):
+    """The sum of longdouble terms, correctly rounded once to `dtype`, as a Python float.
+
+    Finite terms: summed exactly. Otherwise NaN, +-inf or NaN (inf - inf), which no order changes."""
+    a = np.asarray(terms, dtype=_LD)
+    if not np.all(np.isfinite(a)):
+        with np.errstate(all="ignore"):
+            return float(np.sum(a))
+    num, den = _exact_sum(a)
+    return _round_rational(num, den, dtype)
+
+
 def _reduce(terms, reduction, dtype):
-    """Sum or mean of longdouble terms, exact, rounded once to dtype (0-d array)."""
-    np_type = DTYPES[dtype][0]
+    """Sum or mean of longdouble terms, exact, rounded once to dtype (0-d array of its values)."""
+    np_type = DTYPES[dtype].values
     n = terms.size
     if not np.all(np.isfinite(terms)):
         with np.errstate(all="ignore"):
             s = np.sum(terms, dtype=_LD)  # NaN, or +-inf, or NaN for inf - inf: order-independent
             if reduction == "mean":
                 s = s / _LD(n)
-        return round_to_dtype(np.array(s, dtype=_LD), dtype)
+        return _round_values(np.array(s, dtype=_LD), dtype)
     if reduction == "mean" and n == 0:
         return np.array(np.nan, dtype=np_type)
     num, den = _exact_sum(terms)
@@ -348,15 +443,11 @@ def _max_abs(*arrays):
 # Public entry point
 
 
-def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
-    """Loss and gradients of `loss` ("bce" | "bce_with_logits") in `dtype`, as PyTorch defines them.
-
-    Arrays may be of any float dtype; they are cast to `dtype` first. Returns a dict of numpy
-    arrays of `dtype`: "loss" (shape [] for mean/sum), "grad_input", "grad_target" (the input's
-    shape), "grad_input_scale", "grad_target_scale". grad_output None means 1 (0-d) for mean/sum
-    and ones for none. Raises BCEReferenceError (with .kind) on invalid input, checks in the
-    library's order; ValueError on a misuse of this function itself.
-    """
+def prepare_arguments(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+    """The argument rules of `evaluate` (and of pytorch_cpu.pytorch_cpu): ValueError on a misuse,
+    each array cast to `dtype` (`cast_to_dtype`), BCEReferenceError on invalid input in the
+    library's check order. Returns (input, target, weight, pos_weight, grad_output) as arrays of
+    DTYPES[dtype].values (None where not given), unbroadcast."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, not {loss!r}")
     if dtype not in DTYPES:
@@ -366,13 +457,27 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
     if loss == "bce" and pos_weight is not None:
         raise ValueError("pos_weight is a bce_with_logits argument")
     _require_longdouble()
-    np_type = DTYPES[dtype][0]
 
     def cast(a):
-        return None if a is None else np.asarray(a).astype(np_type)
+        return None if a is None else cast_to_dtype(a, dtype)
 
     x, y, w, pw, g = (cast(a) for a in (input, target, weight, pos_weight, grad_output))
     _check(loss, reduction, x, y, w, pw, g)
+    return x, y, w, pw, g
+
+
+def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None, grad_output=None):
+    """Loss and gradients of `loss` ("bce" | "bce_with_logits") in `dtype`, as PyTorch defines them.
+
+    Arrays may be of any float dtype; they are cast to `dtype` first (`cast_to_dtype`: for
+    "bfloat16" a uint16 array is bfloat16 bits, any other is rounded). Returns a dict of numpy
+    arrays of `dtype` (bfloat16: uint16 bits): "loss" (shape [] for mean/sum), "grad_input", "grad_target" (the input's
+    shape), "grad_input_scale", "grad_target_scale". grad_output None means 1 (0-d) for mean/sum
+    and ones for none. Raises BCEReferenceError (with .kind) on invalid input, checks in the
+    library's order; ValueError on a misuse of this function itself.
+    """
+    x, y, w, pw, g = prepare_arguments(loss, dtype, reduction, input, target, weight, pos_weight, grad_output)
+    np_type = DTYPES[dtype].values
 
     shape = x.shape
     n = x.size
@@ -389,7 +494,7 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
     with np.errstate(all="ignore"):
         if loss == "bce":
             terms = _bce_loss_terms(X, Y)
-            eps = _LD(float(np_type(1e-12)))  # float16: 0, so x = 0 or 1 gives +-inf or NaN
+            eps = _LD(epsilon(dtype))  # float16: 0, so x = 0 or 1 gives +-inf or NaN
             den = np.maximum((1 - X) * X, eps)
             gi = G * (X - Y) / den
             gi_scale = _max_abs(X, Y) / den
@@ -434,7 +539,7 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
             gi, gt = gi / n, gt / n
             gi_scale, gt_scale = gi_scale / n, gt_scale / n
 
-    eps_exact = Fraction(float(np_type(1e-12)))
+    eps_exact = Fraction(epsilon(dtype))
     n_mean = n if reduction == "mean" else 1
 
     def exact(flat):
@@ -443,7 +548,7 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
                                None if P is None else P[idx], G[idx], n_mean)
 
     def rounded(values, field):
-        out, ties = round_to_dtype(values, dtype, return_ties=True)
+        out, ties = _round_values(values, dtype, return_ties=True)
         for flat in np.flatnonzero(ties):  # rare: let the exact path decide the tie
             value = exact(flat)[field]
             if value is not None:
@@ -459,17 +564,18 @@ def evaluate(loss, dtype, reduction, input, target, weight=None, pos_weight=None
         loss_value = _reduce(terms, reduction, dtype)
     grad_input = rounded(gi, 1)
     grad_target = rounded(gt, 2)
-    return {
+    result = {
         "loss": loss_value,
         "grad_input": grad_input,
         "grad_target": grad_target,
         "grad_input_scale": _scale(gi_scale, grad_input, dtype),
         "grad_target_scale": _scale(gt_scale, grad_target, dtype),
     }
+    return {k: storage_of(v, dtype) for k, v in result.items()}
 
 
 def _scale(scale, expected, dtype):
-    np_type = DTYPES[dtype][0]
-    s = round_to_dtype(np.where(np.isnan(scale), 0, scale), dtype)
-    s = np.minimum(s, np.finfo(np_type).max)
+    np_type = DTYPES[dtype].values
+    s = _round_values(np.where(np.isnan(scale), 0, scale), dtype)
+    s = np.minimum(s, np_type(max_finite(dtype)))
     return np.where(np.isfinite(expected), s, np_type(0)).astype(np_type)

@@ -29,7 +29,7 @@ mkdir -p "$OUT/src" "$OUT/artifacts" "$OUT/corpus/$TARGET"
 # The reader's sources, as they are in the library. Manifest.swift imports swift-crypto only for
 # the SHA-256 of a file's bytes, which no reader check depends on: a stand-in keeps the build free
 # of SwiftPM (the checksum comparison itself is tested in Tests/BCEConformanceTests).
-SOURCES=(Sources/BCEConformance/Format/{DType,GoldenCase,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
+SOURCES=(Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
          Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/CaseOutcome.swift)
 rm -f "$OUT"/src/*.swift
 for f in "${SOURCES[@]}"; do sed '/^import Crypto$/d' "$f" > "$OUT/src/$(basename "$f")"; done

@@ -1,8 +1,11 @@
 import Foundation
 @testable import BCEConformance
 
-/// Small hand-written golden suites, written to a fresh temporary directory per test.
+/// Small hand-written golden suites (format version 2), written to a fresh temporary directory per test.
 enum GoldenFixtures {
+    /// The format version the fixtures are written in.
+    static let formatVersion = GoldenFormat.version
+
     static func tensor(_ dtype: DType, _ shape: [Int], _ values: [Double]) -> [String: Any] {
         ["dtype": dtype.rawValue, "shape": shape, "hex": HexCodec.encode(values, dtype: dtype)]
     }
@@ -30,26 +33,43 @@ enum GoldenFixtures {
     }
 
     static func caseFile(loss: String = "bce", dtype: String = "float32", cases: [[String: Any]]) -> [String: Any] {
-        ["format_version": 1, "loss": loss, "dtype": dtype, "cases": cases]
+        ["format_version": formatVersion, "loss": loss, "dtype": dtype, "cases": cases]
+    }
+
+    /// An empty case file for a path "loss/dtype.json".
+    static func emptyFile(for path: String) -> [String: Any] {
+        let parts = path.dropLast(".json".count).split(separator: "/").map(String.init)
+        return caseFile(loss: parts[0], dtype: parts[1], cases: [])
     }
 
     static func json(_ object: Any) -> Data {
         try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     }
 
-    /// Writes MANIFEST.json and the given files (path → file object) into a new temp directory.
-    static func writeSuite(_ files: [String: [String: Any]], flags: [String: String] = ["boundary": "edges", "signed-zero": "sign of zero"]) throws -> URL {
+    static let defaultFlags = ["boundary": "edges", "signed-zero": "sign of zero",
+                               "pytorch-arithmetic": "an acceptable alternative widens the verdict"]
+
+    /// Writes MANIFEST.json and the given files (path → file object) into a new temp directory;
+    /// the loss × dtype files not given are written empty (a suite has all of them), and the
+    /// manifest's `categories` count every case as "test".
+    static func writeSuite(_ given: [String: [String: Any]], flags: [String: String] = defaultFlags) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bce-golden-\(UUID().uuidString)")
+        var files = given
+        for path in Manifest.expectedPaths where files[path] == nil { files[path] = emptyFile(for: path) }
         var entries = [[String: Any]]()
+        var total = 0
         for (path, object) in files.sorted(by: { $0.key < $1.key }) {
             let data = json(object)
             let url = dir.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url)
-            entries.append(["path": path, "sha256": sha256Hex(data), "cases": (object["cases"] as? [Any])?.count ?? 0])
+            let count = (object["cases"] as? [Any])?.count ?? 0
+            total += count
+            entries.append(["path": path, "sha256": sha256Hex(data), "cases": count])
         }
         let manifest: [String: Any] = [
-            "format_version": 1, "suite_version": "0.0.1-test", "files": entries, "flags": flags,
+            "format_version": formatVersion, "suite_version": "0.0.1-test", "files": entries, "flags": flags,
+            "categories": ["test": total],
             "error_kinds": Dictionary(uniqueKeysWithValues: ErrorKinds.all.map { ($0, "test") }),
             "generator": ["script": "hand-written", "seed": 1],
         ]

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import BCEConformance
 
-@Suite("Golden format v1 reader")
+@Suite("Golden format v2 reader")
 struct GoldenFormatTests {
     typealias F = GoldenFixtures
 
@@ -62,10 +62,12 @@ struct GoldenFormatTests {
         let values: [Double] = [1, -1, 0, -0.0, .infinity, -.infinity, 0.5, 65504]
         #expect(HexCodec.encode([1], dtype: .float32) == "3f800000")
         #expect(HexCodec.encode([1], dtype: .float16) == "3c00")
+        #expect(HexCodec.encode([1], dtype: .bfloat16) == "3f80")
         #expect(HexCodec.encode([1], dtype: .float64) == "3ff0000000000000")
         for dtype in DType.allCases {
-            let decoded = try HexCodec.decode(HexCodec.encode(values, dtype: dtype), dtype: dtype, count: values.count)
-            #expect(decoded.map { $0.bitPattern } == values.map { $0.bitPattern })
+            let representable = values.map(dtype.rounded)
+            let decoded = try HexCodec.decode(HexCodec.encode(representable, dtype: dtype), dtype: dtype, count: values.count)
+            #expect(decoded.map { $0.bitPattern } == representable.map { $0.bitPattern }, "\(dtype)")
         }
         let nan = try HexCodec.decode("7fc00001", dtype: .float32, count: 1)
         #expect(nan[0].isNaN)
@@ -114,7 +116,7 @@ struct GoldenFormatTests {
     @Test func unknownDTypeLossAndReductionAreRejected() {
         #expect(readError(fileWithCase { $0["reduction"] = "max" })?.field == "reduction")
         #expect(readError(fileWithCase { $0["loss"] = "mse" })?.field == "loss")
-        #expect(readError(F.caseFile(dtype: "bfloat16", cases: []))?.field == "dtype")
+        #expect(readError(F.caseFile(dtype: "bfloat8", cases: []))?.field == "dtype")
         let tensorDType = readError(editInput("input") { $0["dtype"] = "int8" })
         #expect(tensorDType?.field == "inputs.input.dtype")
     }
@@ -128,11 +130,16 @@ struct GoldenFormatTests {
         #expect(mismatch?.reason == .dtypeMismatch(expected: "float32", actual: "float64"))
     }
 
-    @Test func unknownFormatVersionIsRejected() {
-        var file = F.caseFile(cases: [])
-        file["format_version"] = 2
-        #expect(readError(file)?.reason == .unknownFormatVersion(2))
-        #expect(readError(file)?.field == "format_version")
+    @Test func formatVersion1AndOthersAreRefused() {
+        for version in [1, 3, 0] {
+            var file = F.caseFile(cases: [F.bceCase()])
+            file["format_version"] = version
+            let error = readError(file)
+            #expect(error?.reason == .unknownFormatVersion(version))
+            #expect(error?.field == "format_version")
+            #expect(error?.description.contains("unsupported format version \(version): this runner reads format version 2 only") == true)
+        }
+        #expect(readError(F.caseFile(cases: [F.bceCase()])) == nil)
     }
 
     @Test func duplicateIDsAreRejected() {
@@ -158,6 +165,171 @@ struct GoldenFormatTests {
             c["expected"] = ["loss": F.tensor(.float32, [2], [1, 2])]
         })
         #expect(error?.field == "expected.loss.shape")
+    }
+
+    // MARK: bfloat16
+
+    @Test func bfloat16HexIsTheUpperHalfOfTheFloat32Bits() throws {
+        // 1.0, -2.0, the largest finite, the smallest subnormal, infinity, the canonical NaN.
+        let hex = "3f80c0007f7f00017f807fc0"
+        let values = try HexCodec.decode(hex, dtype: .bfloat16, count: 6)
+        #expect(values[0] == 1 && values[1] == -2)
+        #expect(values[2] == Double(Float(bitPattern: 0x7F7F_0000)))
+        #expect(values[3] == 0x1p-133)
+        #expect(values[4] == .infinity && values[5].isNaN)
+        #expect(HexCodec.encode(values, dtype: .bfloat16) == hex)
+        // Every one of the 65,536 bit patterns decodes and encodes back (NaNs to the canonical 7fc0).
+        for bits in 0...UInt16.max {
+            let v = DType.bfloat16.value(fromBits: UInt64(bits))
+            #expect(v.bitPattern == Double(Float(bitPattern: UInt32(bits) << 16)).bitPattern || v.isNaN)
+            let back = DType.bfloat16.bits(of: v)
+            if v.isNaN { #expect(back == 0x7FC0) } else if back != UInt64(bits) { Issue.record("bfloat16 \(bits) came back as \(back)"); break }
+        }
+        #expect(readError(editInput("input") { $0["dtype"] = "bfloat16"; $0["hex"] = "3e803f00" })?.reason
+                == .dtypeMismatch(expected: "float32", actual: "bfloat16"))
+    }
+
+    @Test func bfloat16RoundsOnceToNearestEvenFromDouble() {
+        let r = DType.bfloat16.rounded
+        // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: to even, 1. Just above halfway: up.
+        #expect(r(1 + 0x1p-8) == 1)
+        #expect(r(1 + 0x1p-8 + 0x1p-40) == 1 + 0x1p-7)
+        #expect(r(1 + 3 * 0x1p-8) == 1 + 0x1p-6)   // halfway between 1 + 2^-7 (odd) and 1 + 2^-6: up, to even
+        // Through Float it would round twice: 1 + 2^-8 + 2^-30 goes to 1 + 2^-8 in float32, then to 1.
+        #expect(r(1 + 0x1p-8 + 0x1p-30) == 1 + 0x1p-7)
+        #expect(Double(Float(1 + 0x1p-8 + 0x1p-30)) == 1 + 0x1p-8)
+        // Subnormals are multiples of 2^-133; half of the smallest rounds to even (0), more than half up.
+        #expect(r(0x1p-134) == 0 && r(-0x1p-134).sign == .minus)
+        #expect(r(0x1p-134 + 0x1p-160) == 0x1p-133)
+        #expect(r(3 * 0x1p-134) == 2 * 0x1p-133)
+        // The largest finite, and overflow: halfway to 2^128 and beyond is infinity.
+        let maxFinite = Double(Float(bitPattern: 0x7F7F_0000))
+        #expect(r(maxFinite) == maxFinite)
+        #expect(r(maxFinite + 0x1p119) == .infinity)   // exactly halfway: to even, which is 2^128
+        #expect(r(maxFinite + 0x1p118) == maxFinite)
+        #expect(r(-1e300) == -.infinity)
+        #expect(r(.nan).isNaN && DType.bfloat16.bits(of: -.nan) == 0x7FC0)
+    }
+
+    @Test func bfloat16ULPIsTheSpacingAtTheMagnitude() {
+        let ulp = DType.bfloat16.ulp
+        #expect(ulp(1) == 0x1p-7)
+        #expect(ulp(1.5) == 0x1p-7)
+        #expect(ulp(2) == 0x1p-6)
+        #expect(ulp(0.75) == 0x1p-8)
+        #expect(ulp(0) == 0x1p-133)
+        #expect(ulp(0x1p-126) == 0x1p-133)   // the smallest normal and every subnormal: 2^-133
+        #expect(ulp(0x1p-130) == 0x1p-133)
+        #expect(ulp(100) == 0.5)             // 64 <= 100 < 128: 2^6 * 2^-7
+        #expect(ulp(Double(Float(bitPattern: 0x7F7F_0000))) == 0x1p120)
+        // A magnitude rounds to bfloat16 first: just under 2 rounds to 2.
+        #expect(ulp(2 - 0x1p-20) == 0x1p-6)
+        // The strict mode of the policy counts bfloat16 ULPs: 1 + 2 ULP passes --max-ulp 2, + 3 fails.
+        let t = { (v: Double) in try! GoldenTensor(dtype: .bfloat16, shape: [], values: [v]) }
+        let golden = GoldenCase(id: "bce/bfloat16/mean/x", loss: .bce, dtype: .bfloat16, reduction: .mean,
+                                inputs: .init(input: t(0.5), target: t(0.5)), expectation: .outputs(.init(loss: t(1))))
+        let two = ComparisonPolicy(maxULP: 2).compare(golden, .outputs(.init(loss: t(1 + 2 * 0x1p-7))))
+        #expect(two.status == .passed && two.stats.maxULP == 2)
+        #expect(ComparisonPolicy(maxULP: 2).compare(golden, .outputs(.init(loss: t(1 + 3 * 0x1p-7)))).status == .failed)
+    }
+
+    // MARK: Names and bytes (issue 15 item 11)
+
+    @Test func idsAreLimitedToPrintableASCIINames() {
+        for bad in ["\n", "\u{0}", "\u{202E}", "\t", " ", "é", "\u{7F}"] {
+            // Non-ASCII written as \u escapes, as a generator writes them (raw, they fail as bytes first).
+            let raw = String(decoding: F.json(fileWithCase { $0["id"] = "bce/float32/mean/simple" + bad }), as: UTF8.self)
+            let escaped = raw.unicodeScalars.map { s -> String in
+                s.value < 0x80 ? String(s) : "\\u" + String(format: "%04x", s.value)
+            }.joined()
+            let error = readError(data: Data(escaped.utf8))
+            #expect(error?.field == "cases[0].id", "\(bad.unicodeScalars.map(\.value))")
+            #expect(error?.caseID == nil, "a bad id is not repeated in the message")
+            #expect(error?.description.contains("at character 24") == true, "\(String(describing: error))")
+        }
+        let long = readError(fileWithCase { $0["id"] = "bce/float32/mean/" + String(repeating: "x", count: 200) })
+        #expect(long?.description.contains("more than 200") == true)
+        #expect(readError(fileWithCase { $0["id"] = "bce/float32/mean/ok-1.5_x+y/z" }) == nil)
+    }
+
+    @Test func duplicateKeysAreRejectedEvenWhenSpelledDifferently() {
+        let text = String(decoding: F.json(F.caseFile(cases: [F.bceCase()])), as: UTF8.self)
+        for (plain, duplicated) in [("\"reduction\" : \"mean\"", "\"reduction\" : \"none\", \"reduction\" : \"mean\""),
+                                    ("\"reduction\" : \"mean\"", "\"reduction\" : \"mean\", \"reduc\\u0074ion\" : \"mean\"")] {
+            let edited = text.replacingOccurrences(of: plain, with: duplicated)
+            #expect(edited != text)
+            let error = readError(data: Data(edited.utf8))
+            let line = 1 + edited[..<edited.range(of: "\"reduc")!.lowerBound].filter { $0 == "\n" }.count
+            #expect(error?.reason == .duplicateKey("reduction", line: line), "\(String(describing: error))")
+        }
+        // The same key in two different objects is fine.
+        #expect(readError(F.caseFile(cases: [F.bceCase()])) == nil)
+    }
+
+    @Test func aByteOrderMarkCRLFAndNonASCIIBytesAreRejected() {
+        let data = F.json(F.caseFile(cases: [F.bceCase()]))
+        let bom = readError(data: Data([0xEF, 0xBB, 0xBF]) + data)
+        #expect(bom?.reason == .encoding("starts with a UTF-8 byte order mark: golden files are ASCII without one"))
+        let crlf = readError(data: Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8))
+        guard case .encoding(let why) = crlf?.reason else { Issue.record("got \(String(describing: crlf))"); return }
+        #expect(why.contains("carriage return (line 1)"))
+        let latin = readError(fileWithCase { $0["comment"] = "na\u{EF}ve" })
+        guard case .encoding(let why2) = latin?.reason else { Issue.record("got \(String(describing: latin))"); return }
+        #expect(why2.contains("not ASCII (0xc3"))
+        // Escaped, the same comment is ASCII and fine.
+        let escaped = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "hand-written", with: "na\\u00efve")
+        #expect(readError(data: Data(escaped.utf8)) == nil)
+    }
+
+    // MARK: Acceptable alternatives (format version 2)
+
+    /// The standard case with `acceptable` set to `alternatives`.
+    func withAlternatives(_ alternatives: Any, flags: [String] = ["boundary"]) -> [String: Any] {
+        fileWithCase { c in
+            c["acceptable"] = alternatives
+            c["flags"] = flags
+        }
+    }
+
+    static let exactLoss = Double(Float(-(log(0.75) + log(0.5)) / 2))
+
+    @Test func readsAcceptableAlternatives() throws {
+        let other = Double(Float(Self.exactLoss).nextUp)
+        let file = try read(withAlternatives([["source": "pytorch-cpu", "comment": "PyTorch's arithmetic",
+                                               "outputs": ["loss": F.tensor(.float32, [], [other])]]]))
+        let a = try #require(file.cases[0].acceptable.first)
+        #expect(a.source == "pytorch-cpu" && a.comment == "PyTorch's arithmetic")
+        #expect(a.loss?.values == [other])
+        #expect(a.gradInput == nil && a.gradTarget == nil)
+        #expect(try read(F.caseFile(cases: [F.bceCase()])).cases[0].acceptable.isEmpty)
+    }
+
+    @Test func anAlternativeMustHaveTheExpectedFieldsShapeDTypeAndDiffer() {
+        let loss = { (shape: [Int], v: [Double]) in ["loss": F.tensor(.float32, shape, v)] }
+        let differs = Double(Float(Self.exactLoss).nextUp)
+        let cases: [(Any, String, String)] = [
+            ([["source": "x", "outputs": loss([2], [1, 2])]], "acceptable[0].outputs.loss.shape", "shape [2], expected []"),
+            ([["source": "x", "outputs": ["loss": F.tensor(.float64, [], [differs])]]], "acceptable[0].outputs.loss.dtype",
+             "dtype float64 differs from the case dtype float32"),
+            ([["source": "x", "outputs": ["grad_input": F.tensor(.float32, [2], [1, 2])]]], "acceptable[0].outputs.grad_input",
+             "has no grad_input"),
+            ([["source": "x", "outputs": ["grad_input_scale": F.tensor(.float32, [2], [1, 2])]]], "acceptable[0].outputs.grad_input_scale",
+             "unknown output"),
+            ([["source": "x", "outputs": [String: Any]()]], "acceptable[0].outputs", "must differ from \"expected\""),
+            ([["source": "x", "outputs": loss([], [Self.exactLoss])]], "acceptable[0].outputs.loss", "equals expected.loss bit for bit"),
+            ([["outputs": loss([], [differs])]], "acceptable[0].source", "is missing"),
+            ([["source": "pytorch\ncpu", "outputs": loss([], [differs])]], "acceptable[0].source", "the source has U+000A"),
+            ([["source": "x", "outputs": loss([], [differs]), "tolerance": 1]], "acceptable[0].tolerance", "unknown field"),
+            ([["source": "x"]], "acceptable[0].outputs", "is missing"),
+            (["not an object"], "acceptable[0]", "must be an object"),
+            (["source": "x"], "acceptable", "must be an array"),
+        ]
+        for (alternatives, field, says) in cases {
+            let error = readError(withAlternatives(alternatives))
+            #expect(error?.caseID == "bce/float32/mean/simple", "\(field)")
+            #expect(error?.field == field, "\(String(describing: error))")
+            #expect(error?.description.contains(says) == true, "\(String(describing: error))")
+        }
     }
 
     /// Random byte flips, deletions and insertions in a valid file: always a value or a typed error.
@@ -243,14 +415,28 @@ struct ManifestTests {
     }
 
     @Test func aManifestStatingOtherDefaultTolerancesIsRejected() throws {
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: RepositoryGolden.directory.appendingPathComponent("MANIFEST.json"))) as! [String: Any]
+        let dir = try F.standardSuite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("MANIFEST.json"))) as! [String: Any]
+        object["default_tolerance"] = [
+            "float16": ["rtol": 1e-3, "atol": 1e-5], "bfloat16": ["rtol": 1.6e-2, "atol": 1e-5],
+            "float32": ["rtol": 1.3e-6, "atol": 1e-5], "float64": ["rtol": 1e-10, "atol": 1e-12],
+        ]
         #expect(throws: Never.self) { try Manifest.read(F.json(object)) }
-        object["default_tolerance"] = ["float32": ["rtol": 1e-3, "atol": 1e-5]]
-        #expect {
-            try Manifest.read(F.json(object))
-        } throws: { error in
-            (error as? GoldenFormatError)?.field == "default_tolerance.float32"
+        for (dtype, stated) in [("float32", ["rtol": 1e-3, "atol": 1e-5]), ("float64", ["rtol": 1e-7, "atol": 1e-7]),
+                                ("bfloat16", ["rtol": 1e-3, "atol": 1e-5])] {
+            var edited = object
+            var defaults = object["default_tolerance"] as! [String: Any]
+            defaults[dtype] = stated
+            edited["default_tolerance"] = defaults
+            #expect {
+                try Manifest.read(F.json(edited))
+            } throws: { error in
+                (error as? GoldenFormatError)?.field == "default_tolerance.\(dtype)"
+            }
         }
+        object["default_tolerance"] = ["float8": ["rtol": 1e-3, "atol": 1e-5]]
+        #expect(throws: GoldenFormatError.self) { try Manifest.read(F.json(object)) }
     }
 
     @Test func fileMustMatchItsPath() throws {

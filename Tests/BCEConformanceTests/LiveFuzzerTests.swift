@@ -42,7 +42,7 @@ struct LiveFuzzerTests {
         #expect(mismatch.shrunk.loss == .bceWithLogits && mismatch.shrunk.reduction == .none)
         #expect(mismatch.comparison.status == .failed)
         // The printed case is valid golden JSON, and the seed and index reproduce the failure.
-        let file = "{\"format_version\": 1, \"loss\": \"bce_with_logits\", \"dtype\": \"\(mismatch.shrunk.dtype.rawValue)\", \"cases\": [\(mismatch.goldenJSON)]}"
+        let file = "{\"format_version\": \(GoldenFormat.version), \"loss\": \"bce_with_logits\", \"dtype\": \"\(mismatch.shrunk.dtype.rawValue)\", \"cases\": [\(mismatch.goldenJSON)]}"
         let parsed = try GoldenFileReader.read(Data(file.utf8), path: "pasted.json")
         #expect(parsed.cases.first?.id == mismatch.shrunk.id)
         #expect(mismatch.shrunk.comment.contains("--seed 11 --first \(mismatch.index) --cases 1"))
@@ -71,7 +71,7 @@ struct LiveFuzzerTests {
                     sawOne = sawOne || x == 1
                     let leastNormal = switch c.dtype {
                     case .float16: Double(Float16.leastNormalMagnitude)
-                    case .float32: Double(Float.leastNormalMagnitude)
+                    case .bfloat16, .float32: Double(Float.leastNormalMagnitude)
                     case .float64: Double.leastNormalMagnitude
                     }
                     sawSubnormal = sawSubnormal || (x != 0 && abs(x) < leastNormal)

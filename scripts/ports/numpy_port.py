@@ -4,6 +4,8 @@
 Self-contained on purpose (it does not import bce_reference): it is what a port author would write.
 It computes in float64 and casts the results to the case dtype, following PyTorch's formulas
 literally, and passes the golden suite's default tolerances (not the strict ULP mode).
+bfloat16 (NumPy has none) travels as 4 hex digits, the upper half of the float32 bits: decoded by
+shifting them into a float32, encoded by rounding float64 to bfloat16 (nearest even) here.
 
 Protocol (docs/CONTRACTS.md section 5): JSON Lines on stdin/stdout, one message per line.
     runner: {"type": "start", "protocol_version": 1}    port: {"type": "started", ...}
@@ -19,9 +21,10 @@ import sys
 import numpy as np
 
 PROTOCOL_VERSION = 1
-# NUMPY_PORT_IN_DTYPE=1 computes in the case dtype instead of float64 (to see what the tolerances allow).
+# NUMPY_PORT_IN_DTYPE=1 computes in the case dtype (bfloat16: float32) instead of float64 (to see what the tolerances allow).
 IN_DTYPE = os.environ.get("NUMPY_PORT_IN_DTYPE") == "1"
 TYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+DTYPES = ["float16", "bfloat16", "float32", "float64"]
 
 
 class PortError(Exception):
@@ -35,12 +38,34 @@ class PortError(Exception):
 
 
 def decode(tensor):
+    """A TENSOR as a NumPy array (bfloat16 as the float32 array of the same values)."""
+    if tensor["dtype"] == "bfloat16":
+        bits = np.frombuffer(bytes.fromhex(tensor["hex"]), dtype=">u2").astype(np.uint32) << np.uint32(16)
+        return bits.view(np.float32).reshape(tensor["shape"])
     t = TYPES[tensor["dtype"]]
     raw = np.frombuffer(bytes.fromhex(tensor["hex"]), dtype=np.dtype(t).newbyteorder(">"))
     return raw.astype(t).reshape(tensor["shape"])
 
 
+def bfloat16_bits(array):
+    """float64 values rounded to nearest even bfloat16, as uint16 bits (NaN: 7fc0)."""
+    a = np.asarray(array, dtype=np.float64)
+    out = np.full(a.shape, 0x7FC0, dtype=np.uint16)
+    with np.errstate(all="ignore"):
+        ok = ~np.isnan(a)
+        v = a[ok]
+        _, e = np.frexp(v)
+        q = np.maximum(e - 8, -133)  # 8 significant bits; subnormals below 2^-126 in steps of 2^-133
+        r = np.ldexp(np.rint(np.ldexp(v, -q)), q)  # exact, ties to even; 2^128 means overflow
+        r = np.where(np.abs(r) >= 2.0 ** 128, np.copysign(np.inf, r), r)
+        out[ok] = (r.astype(np.float32).view(np.uint32) >> np.uint32(16)).astype(np.uint16)
+    return out
+
+
 def encode(array, dtype):
+    if dtype == "bfloat16":
+        bits = bfloat16_bits(array)
+        return {"dtype": dtype, "shape": list(bits.shape), "hex": bits.astype(">u2").tobytes().hex()}
     a = np.asarray(array).astype(TYPES[dtype])
     return {"dtype": dtype, "shape": list(a.shape), "hex": a.astype(a.dtype.newbyteorder(">")).tobytes().hex()}
 
@@ -90,8 +115,9 @@ def run_case(case):
     p = decode(ins["pos_weight"]) if "pos_weight" in ins else None
     check(loss, reduction, x, y, w, p, g)
 
-    work = TYPES[dtype] if IN_DTYPE else np.float64
-    eps = work(TYPES[dtype](1e-12))  # EPSILON in the case dtype: 0 in float16
+    work = TYPES.get(dtype, np.float32) if IN_DTYPE else np.float64
+    # EPSILON = 1e-12 rounded to the case dtype: 0 in float16, 1.0019e-12 in bfloat16
+    eps = work(decode(encode(np.array(1e-12), dtype)))
     x, y = x.astype(work), y.astype(work)
     w = np.ones_like(x) if w is None else np.broadcast_to(w.astype(work), x.shape)
     g = g.astype(work) if reduction == "none" else work(g.reshape(-1)[0])
@@ -142,7 +168,7 @@ def main():
                   "implementation": {"name": "numpy_port", "language": "python",
                                      "version": f"numpy {np.__version__}",
                                      "losses": ["bce", "bce_with_logits"],
-                                     "dtypes": ["float16", "float32", "float64"]}})
+                                     "dtypes": DTYPES}})
         elif kind == "run":
             case = msg["case"]
             try:

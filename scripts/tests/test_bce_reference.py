@@ -218,7 +218,7 @@ class Errors(unittest.TestCase):
         with self.assertRaises(ValueError):
             ev("bce", "float32", "mean", [0.5], [0.5], pos_weight=[1.0])
         with self.assertRaises(ValueError):
-            ev("bce", "bfloat16", "mean", [0.5], [0.5])
+            ev("bce", "float8", "mean", [0.5], [0.5])
         with self.assertRaises(ValueError):
             BCEReferenceError("no_such_kind", "x")
 
@@ -263,6 +263,91 @@ class Rounding(unittest.TestCase):
         self.assertEqual(num / den, 1 + 2 ** -70)
         from fractions import Fraction
         self.assertEqual(Fraction(num, den), 1 + Fraction(1, 2 ** 70))
+
+
+def bf16(values):
+    return round_to_dtype(np.array(values, dtype=LD), "bfloat16").tolist()
+
+
+class BFloat16Rounding(unittest.TestCase):
+    """bfloat16 = the upper half of a float32 (p = 8, float32's exponents); uint16 bits in and out."""
+
+    def test_returns_uint16_bits(self):
+        r = round_to_dtype(np.array([1.0, -2.0, 0.5], dtype=LD), "bfloat16")
+        self.assertEqual(r.dtype, np.uint16)
+        self.assertEqual(r.tolist(), [0x3F80, 0xC000, 0x3F00])
+
+    def test_ties_to_even(self):
+        # 1 + 2^-8 lies halfway between 1 (3f80, even) and 1 + 2^-7 (3f81); 1 + 3 * 2^-8 between 3f81 and 3f82 (even)
+        self.assertEqual(bf16([1 + LD(2) ** -8, 1 + 3 * LD(2) ** -8, -(1 + LD(2) ** -8)]), [0x3F80, 0x3F82, 0xBF80])
+
+    def test_no_double_rounding_through_float32(self):
+        # 1 + 2^-8 + 2^-30 is above the tie: 3f81. Through float32 it would become the tie 1 + 2^-8, then 3f80.
+        self.assertEqual(bf16([1 + LD(2) ** -8 + LD(2) ** -30]), [0x3F81])
+
+    def test_overflow(self):
+        top = LD(ref.max_finite("bfloat16"))  # 7f7f = (2 - 2^-7) * 2^127
+        half_ulp = LD(2) ** 119
+        self.assertEqual(float(top), float.fromhex("0x1.fe0000p+127"))
+        self.assertEqual(bf16([top, top + half_ulp - LD(2) ** 100, top + half_ulp, -(top + half_ulp), LD(1e39)]),
+                         [0x7F7F, 0x7F7F, 0x7F80, 0xFF80, 0x7F80])
+
+    def test_nan_is_quiet_7fc0_and_infinities_kept(self):
+        self.assertEqual(bf16([np.nan, -np.nan, np.inf, -np.inf]), [0x7FC0, 0x7FC0, 0x7F80, 0xFF80])
+
+    def test_subnormals(self):
+        tiny = LD(2) ** -133  # the smallest bfloat16 subnormal (0001)
+        self.assertEqual(bf16([tiny, tiny / 2, 3 * tiny / 2, LD(2) ** -126 - tiny, -tiny, -tiny / 4, 0.75 * tiny]),
+                         [0x0001, 0x0000, 0x0002, 0x007F, 0x8001, 0x8000, 0x0001])
+
+    def test_epsilon_is_1e_12_rounded_not_zero(self):
+        self.assertEqual(ref.epsilon("bfloat16"), float.fromhex("0x1.1a0000p-40"))  # 2b8d
+        self.assertEqual(ref.epsilon("float16"), 0.0)
+        self.assertEqual(ref.epsilon("float32"), float(np.float32(1e-12)))
+
+    def test_epsilon_is_pytorchs_float_constant_in_float64(self):
+        # Loss.cpp: constexpr float EPSILON = 1e-12, widened: torch 2.15 float64, x = 1e-20, y = 0 gives
+        # d/dx = 1e-20 / 9.999999960041972e-13 = 1.0000000039958028e-08 (not 1e-08)
+        self.assertEqual(ref.epsilon("float64"), 9.999999960041972e-13)
+        r = ev("bce", "float64", "none", [1e-20], [0.0])
+        self.assertEqual(float(r["grad_input"][0]), 1.0000000039958028e-08)
+
+    def test_values_and_storage_round_trip(self):
+        bits = np.array([0x3F80, 0x0001, 0xFF80, 0x7FC0, 0x8000], dtype=np.uint16)
+        values = ref.values_of(bits, "bfloat16")
+        self.assertEqual(values.dtype, np.float32)
+        self.assertEqual(values[:3].tolist(), [1.0, 2.0 ** -133, -np.inf])
+        self.assertTrue(np.isnan(values[3]))
+        self.assertEqual(ref.storage_of(values, "bfloat16").tolist(), bits.tolist())
+
+    def test_evaluate_takes_bits_or_floats_and_returns_bits(self):
+        from_bits = evaluate("bce", "bfloat16", "none", np.array([0x3F00, 0x3E80], dtype=np.uint16),
+                             np.array([0x3F80, 0x0000], dtype=np.uint16))
+        from_floats = ev("bce", "bfloat16", "none", [0.5, 0.25], [1.0, 0.0])
+        for key in ("loss", "grad_input", "grad_target", "grad_input_scale", "grad_target_scale"):
+            self.assertEqual(from_bits[key].dtype, np.uint16, key)
+            self.assertEqual(from_bits[key].tolist(), from_floats[key].tolist(), key)
+        # log 2 = 0.693147 -> 3f31 (0.69140625); -log(0.75) = 0.287682 -> 3e93 (0.287109375)
+        self.assertEqual(from_bits["loss"].tolist(), [0x3F31, 0x3E93])
+        self.assertEqual(from_bits["grad_input"].tolist(), [0xC000, 0x3FAB])  # -2, 4/3 -> 1.3359375
+
+    def test_evaluate_rounds_float_arguments_to_bfloat16_first(self):
+        # 0.3 -> 3e9a (0.30078125): the loss is that of 0.30078125, not of 0.3
+        a = ev("bce", "bfloat16", "none", [0.3], [1.0])["loss"].tolist()
+        b = ev("bce", "bfloat16", "none", [0.30078125], [1.0])["loss"].tolist()
+        self.assertEqual(a, b)
+
+    def test_gradient_at_zero_uses_bfloat16_epsilon(self):
+        r = ev("bce", "bfloat16", "none", [0.0], [1.0])
+        expected = bf16([-1 / LD(ref.epsilon("bfloat16"))])  # -9.98e11, finite (float16 gives -inf)
+        self.assertEqual(r["grad_input"].tolist(), expected)
+        self.assertEqual(r["loss"].tolist(), [0x42C8])  # the clamp: 100
+
+    def test_reductions_in_bfloat16(self):
+        r = ev("bce_with_logits", "bfloat16", "mean", [0.0] * 3, [1.0] * 3)
+        self.assertEqual(r["loss"].shape, ())
+        self.assertEqual(r["loss"].tolist(), bf16([LD(LOG2)])[0])
+        self.assertEqual(ev("bce", "bfloat16", "mean", np.zeros(0), np.zeros(0))["loss"].tolist(), 0x7FC0)
 
 
 class ModuleHygiene(unittest.TestCase):

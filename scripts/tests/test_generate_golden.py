@@ -1,8 +1,10 @@
 """Self-checks of scripts/generate_golden.py and of the committed golden/ set.
 
-Hex encoding round trip, determinism (two runs into temporary folders are byte-identical),
---check (passes on the committed set, names the case and field of a modified file), crash-safe
-replacement, and the format's invariants on every committed case.
+Hex encoding round trip (bfloat16 too), determinism (two runs into temporary folders are
+byte-identical), --check (passes on the committed set, names the case and field of a modified
+file), crash-safe replacement, and the format's invariants on every committed case (version 2:
+acceptable alternatives only where their bits differ, flag pytorch-arithmetic exactly where an
+alternative lies outside the default tolerance).
 """
 
 import hashlib
@@ -24,8 +26,9 @@ sys.path.insert(0, SCRIPTS)
 import numpy as np  # noqa: E402
 
 import generate_golden as gen  # noqa: E402
+from golden_gen import acceptance, tensors  # noqa: E402
 
-WIDTH = {"float16": 4, "float32": 8, "float64": 16}
+WIDTH = {"float16": 4, "bfloat16": 4, "float32": 8, "float64": 16}
 CASE_FILES = [f"{loss}/{dtype}.json" for loss in ("bce", "bce_with_logits") for dtype in WIDTH]
 
 
@@ -51,11 +54,29 @@ class Encoding(unittest.TestCase):
         self.assertEqual(gen.encode_tensor(np.zeros((2, 0)), "float32"), {"dtype": "float32", "shape": [2, 0], "hex": "", "values": []})
         self.assertEqual(gen.encode_tensor(np.array([np.nan, -np.nan]), "float32")["hex"], "7fc000007fc00000")
 
+    def test_bfloat16_known_bits(self):
+        enc = gen.encode_tensor(np.array([1.0, -2.0, np.nan, -np.inf, 0.1, -0.0]), "bfloat16")
+        self.assertEqual(enc["hex"], "3f80c0007fc0ff803dcd8000")
+        self.assertEqual(enc["values"], ["1.0", "-2.0", "nan", "-inf", "0.1", "-0.0"])
+        self.assertEqual(gen.encode_tensor(np.array(1.0), "bfloat16")["hex"], "3f80")  # 0-d: big-endian too
+
+    def test_bfloat16_rounds_once_to_nearest_even(self):
+        r = tensors.round_to(np.array([1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 1 + 2.0 ** -8 + 2.0 ** -40,
+                                       3.3961e38, 3.3962e38, 2.0 ** -134, 2.0 ** -134 + 2.0 ** -160, -1e-50]), "bfloat16")
+        self.assertEqual(r.tolist(), [1.0, 1 + 2.0 ** -6, 1 + 2.0 ** -7, tensors.BFLOAT16_MAX, np.inf, 0.0, 2.0 ** -133, -0.0])
+        self.assertTrue(np.signbit(r[-1]))
+        # float64 -> bfloat16 directly, not through float32: 1 + 2^-8 + 2^-30 rounds up; via float32 it would tie down
+        self.assertEqual(float(tensors.round_to(np.array(1 + 2.0 ** -8 + 2.0 ** -30), "bfloat16")), 1 + 2.0 ** -7)
+        self.assertEqual(tensors.next_toward(1.0, 2.0, "bfloat16"), 1 + 2.0 ** -7)
+        self.assertEqual(tensors.next_toward(0.0, -1.0, "bfloat16"), -(2.0 ** -133))
+        self.assertEqual(tensors.next_toward(tensors.BFLOAT16_MAX, np.inf, "bfloat16"), np.inf)
+
     def test_round_trip(self):
-        for dtype, t in (("float16", np.float16), ("float32", np.float32), ("float64", np.float64)):
-            fi = np.finfo(t)
-            vals = np.array([0.0, -0.0, 1.0, -2.5, fi.smallest_subnormal, -fi.smallest_subnormal, fi.max, -fi.max,
-                             np.inf, -np.inf, fi.smallest_normal, 0.1, 1 / 3], dtype=t).reshape(13, 1)
+        for dtype in WIDTH:
+            t = tensors.carrier(dtype)
+            c = tensors.consts(dtype)
+            vals = tensors.round_to(np.array([0.0, -0.0, 1.0, -2.5, c["min_sub"], -c["min_sub"], c["max"], -c["max"],
+                                              np.inf, -np.inf, c["min_normal"], 0.1, 1 / 3]), dtype).reshape(13, 1)
             enc = gen.encode_tensor(vals, dtype)
             self.assertEqual(len(enc["hex"]), 13 * WIDTH[dtype])
             back = gen.decode_tensor(enc)
@@ -63,7 +84,7 @@ class Encoding(unittest.TestCase):
             self.assertEqual(back.shape, (13, 1))
             self.assertEqual(back.tobytes(), vals.tobytes())
             for s, v in zip(enc["values"], vals.ravel()):
-                self.assertEqual(t(float(s)), v, (dtype, s))
+                self.assertEqual(tensors.scalar(dtype, float(s)), v, (dtype, s))
             self.assertEqual(enc["values"][1], "-0.0")
 
     def test_values_render_short(self):
@@ -98,6 +119,23 @@ class Determinism(unittest.TestCase):
             self.assertEqual(r.returncode, 1)
             self.assertIn(case["id"], r.stderr)
             self.assertIn("expected.loss", r.stderr)
+
+            # a changed acceptable alternative is named down to its output field
+            path = os.path.join(a, "bce", "float16.json")
+            with open(path) as fh:
+                doc = json.load(fh)
+            with_alt = [c for c in doc["cases"] if "acceptable" in c]
+            self.assertTrue(with_alt)
+            if with_alt:
+                case = with_alt[0]
+                field = sorted(case["acceptable"][0]["outputs"])[0]
+                h = case["acceptable"][0]["outputs"][field]["hex"]
+                case["acceptable"][0]["outputs"][field]["hex"] = ("1" if h[0] != "1" else "2") + h[1:]
+                with open(path, "wb") as fh:
+                    fh.write(gen.dump_json(doc))
+                r = run_generator("--check", "--out", a)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn(f"{case['id']}: acceptable[0].outputs.{field}", r.stderr)
 
             # a missing file and a changed manifest are reported too
             os.remove(os.path.join(a, "bce_with_logits", "float16.json"))
@@ -144,8 +182,11 @@ class CommittedSet(unittest.TestCase):
 
     def test_manifest(self):
         m = self.manifest
-        self.assertEqual(m["format_version"], 1)
+        self.assertEqual((m["format_version"], m["suite_version"]), (2, "2.0.0"))
         self.assertEqual([e["path"] for e in m["files"]], CASE_FILES)
+        self.assertEqual(m["default_tolerance"], {  # docs/CONTRACTS.md section 0
+            "float16": {"rtol": 1e-3, "atol": 1e-5}, "bfloat16": {"rtol": 1.6e-2, "atol": 1e-5},
+            "float32": {"rtol": 1.3e-6, "atol": 1e-5}, "float64": {"rtol": 1e-10, "atol": 1e-12}})
         for e in m["files"]:
             data = self.files[e["path"]]
             self.assertEqual(hashlib.sha256(data).hexdigest(), e["sha256"], e["path"])
@@ -154,7 +195,7 @@ class CommittedSet(unittest.TestCase):
 
     def test_size_budget(self):
         total = sum(len(b) for b in tree_bytes(GOLDEN).values())
-        self.assertLess(total, 25_000_000)
+        self.assertLess(total, 32_000_000)  # suite 1.0.0: 24.6 MB; 2.0.0 adds bfloat16 and the alternatives
 
     def test_case_invariants(self):
         ids = set()
@@ -164,7 +205,7 @@ class CommittedSet(unittest.TestCase):
             doc = json.loads(data)
             self.assertEqual(data, gen.dump_json(doc), "not in canonical form: " + rel)
             loss, dtype = rel[:-5].split("/")
-            self.assertEqual((doc["format_version"], doc["loss"], doc["dtype"]), (1, loss, dtype))
+            self.assertEqual((doc["format_version"], doc["loss"], doc["dtype"]), (2, loss, dtype))
             for case in doc["cases"]:
                 cid = case["id"]
                 self.assertNotIn(cid, ids)
@@ -191,8 +232,30 @@ class CommittedSet(unittest.TestCase):
                             self.assertEqual(exp[k]["shape"], shape, (cid, k))
                     if "grad_input" not in exp:
                         self.assertIn("large-reduction", case["flags"], cid)
+                    self.check_acceptable(case)
+                else:
+                    self.assertNotIn("acceptable", case, cid)
         self.assertEqual(used_flags - set(self.manifest["flags"]), set())
         self.assertEqual(set(self.manifest["flags"]) - used_flags, set(), "flags explained but never used")
+
+    def check_acceptable(self, case):
+        """Alternatives hold only fields whose bits differ; the flag marks exactly the widened cases."""
+        cid, dtype, exp = case["id"], case["dtype"], case["expected"]
+        widened = False
+        for alt in case.get("acceptable", []):
+            self.assertEqual(alt["source"], "pytorch-cpu", cid)
+            self.assertTrue(alt["comment"], cid)
+            self.assertTrue(alt["outputs"], cid)
+            for field, t in alt["outputs"].items():
+                self.assertIn(field, ("loss", "grad_input", "grad_target"), cid)
+                self.assertIn(field, exp, cid)
+                self.assertEqual((t["dtype"], t["shape"]), (dtype, exp[field]["shape"]), (cid, field))
+                self.assertEqual(len(t["hex"]), len(exp[field]["hex"]), (cid, field))
+                self.assertNotEqual(t["hex"], exp[field]["hex"], (cid, field, "same bits as expected"))
+                a, e = gen.decode_tensor(t), gen.decode_tensor(exp[field])
+                widened |= not acceptance.matches(a, e, self.manifest["default_tolerance"][dtype],
+                                                  "signed-zero" in case["flags"]).all()
+        self.assertEqual(acceptance.FLAG in case["flags"], widened, cid)
 
     def test_schema(self):
         try:

@@ -1,15 +1,22 @@
-/// The comparison policy (CONTRACTS section 3), in one place. docs/RUNNER.md describes it.
+/// The comparison policy (CONTRACTS sections 0 and 3), in one place. docs/RUNNER.md describes it.
 ///
 /// - Shapes must be exactly equal.
-/// - An expected NaN needs a NaN (any payload); a NaN where a number was expected fails.
-/// - Infinities must match exactly (sign included); an infinity where a finite value was expected fails.
-/// - On cases flagged "signed-zero", an expected ±0 needs a zero of the same sign.
-/// - Otherwise |actual − expected| ≤ atol + rtol·|expected|, with the case's tolerance or the dtype default.
-/// - Strict mode (`maxULP`): additionally |actual − expected| / ulp(max(|expected|, scale)) ≤ maxULP,
-///   where scale is the matching `grad_*_scale` element (0 for the loss or when absent). The strict
-///   bound is the library's accuracy promise, so it skips the bce_with_logits loss elements outside
-///   it: those whose two terms (1 − y)·softplus(x) and p·y·softplus(−x) have opposite signs
-///   (`lossTermsMayCancel`); a mean or sum skips it if any of its elements does. Tolerance still applies.
+/// - An element *matches* a reference element r when: r NaN and it is NaN (any payload); r
+///   infinite and it is the same infinity; on cases flagged "signed-zero", r a zero and it a zero
+///   of r's sign; otherwise |actual − r| ≤ atol + rtol·|r|, with the case's tolerance or the dtype
+///   default (`matchProblem`).
+/// - Default mode: each element passes when it matches the exact expected element or the same
+///   element of any `acceptable` alternative that has that output (format version 2; e.g. PyTorch's
+///   own CPU arithmetic). Each element on its own: one may match the exact value, the next an
+///   alternative's.
+/// - Strict mode (`maxULP`) ignores the alternatives: every element must match the exact value and
+///   also |actual − expected| / ulp(max(|expected|, scale)) ≤ maxULP, where scale is the matching
+///   `grad_*_scale` element (0 for the loss or when absent). The strict bound is the library's
+///   accuracy promise, so it skips the bce_with_logits loss elements outside it: those whose two
+///   terms (1 − y)·softplus(x) and p·y·softplus(−x) have opposite signs (`lossTermsMayCancel`); a
+///   mean or sum skips it if any of its elements does. The match still applies.
+/// - Errors and statistics are always measured against the exact value; a mismatch names the
+///   exact value and every acceptable value it was compared with.
 /// - An expected error needs an error of that kind; outputs where an error was expected fail, and
 ///   an error where outputs were expected fails.
 public struct ComparisonPolicy: Sendable {
@@ -56,6 +63,52 @@ public struct ComparisonPolicy: Sendable {
             }
         }
         return result
+    }
+
+    /// Why `actual` does not match the reference element `reference` (nil: it matches). The one
+    /// definition of "matches", used against the exact value and against every alternative.
+    static func matchProblem(_ actual: Double, _ reference: Double, tolerance: Tolerance, signedZero: Bool) -> String? {
+        if reference.isNaN { return actual.isNaN ? nil : "expected nan" }
+        if actual.isNaN { return "expected a number, got nan" }
+        if reference.isInfinite || actual.isInfinite { return actual == reference ? nil : "infinities must match exactly" }
+        if signedZero, reference == 0, !(actual == 0 && actual.sign == reference.sign) {
+            return "sign of zero differs (case flagged signed-zero)"
+        }
+        if abs(actual - reference) > tolerance.atol + tolerance.rtol * abs(reference) {
+            return "outside tolerance rtol \(tolerance.rtol) atol \(tolerance.atol)"
+        }
+        return nil
+    }
+
+    /// The flag a case carries exactly when its acceptance widens the verdict (CONTRACTS section 0).
+    public static let widenedFlag = "pytorch-arithmetic"
+
+    /// Where the first element of an acceptable alternative is that does not match the exact
+    /// value (so accepting it widens the verdict there), as "source: output[index]"; nil if none.
+    public static func firstWidening(_ golden: GoldenCase) -> String? {
+        guard case .outputs(let expected) = golden.expectation else { return nil }
+        let exact = ["loss": expected.loss, "grad_input": expected.gradInput, "grad_target": expected.gradTarget]
+        for a in golden.acceptable {
+            for name in GoldenCase.Alternative.outputNames {
+                guard let t = a.output(name), let e = exact[name] ?? nil, t.count == e.count else { continue }
+                for i in 0..<t.count where matchProblem(t.values[i], e.values[i], tolerance: golden.effectiveTolerance,
+                                                        signedZero: golden.checksSignedZero) != nil {
+                    return "\(a.source): \(name)[\(i)]"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The alternatives with a value for output `name`, as (source, tensor), in the case's order.
+    /// None in strict mode, which measures against the exact value only.
+    func alternatives(_ name: String, _ golden: GoldenCase, count: Int) -> [(source: String, values: [Double])] {
+        guard maxULP == nil else { return [] }
+        return golden.acceptable.compactMap { a in
+            // The reader checked the shape; a hand-built case that did not is ignored rather than trapped on.
+            guard let t = a.output(name), t.count == count else { return nil }
+            return (a.source, t.values)
+        }
     }
 
     /// Whether the bce_with_logits loss of target `y` and pos_weight `p` (1 without one) is a
@@ -106,8 +159,9 @@ public struct ComparisonPolicy: Sendable {
         return index
     }
 
-    /// Compares one output element by element, accumulating the worst errors and the mismatches.
-    /// `strict` says per element whether strict mode's ULP bound applies (nil: everywhere).
+    /// Compares one output element by element, accumulating the worst errors (against the exact
+    /// value) and the mismatches. `strict` says per element whether strict mode's ULP bound
+    /// applies (nil: everywhere).
     func compareTensor(_ name: String, _ expected: GoldenTensor, _ actual: GoldenTensor, scale: GoldenTensor?,
                        _ golden: GoldenCase, strict: [Bool]? = nil, into result: inout Comparison) {
         guard expected.shape == actual.shape, expected.count == actual.count else {
@@ -118,18 +172,13 @@ public struct ComparisonPolicy: Sendable {
         let signedZero = golden.checksSignedZero
         let dtype = golden.dtype
         let scales = scale.flatMap { $0.count == expected.count ? $0.values : nil }
+        let others = alternatives(name, golden, count: expected.count)
         expected.values.withUnsafeBufferPointer { e in
             actual.values.withUnsafeBufferPointer { a in
                 for i in 0..<e.count {
                     let ev = e[i], av = a[i]
-                    var problem: String?
-                    if ev.isNaN {
-                        if !av.isNaN { problem = "expected nan" }
-                    } else if av.isNaN {
-                        problem = "expected a number, got nan"
-                    } else if ev.isInfinite || av.isInfinite {
-                        if ev != av { problem = "infinities must match exactly" }
-                    } else {
+                    var problem = Self.matchProblem(av, ev, tolerance: tolerance, signedZero: signedZero)
+                    if !ev.isNaN, !av.isNaN, !ev.isInfinite, !av.isInfinite {
                         let diff = abs(av - ev)
                         let magnitude = abs(ev)
                         let relative = magnitude > 0 ? diff / magnitude : (diff == 0 ? 0 : .infinity)
@@ -137,17 +186,19 @@ public struct ComparisonPolicy: Sendable {
                         let ulps = diff / dtype.ulp(atMagnitude: ulpMagnitude)
                         result.stats.record(output: name, index: i, expected: ev, actual: av,
                                             absolute: diff, relative: relative, ulps: ulps)
-                        if signedZero, ev == 0, !(av == 0 && av.sign == ev.sign) {
-                            problem = "sign of zero differs (case flagged signed-zero)"
-                        } else if diff > tolerance.atol + tolerance.rtol * magnitude {
-                            problem = "outside tolerance rtol \(tolerance.rtol) atol \(tolerance.atol)"
-                        } else if let maxULP, strict?[i] ?? true, ulps > maxULP {
+                        if problem == nil, let maxULP, strict?[i] ?? true, ulps > maxULP {
                             problem = "\(Comparison.format(ulps)) ULP > --max-ulp \(Comparison.format(maxULP))"
                         }
                     }
-                    if let problem {
-                        result.addMismatch(Mismatch(output: name, index: i, expected: ev, actual: av, problem: problem))
+                    guard let exactProblem = problem else { continue }
+                    if others.contains(where: { Self.matchProblem(av, $0.values[i], tolerance: tolerance, signedZero: signedZero) == nil }) {
+                        result.acceptedElements += 1
+                        continue
                     }
+                    let acceptable = others.map { AcceptableValue(source: $0.source, value: $0.values[i]) }
+                    result.addMismatch(Mismatch(output: name, index: i, expected: ev, actual: av,
+                                                problem: acceptable.isEmpty ? exactProblem : exactProblem + ", and matches no acceptable value",
+                                                acceptable: acceptable))
                 }
             }
         }
@@ -167,6 +218,8 @@ public struct Comparison: Sendable {
     public var mismatches: [Mismatch] = []
     /// How many elements mismatched in all.
     public var mismatchCount = 0
+    /// How many elements missed the exact value but matched an acceptable alternative (default mode).
+    public var acceptedElements = 0
     public var stats = ErrorStats()
 
     mutating func fail(_ message: String) {
@@ -184,7 +237,11 @@ public struct Comparison: Sendable {
     public var summary: String {
         var lines = messages
         for m in mismatches {
-            lines.append("\(m.output)[\(m.index)]: expected \(Comparison.format(m.expected)), got \(Comparison.format(m.actual)): \(m.problem)")
+            var line = "\(m.output)[\(m.index)]: expected \(Comparison.format(m.expected))"
+            if !m.acceptable.isEmpty {
+                line += " (exact)" + m.acceptable.map { " or \(Comparison.format($0.value)) (acceptable: \($0.source))" }.joined()
+            }
+            lines.append(line + ", got \(Comparison.format(m.actual)): \(m.problem)")
         }
         if mismatchCount > mismatches.count { lines.append("... \(mismatchCount - mismatches.count) more mismatching elements") }
         return lines.joined(separator: "\n")
@@ -201,9 +258,18 @@ public struct Comparison: Sendable {
 public struct Mismatch: Sendable, Equatable {
     public var output: String
     public var index: Int
+    /// The exact value.
     public var expected: Double
     public var actual: Double
     public var problem: String
+    /// The acceptable alternatives' values the element was also compared with (default mode).
+    public var acceptable: [AcceptableValue] = []
+}
+
+/// One acceptable alternative's value for a mismatching element, and where it comes from.
+public struct AcceptableValue: Sendable, Equatable, Codable {
+    public var source: String
+    public var value: Double
 }
 
 /// The worst absolute, relative and ULP errors over the finite elements of a case, with where

@@ -8,6 +8,10 @@ public struct GoldenCase: Sendable, Identifiable {
     public let reduction: ReductionKind
     public let inputs: Inputs
     public let expectation: Expectation
+    /// Alternatives to the exact `expected` results that a correct port may give instead (format
+    /// version 2's `acceptable`, e.g. PyTorch's own CPU arithmetic); empty on most cases and on
+    /// every case with `expected_error`.
+    public let acceptable: [Alternative]
     /// The case's own tolerance, or nil for the dtype default.
     public let tolerance: Tolerance?
     /// The case file it came from, relative to the golden directory (e.g. "bce/float32.json").
@@ -54,8 +58,42 @@ public struct GoldenCase: Sendable, Identifiable {
         }
     }
 
+    /// One ALTERNATIVE of `acceptable` (CONTRACTS section 0): a complete set of results a correct
+    /// port may give instead of the exact one. A field it leaves out (nil) is the same as the
+    /// expected field; a field it has has the expected field's shape and dtype.
+    public struct Alternative: Sendable {
+        /// Where the values come from, e.g. "pytorch-cpu".
+        public var source: String
+        public var comment: String
+        public var loss: GoldenTensor?
+        public var gradInput: GoldenTensor?
+        public var gradTarget: GoldenTensor?
+
+        public init(source: String, comment: String = "", loss: GoldenTensor? = nil, gradInput: GoldenTensor? = nil,
+                    gradTarget: GoldenTensor? = nil) {
+            self.source = source
+            self.comment = comment
+            self.loss = loss
+            self.gradInput = gradInput
+            self.gradTarget = gradTarget
+        }
+
+        /// The alternative's tensor for an output field ("loss", "grad_input", "grad_target").
+        public func output(_ name: String) -> GoldenTensor? {
+            switch name {
+            case "loss": loss
+            case "grad_input": gradInput
+            case "grad_target": gradTarget
+            default: nil
+            }
+        }
+
+        /// The output fields an alternative may hold, in the format's spelling.
+        public static let outputNames = ["loss", "grad_input", "grad_target"]
+    }
+
     public init(id: String, comment: String = "", flags: [String] = [], loss: LossKind, dtype: DType,
-                reduction: ReductionKind, inputs: Inputs, expectation: Expectation,
+                reduction: ReductionKind, inputs: Inputs, expectation: Expectation, acceptable: [Alternative] = [],
                 tolerance: Tolerance? = nil, file: String = "") {
         self.id = id
         self.comment = comment
@@ -65,6 +103,7 @@ public struct GoldenCase: Sendable, Identifiable {
         self.reduction = reduction
         self.inputs = inputs
         self.expectation = expectation
+        self.acceptable = acceptable
         self.tolerance = tolerance
         self.file = file
     }

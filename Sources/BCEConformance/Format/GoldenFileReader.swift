@@ -1,6 +1,6 @@
 import Foundation
 
-/// One parsed case file: `{ "format_version": 1, "loss": ..., "dtype": ..., "cases": [...] }`.
+/// One parsed case file: `{ "format_version": 2, "loss": ..., "dtype": ..., "cases": [...] }`.
 public struct GoldenFile: Sendable {
     /// Relative to the golden directory, e.g. "bce/float32.json".
     public let path: String
@@ -9,12 +9,13 @@ public struct GoldenFile: Sendable {
     public let cases: [GoldenCase]
 }
 
-/// Reads golden case files (format version 1) and golden TENSORs, validating everything the
-/// contract states. Every problem is a `GoldenFormatError` naming the file, case id and field.
+/// Reads golden case files (format version 2; any other version is refused) and golden TENSORs,
+/// validating everything the contract states. Every problem is a `GoldenFormatError` naming the
+/// file, case id and field.
 public enum GoldenFileReader {
     /// Parses the bytes of one case file; `path` is used in errors and recorded in each case.
     public static func read(_ data: Data, path: String) throws(GoldenFormatError) -> GoldenFile {
-        let top = try JSONFields.parse(data, file: path)
+        let top = try JSONFields.parseGolden(data, file: path)
         let version = try top.int("format_version")
         guard version == GoldenFormat.version else {
             throw top.error("format_version", .unknownFormatVersion(version))
@@ -50,6 +51,10 @@ public enum GoldenFileReader {
             var e = error
             e.field = "cases[\(index)].id"
             throw e
+        }
+        // Checked before the id names the case in any message: it may hold a newline or worse.
+        if let problem = GoldenNames.problem(id) {
+            throw GoldenFormatError(file: path, field: "cases[\(index)].id", reason: .inconsistent("the id \(problem)"))
         }
         c.caseID = id
         let loss = try c.enumValue("loss", as: LossKind.self)
@@ -101,6 +106,14 @@ public enum GoldenFileReader {
             expectation = .outputs(outputs)
         }
 
+        var acceptable = [GoldenCase.Alternative]()
+        if c.has("acceptable") {
+            guard case .outputs(let expected) = expectation else {
+                throw c.error("acceptable", .inconsistent("only a case with \"expected\" may have \"acceptable\" results"))
+            }
+            acceptable = try readAcceptable(c, expected: expected, dtype: dtype)
+        }
+
         var tolerance: Tolerance?
         if let t = try c.optionalObject("tolerance") {
             let rtol = try t.double("rtol"), atol = try t.double("atol")
@@ -110,7 +123,54 @@ public enum GoldenFileReader {
             tolerance = Tolerance(rtol: rtol, atol: atol)
         }
         return GoldenCase(id: id, comment: comment, flags: flags, loss: loss, dtype: dtype, reduction: reduction,
-                          inputs: inputs, expectation: expectation, tolerance: tolerance, file: path)
+                          inputs: inputs, expectation: expectation, acceptable: acceptable, tolerance: tolerance, file: path)
+    }
+
+    /// Reads `acceptable` (CONTRACTS section 0): a list of ALTERNATIVEs, each with a `source`, an
+    /// optional `comment` and `outputs` holding some of loss / grad_input / grad_target. Each
+    /// tensor is of the case dtype and has the shape of the expected field, which the case must
+    /// have; a field equal to the expected one bit for bit is left out, so `outputs` is never empty.
+    static func readAcceptable(_ c: JSONFields, expected: GoldenCase.ExpectedOutputs,
+                               dtype: DType) throws(GoldenFormatError) -> [GoldenCase.Alternative] {
+        let expectedFields: [String: GoldenTensor] = [
+            "loss": expected.loss, "grad_input": expected.gradInput, "grad_target": expected.gradTarget,
+        ].compactMapValues { $0 }
+        var alternatives = [GoldenCase.Alternative]()
+        for (i, raw) in try c.array("acceptable").enumerated() {
+            guard let object = raw as? [String: Any] else { throw c.error("acceptable[\(i)]", .wrongType(expected: "an object")) }
+            let a = JSONFields(object, file: c.file, caseID: c.caseID, path: c.fieldPath("acceptable[\(i)]"))
+            for key in object.keys.sorted() where !["source", "comment", "outputs"].contains(key) {
+                throw a.error(key, .inconsistent("unknown field of an acceptable alternative (it has source, comment, outputs)"))
+            }
+            let source = try a.string("source")
+            if let problem = GoldenNames.problem(source) { throw a.error("source", .inconsistent("the source \(problem)")) }
+            let comment = try a.optionalString("comment") ?? ""
+            let outputs = try a.object("outputs")
+            for key in outputs.object.keys.sorted() where !GoldenCase.Alternative.outputNames.contains(key) {
+                throw outputs.error(key, .inconsistent(
+                    "unknown output of an acceptable alternative (it may have \(GoldenCase.Alternative.outputNames.joined(separator: ", ")))"))
+            }
+            guard !outputs.object.isEmpty else {
+                throw outputs.error(nil, .inconsistent("an acceptable alternative must differ from \"expected\" in some output"))
+            }
+            var tensors = [String: GoldenTensor]()
+            for name in GoldenCase.Alternative.outputNames where outputs.has(name) {
+                guard let reference = expectedFields[name] else {
+                    throw outputs.error(name, .inconsistent("the case's \"expected\" has no \(name) for this to be an alternative to"))
+                }
+                let tensor = try readTensor(outputs, name, dtype: dtype)
+                guard tensor.shape == reference.shape else {
+                    throw outputs.error("\(name).shape", .shapeMismatch(expected: reference.shape, actual: tensor.shape))
+                }
+                guard tensor.values.map(\.bitPattern) != reference.values.map(\.bitPattern) else {
+                    throw outputs.error(name, .inconsistent("equals expected.\(name) bit for bit: an alternative leaves such a field out"))
+                }
+                tensors[name] = tensor
+            }
+            alternatives.append(GoldenCase.Alternative(source: source, comment: comment, loss: tensors["loss"],
+                                                       gradInput: tensors["grad_input"], gradTarget: tensors["grad_target"]))
+        }
+        return alternatives
     }
 
     /// The expected outputs' shapes follow from the reduction and the input's shape.

@@ -26,6 +26,11 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
         case duplicateID(firstIn: String)
         case checksumMismatch(expected: String, actual: String)
         case caseCountMismatch(expected: Int, actual: Int)
+        /// The same key twice in one JSON object (`line` of the second, 1-based): JSON readers
+        /// disagree on which value wins, so the format has none.
+        case duplicateKey(String, line: Int)
+        /// The bytes are not the format's: ASCII with `\n` line ends, no byte order mark.
+        case encoding(String)
         case inconsistent(String)
 
         public var description: String {
@@ -35,7 +40,10 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
             case .invalidJSON(let why): "is not valid JSON: \(why)"
             case .missingField: "is missing"
             case .wrongType(let expected): "must be \(expected)"
-            case .unknownFormatVersion(let v): "unknown format version \(v) (this runner reads version \(GoldenFormat.version))"
+            case .unknownFormatVersion(let v):
+                "unsupported format version \(v): this runner reads format version \(GoldenFormat.version) only (suite "
+                    + "\(GoldenFormat.version).x); regenerate the golden files with this runner (`bce-conformance regenerate`), "
+                    + "or check them with the runner of the suite that wrote them"
             case .unknownValue(let v, let allowed): "unknown value \"\(v)\" (expected one of \(allowed.joined(separator: ", ")))"
             case .invalidHex(let e): e.description
             case .invalidShape(let e): e.description
@@ -44,6 +52,8 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
             case .duplicateID(let first): "duplicate case id (first defined in \(first))"
             case .checksumMismatch(let expected, let actual): "SHA-256 \(actual) does not match the manifest's \(expected)"
             case .caseCountMismatch(let expected, let actual): "holds \(actual) cases, the manifest says \(expected)"
+            case .duplicateKey(let key, let line): "key \"\(key)\" appears twice in one object (line \(line))"
+            case .encoding(let why): why
             case .inconsistent(let why): why
             }
         }
@@ -64,7 +74,8 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
     }
 }
 
-/// The golden format this runner reads.
+/// The golden format this runner reads (docs/CONTRACTS.md sections 0 and 2). Any other version,
+/// version 1 included, is refused (exit code 3).
 public enum GoldenFormat {
-    public static let version = 1
+    public static let version = 2
 }

@@ -4,9 +4,11 @@ import Synchronization
 
 /// The whole golden suite: the manifest and every case file it lists, checked against it.
 ///
-/// Loading verifies, in order: the manifest's format; each file's SHA-256; each file's format;
-/// the file's loss/dtype against its path; the case count; that case ids are unique across the
-/// suite; that every flag is explained in the manifest. The first problem is thrown.
+/// Loading verifies, in order: the manifest's format (one file per loss and dtype, categories
+/// adding up to the files' case counts); each file's SHA-256; each file's format; the file's
+/// loss/dtype against its path; the case count; that every flag is explained in the manifest and
+/// that `pytorch-arithmetic` is set exactly where an acceptable alternative widens the verdict;
+/// that case ids are unique across the suite. The first problem is thrown.
 public struct GoldenSuite: Sendable {
     public let directory: URL
     public let manifest: Manifest
@@ -67,6 +69,16 @@ public struct GoldenSuite: Sendable {
             for flag in c.flags where manifest.flags[flag] == nil {
                 throw GoldenFormatError(file: entry.path, caseID: c.id, field: "flags",
                                         reason: .inconsistent("flag \"\(flag)\" is not explained in MANIFEST.json \"flags\""))
+            }
+            let flag = ComparisonPolicy.widenedFlag
+            switch (c.flags.contains(flag), ComparisonPolicy.firstWidening(c)) {
+            case (true, nil):
+                throw GoldenFormatError(file: entry.path, caseID: c.id, field: "flags", reason: .inconsistent(
+                    "flag \"\(flag)\" is set, but every acceptable value matches the exact value within the tolerance"))
+            case (false, let at?):
+                throw GoldenFormatError(file: entry.path, caseID: c.id, field: "flags", reason: .inconsistent(
+                    "an acceptable value (\(at)) is outside the tolerance of the exact value, but the case lacks flag \"\(flag)\""))
+            default: break
             }
         }
         return file

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes golden cases in format version 1 (for `live`'s ready-to-paste cases).
+/// Writes golden cases in format version 2 (for `live`'s ready-to-paste cases).
 public enum GoldenWriter {
     public static func caseObject(_ c: GoldenCase) -> [String: Any] {
         func tensor(_ t: GoldenTensor) -> [String: Any] {
@@ -26,6 +26,13 @@ public enum GoldenWriter {
             if let t = o.gradInputScale { expected["grad_input_scale"] = tensor(t) }
             if let t = o.gradTargetScale { expected["grad_target_scale"] = tensor(t) }
             object["expected"] = expected
+        }
+        if !c.acceptable.isEmpty {
+            object["acceptable"] = c.acceptable.map { a -> [String: Any] in
+                var outputs = [String: Any]()
+                for name in GoldenCase.Alternative.outputNames { if let t = a.output(name) { outputs[name] = tensor(t) } }
+                return ["source": a.source, "comment": a.comment, "outputs": outputs]
+            }
         }
         if let t = c.tolerance { object["tolerance"] = ["rtol": t.rtol, "atol": t.atol] }
         return object

@@ -1,5 +1,6 @@
-/// The golden format's tensor encoding: each element's IEEE-754 bits as fixed-width lowercase hex
-/// (4 / 8 / 16 characters for float16 / float32 / float64), concatenated in row-major order.
+/// The golden format's tensor encoding: each element's bits as fixed-width lowercase hex
+/// (4 / 4 / 8 / 16 characters for float16 / bfloat16 / float32 / float64; bfloat16's are the upper
+/// half of the float32 bits, 1.0 is `3f80`), concatenated in row-major order.
 ///
 /// Decoding works on the UTF-8 bytes (no per-Character String work): the 100,000-element cases
 /// must not dominate a run.

@@ -16,6 +16,15 @@ struct JSONFields {
         self.path = path
     }
 
+    /// Parses a golden file (case file or MANIFEST.json): its bytes must also be the format's
+    /// (ASCII, `\n` line ends, no duplicate keys; `GoldenBytes`).
+    static func parseGolden(_ data: Data, file: String) throws(GoldenFormatError) -> JSONFields {
+        try GoldenBytes.checkEncoding(data, file: file)
+        let fields = try parse(data, file: file)
+        try GoldenBytes.checkKeys(data, file: file)
+        return fields
+    }
+
     /// Parses `data` as one JSON object.
     static func parse(_ data: Data, file: String) throws(GoldenFormatError) -> JSONFields {
         let parsed: Any

@@ -1,8 +1,12 @@
 import Crypto
 import Foundation
 
-/// golden/MANIFEST.json: the list of case files with their SHA-256, the flags and error kinds
-/// explained once, and the generator's provenance.
+/// golden/MANIFEST.json: the list of case files with their SHA-256, the case counts by catalogue
+/// section, the flags and error kinds explained once, and the generator's provenance.
+///
+/// The manifest must list exactly one file per loss × dtype (`expectedPaths`), and its
+/// `categories` must count the cases its files hold: a manifest that drops a file, or lists none,
+/// is not a suite.
 public struct Manifest: Sendable {
     public struct FileEntry: Sendable, Equatable {
         /// Relative to the golden directory, e.g. "bce/float32.json".
@@ -15,6 +19,8 @@ public struct Manifest: Sendable {
     public let formatVersion: Int
     public let suiteVersion: String
     public let files: [FileEntry]
+    /// Catalogue section → how many cases it has; they add up to the files' case counts.
+    public let categories: [String: Int]
     /// Flag name → what it guards against.
     public let flags: [String: String]
     public let errorKinds: [String: String]
@@ -25,9 +31,14 @@ public struct Manifest: Sendable {
 
     public static let fileName = "MANIFEST.json"
 
+    /// The case files a suite has: one per loss and dtype, `loss/dtype.json`.
+    public static var expectedPaths: [String] {
+        LossKind.allCases.flatMap { loss in DType.allCases.map { "\(loss.rawValue)/\($0.rawValue).json" } }
+    }
+
     public static func read(_ data: Data) throws(GoldenFormatError) -> Manifest {
         let file = fileName
-        let top = try JSONFields.parse(data, file: file)
+        let top = try JSONFields.parseGolden(data, file: file)
         let version = try top.int("format_version")
         guard version == GoldenFormat.version else { throw top.error("format_version", .unknownFormatVersion(version)) }
         let suiteVersion = try top.string("suite_version")
@@ -49,8 +60,44 @@ public struct Manifest: Sendable {
             guard cases >= 0 else { throw f.error("cases", .inconsistent("must not be negative")) }
             entries.append(FileEntry(path: path, sha256: sha, cases: cases))
         }
+        let missing = expectedPaths.filter { !seenPaths.contains($0) }
+        guard missing.isEmpty else {
+            throw top.error("files", .inconsistent(
+                "does not list \(missing.joined(separator: ", ")): a suite has one file per loss and dtype (\(expectedPaths.count) files)"))
+        }
+        for (i, entry) in entries.enumerated() where !expectedPaths.contains(entry.path) {
+            throw top.error("files[\(i)].path", .inconsistent(
+                "\"\(entry.path)\" is not a case file of the format (loss/dtype.json for the losses and dtypes it names)"))
+        }
+        let categoriesFields = try top.object("categories")
+        var categories = [String: Int]()
+        for name in categoriesFields.object.keys.sorted() {
+            if let problem = GoldenNames.problem(name) { throw categoriesFields.error(nil, .inconsistent("a category name \(problem)")) }
+            let count = try categoriesFields.int(name)
+            guard count >= 0 else { throw categoriesFields.error(name, .inconsistent("must not be negative")) }
+            categories[name] = count
+        }
+        // Hostile counts must not trap on overflow: nil then, which no sum equals.
+        func total(_ counts: [Int]) -> Int? {
+            var sum = 0
+            for n in counts {
+                let (s, overflow) = sum.addingReportingOverflow(n)
+                if overflow { return nil }
+                sum = s
+            }
+            return sum
+        }
+        let categorized = total(Array(categories.values)), listed = total(entries.map(\.cases))
+        guard let categorized, let listed, categorized == listed else {
+            throw categoriesFields.error(nil, .inconsistent(
+                "count \(categorized.map(String.init) ?? "more than Int.max") cases in all, the files listed hold "
+                    + "\(listed.map(String.init) ?? "more than Int.max"): the manifest does not describe its files"))
+        }
         // The manifest may restate the dtype defaults (CONTRACTS section 3); they must be this runner's.
         if let defaults = try top.optionalObject("default_tolerance") {
+            for key in defaults.object.keys.sorted() where DType(rawValue: key) == nil {
+                throw defaults.error(nil, .unknownValue(key, allowed: DType.allCases.map(\.rawValue)))
+            }
             for dtype in DType.allCases where defaults.has(dtype.rawValue) {
                 let t = try defaults.object(dtype.rawValue)
                 let stated = Tolerance(rtol: try t.double("rtol"), atol: try t.double("atol"))
@@ -61,12 +108,15 @@ public struct Manifest: Sendable {
             }
         }
         let flags = try stringMap(top, "flags")
+        for name in flags.keys.sorted() {
+            if let problem = GoldenNames.problem(name) { throw top.error("flags", .inconsistent("the flag name \(problem)")) }
+        }
         let errorKinds = try stringMap(top, "error_kinds")
         var generator = [String: String]()
         if let g = try top.optionalObject("generator") {
             for (key, value) in g.object { generator[key] = "\(value)" }
         }
-        return Manifest(formatVersion: version, suiteVersion: suiteVersion, files: entries, flags: flags,
+        return Manifest(formatVersion: version, suiteVersion: suiteVersion, files: entries, categories: categories, flags: flags,
                         errorKinds: errorKinds, generator: generator, sha256: sha256Hex(data))
     }
 

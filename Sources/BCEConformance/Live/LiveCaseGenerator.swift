@@ -13,7 +13,8 @@ public struct LiveCaseGenerator: Sendable {
     public func makeCase(_ index: Int) -> GoldenCase {
         var rng = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15)
         let loss = rng.pick(LossKind.allCases)
-        let dtype = rng.pick(DType.allCases)
+        // bfloat16 is not fuzzed until the library computes in it (the pick keeps old seeds' cases).
+        let dtype = rng.pick([DType.float16, .float32, .float64])
         let reduction = rng.pick(ReductionKind.allCases)
         let shape = makeShape(&rng)
         func tensor(_ shape: [Int], _ sample: (inout SplitMix64) -> Double) -> GoldenTensor {

@@ -47,6 +47,8 @@ public struct JSONReport: Codable, Sendable {
         public var expected: Double
         public var actual: Double
         public var problem: String?
+        /// The acceptable alternatives' values this element was also compared with (absent when none).
+        public var acceptable: [AcceptableValue]?
     }
 
     public struct Case: Codable, Sendable {
@@ -64,6 +66,8 @@ public struct JSONReport: Codable, Sendable {
         public var messages: [String]
         public var mismatchCount: Int
         public var mismatches: [Location]
+        /// Elements that missed the exact value but matched an acceptable alternative (default mode).
+        public var acceptedElements: Int
         public var knownFailureReason: String?
         public var seconds: Double
     }
@@ -92,7 +96,7 @@ public struct JSONReport: Codable, Sendable {
                         maxULP: s.maxULP, worstULPAt: s.worstULPAt.map { Location($0, withProblem: false) },
                         messages: r.comparison.messages, mismatchCount: r.comparison.mismatchCount,
                         mismatches: r.comparison.mismatches.map { Location($0, withProblem: true) },
-                        knownFailureReason: r.knownFailureReason, seconds: r.seconds)
+                        acceptedElements: r.comparison.acceptedElements, knownFailureReason: r.knownFailureReason, seconds: r.seconds)
         }
     }
 
@@ -112,6 +116,7 @@ public struct JSONReport: Codable, Sendable {
 
 extension JSONReport.Location {
     init(_ m: Mismatch, withProblem: Bool) {
-        self.init(output: m.output, index: m.index, expected: m.expected, actual: m.actual, problem: withProblem ? m.problem : nil)
+        self.init(output: m.output, index: m.index, expected: m.expected, actual: m.actual, problem: withProblem ? m.problem : nil,
+                  acceptable: m.acceptable.isEmpty ? nil : m.acceptable)
     }
 }

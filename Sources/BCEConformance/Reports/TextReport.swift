@@ -13,7 +13,11 @@ public enum TextReport {
             case .skipped:
                 if verbose { out += "SKIP \(r.id): \(r.comparison.messages.first ?? "")\n" }
             case .passed:
-                if verbose { out += "ok   \(r.id)  (max \(format(r.comparison.stats.maxULP)) ULP)\n" }
+                if verbose {
+                    let accepted = r.comparison.acceptedElements
+                    out += "ok   \(r.id)  (max \(format(r.comparison.stats.maxULP)) ULP"
+                    out += accepted > 0 ? ", \(accepted) elements by an acceptable alternative)\n" : ")\n"
+                }
             }
         }
         out += summary(report)
@@ -30,6 +34,12 @@ public enum TextReport {
         if xfail > 0 { out += ", \(xfail) expected failures" }
         if xpass > 0 { out += ", \(xpass) known failures passed" }
         out += " in \(format(report.seconds, digits: 3)) s\n"
+        let accepted = report.results.filter { $0.status == .passed && $0.comparison.acceptedElements > 0 }
+        if !accepted.isEmpty {
+            let elements = accepted.reduce(0) { $0 + $1.comparison.acceptedElements }
+            out += "\(accepted.count) of the passed cases passed through acceptable alternatives (\(elements) elements "
+            out += "match an alternative, such as PyTorch's own arithmetic, not the exact value)\n"
+        }
         if let worst = report.worstULP, let at = worst.comparison.stats.worstULPAt {
             out += "worst: \(format(worst.comparison.stats.maxULP)) ULP at \(worst.id) \(at.output)[\(at.index)]"
             out += " (expected \(Comparison.format(at.expected)), got \(Comparison.format(at.actual)))\n"

@@ -11,7 +11,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only this loss: bce or bce_with_logits. Repeatable.", valueName: "loss"))
     var loss: [String] = []
 
-    @Option(help: ArgumentHelp("Only this dtype: float16, float32 or float64. Repeatable.", valueName: "dtype"))
+    @Option(help: ArgumentHelp("Only this dtype: float16, bfloat16, float32 or float64. Repeatable.", valueName: "dtype"))
     var dtype: [String] = []
 
     @Option(help: ArgumentHelp("Only this reduction: none, mean or sum. Repeatable.", valueName: "reduction"))

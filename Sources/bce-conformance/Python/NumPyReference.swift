@@ -33,6 +33,7 @@ final class NumPyReference: Sendable {
                 let flat: PythonObject
                 switch t.dtype {
                 case .float16: flat = try py.numpyArray(t.values.map { Float16($0) }, shape: [t.count])
+                case .bfloat16: throw PythonError.arrayMismatch("live does not fuzz bfloat16 yet")
                 case .float32: flat = try py.numpyArray(t.values.map { Float($0) }, shape: [t.count])
                 case .float64: flat = try py.numpyArray(t.values, shape: [t.count])
                 }
@@ -61,6 +62,8 @@ final class NumPyReference: Sendable {
                 switch c.dtype {
                 case .float16:
                     values = try value.toArray(Float16.self).scalars.map { Double($0) }
+                case .bfloat16:
+                    throw PythonError.arrayMismatch("live does not fuzz bfloat16 yet")
                 case .float32:
                     values = try value.toArray(Float.self).scalars.map { Double($0) }
                 case .float64:

@@ -7,12 +7,26 @@ import Foundation
 enum SyntheticSuite {
     static let flags = ["boundary": "edges", "signed-zero": "sign of zero matters", "weighted": "has a weight"]
 
-    /// Every case, by file path.
+    /// The dtypes the library evaluates (it skips bfloat16 until it has a bfloat16 type): the
+    /// files of the others are empty, since their expected values would not come from the library.
+    static let evaluatedDTypes: Set<DType> = Set(DType.allCases.filter { dtype in
+        let t = try! GoldenTensor(dtype: dtype, shape: [1], values: [0.5])
+        let probe = GoldenCase(id: "bce/\(dtype.rawValue)/mean/probe", loss: .bce, dtype: dtype, reduction: .mean,
+                               inputs: .init(input: t, target: t), expectation: .error(kind: ""))
+        if case .skipped = SwiftLibraryImplementation.evaluateNow(probe) { return false }
+        return true
+    })
+
+    /// Every case, by file path (every loss × dtype file, some maybe empty).
     static func cases() -> [String: [[String: Any]]] {
         var files = [String: [[String: Any]]]()
         for loss in LossKind.allCases {
             for dtype in DType.allCases {
                 var cases = [[String: Any]]()
+                guard evaluatedDTypes.contains(dtype) else {
+                    files["\(loss.rawValue)/\(dtype.rawValue).json"] = cases
+                    continue
+                }
                 for reduction in ReductionKind.allCases {
                     let input: [Double] = loss == .bce ? [0.125, 0.75, 0, 1] : [-3, 0.5, 20, -0.25]
                     let target: [Double] = [0, 1, 0.25, 1]
@@ -64,10 +78,16 @@ enum SyntheticSuite {
 
     /// Writes the suite to a new temporary directory.
     static func write() throws -> URL {
-        try GoldenFixtures.writeSuite(cases().mapValues { cases in
-            let first = cases[0]
-            return GoldenFixtures.caseFile(loss: first["loss"] as! String, dtype: first["dtype"] as! String, cases: cases)
-        }, flags: flags)
+        try GoldenFixtures.writeSuite(files(), flags: flags)
+    }
+
+    /// The case file objects, by path.
+    static func files() -> [String: [String: Any]] {
+        Dictionary(uniqueKeysWithValues: cases().map { path, cases in
+            var file = GoldenFixtures.emptyFile(for: path)
+            file["cases"] = cases
+            return (path, file)
+        })
     }
 
     static var allIDs: [String] {
