@@ -4,9 +4,8 @@
 # there, unpack the tarball and check that
 #   - ldd of the runner lists no libpython and no Swift library (and the root has neither),
 #   - `--version`, `verify` and `run --max-ulp 2` (the Swift library, strict mode) exit 0,
-#   - `run --port` with the C example port (scripts/ports/c_port, compiled here with -static)
-#     exits 0; without that port (before h-cport is merged) the runner's own `serve` stands in,
-#     and the script says so and exits 1,
+#   - `run --port` with the C example port as the tarball ships it (scripts/ports/c_port/bce_port,
+#     statically linked) exits 0, in default mode and with --max-ulp 2,
 #   - `live`, which needs Python, fails (exit 4, the oracle could not start) naming what to install.
 #
 #   sudo scripts/clean-root-test.sh [--tarball FILE]
@@ -88,17 +87,11 @@ check 0 "--version" sh -c "cd /opt/bce-clean/work && $RUNNER --version"
 check 0 "verify" sh -c "cd /opt/bce-clean/work && $RUNNER verify"
 check 0 "run --max-ulp 2 (the Swift library, strict)" sh -c "cd /opt/bce-clean/work && $RUNNER run --max-ulp 2"
 
-C_PORT_DIR="$REPO/scripts/ports/c_port"
-if [ -d "$C_PORT_DIR" ]; then
-    echo "== clean-root: the C example port, compiled here with cc -static"
-    cc -std=c11 -O2 -static -o "$DEST/c_port" $(find "$C_PORT_DIR" -name '*.c' | sort) -lm
-    file "$DEST/c_port" 2>/dev/null | sed 's/^/   /' || true
-    check 0 "run --port c_port (default mode)" sh -c "cd /opt/bce-clean/work && $RUNNER run --port /opt/bce-clean/c_port --junit /opt/bce-clean/work/junit.xml"
-else
-    echo "== clean-root: NO C PORT (scripts/ports/c_port is not on this branch yet): 'serve' stands in"
-    check 0 "run --port '$RUNNER serve'" sh -c "cd /opt/bce-clean/work && $RUNNER run --port '$RUNNER serve'"
-    failed=1
-fi
+C_PORT="/opt/bce-clean/$NAME/scripts/ports/c_port/bce_port"
+echo "== clean-root: the C example port as shipped: $C_PORT"
+in_root ldd "$C_PORT" 2>&1 | sed 's/^/   ldd: /' || true  # "not a dynamic executable": static
+check 0 "run --port bce_port (default mode, JUnit report)" sh -c "cd /opt/bce-clean/work && $RUNNER run --port $C_PORT --junit /opt/bce-clean/work/junit.xml"
+check 0 "run --port bce_port --max-ulp 2 (strict)" sh -c "cd /opt/bce-clean/work && $RUNNER run --port $C_PORT --max-ulp 2"
 check 4 "live (needs Python: must fail naming what to install)" sh -c "cd /opt/bce-clean/work && $RUNNER live --cases 10"
 if ! grep -q "apt-get install libpython" "$DEST/out.log"; then
     echo "clean-root: live's error does not say what to install:" >&2

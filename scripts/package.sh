@@ -2,8 +2,8 @@
 # Builds the release tarball port authors download: dist/bce-conformance-VERSION-linux-x86_64.tar.gz
 # with the runner (Swift runtime and Foundation linked statically; libpython opened only by
 # live/regenerate/bench), golden/ as it is (case files, MANIFEST.json, FORMAT.md, schema/), the
-# example ports with their README (scripts/ports/), the NumPy reference and generator, and the
-# runner's manual and CI recipe (docs/).
+# example ports with their README (scripts/ports/; the C port also built, statically), the NumPy
+# reference for `live`, and the runner's manual and CI recipe (docs/).
 # The runner finds the bundled golden/ beside itself (ResourceLocator), wherever it is unpacked.
 #
 #   scripts/package.sh            # build, check ldd, write the tarball atomically, print its path
@@ -15,8 +15,11 @@ cd "$(dirname "$0")/.."
 
 echo "== package: release build of bce-conformance, Swift runtime linked statically"
 # Progress lines dropped; pipefail keeps swift build's exit status.
-swift build -c release --product bce-conformance --static-swift-stdlib 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
-BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/bce-conformance"
+# A build folder of its own: the static and the dynamic release builds compile differently, and
+# sharing .build would rebuild everything at each switch (scripts/conformance.sh builds the dynamic one).
+STATIC=(-c release --static-swift-stdlib --scratch-path .build-static)
+swift build "${STATIC[@]}" --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+BIN="$(swift build "${STATIC[@]}" --show-bin-path)/bce-conformance"
 
 echo "== package: shared libraries the runner loads (ldd)"
 ldd "$BIN" | tee /dev/stderr | awk '{print $1}' > /dev/null
@@ -42,9 +45,11 @@ install -m 0755 "$BIN" "$ROOT/bce-conformance"
 strip "$ROOT/bce-conformance" 2>/dev/null || true
 # Whatever golden/ holds (any format version), without caches; the ports likewise.
 cp -a golden "$ROOT/golden"
-cp -a scripts/ports "$ROOT/scripts/ports"
-# The NumPy reference and generator: `live` and `regenerate` use them where Debian's Python is installed.
-cp scripts/bce_reference.py scripts/generate_golden.py "$ROOT/scripts/"
+# The example ports as committed (no build products), and the C port built statically, ready to run.
+git ls-files -z scripts/ports | xargs -0 cp --parents -t "$ROOT"
+scripts/ports/c_port/build.sh "$ROOT/scripts/ports/c_port/bce_port"
+# The NumPy reference: `live` uses it where Debian's Python with NumPy is installed.
+cp scripts/bce_reference.py "$ROOT/scripts/"
 cp docs/RUNNER.md docs/CI.md "$ROOT/docs/"
 find "$ROOT" \( -name '__pycache__' -o -name '*.pyc' -o -name '.golden.staging-*' \) -prune -exec rm -rf {} +
 cat > "$ROOT/README.md" <<EOF
@@ -58,12 +63,14 @@ libraries (and libstdc++/libgcc_s), and finds golden/ beside itself.
     ./bce-conformance verify                                   # the golden files against MANIFEST.json
     ./bce-conformance run --port ./my-port                     # your port, every golden case
     ./bce-conformance run --port ./my-port --shard 1/4 --junit report-1.xml
+    ./bce-conformance run --port scripts/ports/c_port/bce_port  # the C example port, prebuilt (static)
 
 The port protocol and how to write a port: scripts/ports/README.md (example ports beside it).
 The runner's manual: docs/RUNNER.md. A GitHub Actions workflow for your repository: docs/CI.md.
 The golden format: golden/FORMAT.md and golden/schema/.
-\`live\`, \`regenerate\` and \`bench\` check the Swift library against NumPy embedded in-process: they
-need Debian's Python and NumPy (apt-get install libpython3.11 python3-numpy); nothing else does.
+\`live\` and \`bench\` check the Swift library against NumPy embedded in-process: they need Debian's
+Python and NumPy (apt-get install libpython3.11 python3-numpy); nothing else does. (\`regenerate\`
+needs swift-bce's source tree.)
 EOF
 
 # Reproducible archive: sorted names, fixed owner, the commit's time, no gzip timestamp.
