@@ -119,7 +119,7 @@ def values_of(array, dtype):
     a = np.asarray(array)
     if d.storage is d.values:
         return a.astype(d.values)
-    return (a.astype(np.uint32) << 16).view(np.float32)
+    return np.asarray(np.left_shift(a.astype(np.uint32), np.uint32(16)), dtype=np.uint32).view(np.float32)
 
 
 def storage_of(values, dtype):

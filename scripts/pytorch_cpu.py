@@ -19,8 +19,8 @@ computes it, following PyTorch's source operation by operation, in its order:
 
 How each operation is rounded (`_Arith`):
   - Half / BFloat16: every + - * / is done in float32 (IEEE, as c10 converts to float) and rounded
-    to the dtype (float16: NumPy's float32 -> float16 cast, round to nearest even; bfloat16: round
-    to nearest even on the float32 bits, as c10::BFloat16 does, NaN -> 7fc0). What PyTorch
+    to the dtype (round to nearest even: NumPy's float32 -> float16 cast; bfloat16 through
+    bce_reference.cast_to_dtype, as c10::BFloat16 rounds its float). What PyTorch
     computes in its opmath type (float) is computed in float32 and rounded once.
   - float32 / float64: IEEE operations in the dtype.
   - Elementary functions (log, log1p, exp): evaluated exactly (np.longdouble, libm's long double
@@ -40,9 +40,14 @@ check order, same casts: bfloat16 arrays are uint16 bits). scripts/check_pytorch
 measures how far this is from the real torch (run it with a Python that has torch).
 """
 
+import os
+import sys
+
 import numpy as np
 
-import bce_reference as ref
+if __name__ == "__main__":  # run as a script under -I: its folder is not on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bce_reference as ref  # noqa: E402
 
 __all__ = ["pytorch_cpu"]
 
@@ -60,16 +65,13 @@ class _Arith:
         self.work = np.float64 if dtype == "float64" else np.float32
 
     def r(self, v):
-        """Rounds opmath values to the dtype (c10::Half / c10::BFloat16 conversion from float)."""
+        """Rounds opmath values to the dtype, to nearest even, as the c10::Half / c10::BFloat16
+        conversion from float does (bce_reference.cast_to_dtype: the one rounding to bfloat16)."""
         v = np.asarray(v, dtype=self.work)
-        if self.dtype == "float16":
-            return v.astype(np.float16).astype(np.float32)
-        if self.dtype == "bfloat16":
-            u = v.view(np.uint32)
-            rounded = ((u + np.uint32(0x7FFF) + ((u >> 16) & np.uint32(1))) >> 16) << 16
-            out = rounded.astype(np.uint32).view(np.float32)
-            return np.where(np.isnan(v), np.float32(np.nan), out)
-        return v
+        if self.dtype in ("float32", "float64"):
+            return v
+        with np.errstate(over="ignore"):  # overflow gives inf
+            return ref.cast_to_dtype(v, self.dtype).astype(np.float32)
 
     def fn(self, name, v):
         """An elementary function of opmath values, exact, rounded to the opmath type."""
@@ -183,3 +185,36 @@ def pytorch_cpu(loss, dtype, reduction, input, target, weight=None, pos_weight=N
     return {"loss": ref.storage_of(loss_value, dtype),
             "grad_input": ref.storage_of(gi, dtype),
             "grad_target": ref.storage_of(gt, dtype)}
+
+
+def _digest(elements=20000, seed=7):
+    """sha256 of pytorch_cpu's outputs on fixed edge-biased arguments, every loss x dtype x
+    reduction: the same under every NumPy version, or the golden files' acceptable results are not."""
+    import hashlib
+    rng = np.random.default_rng(seed)
+    h = hashlib.sha256()
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 88.0, -88.0, 1e4, -1e4])
+    for loss in ref.LOSSES:
+        for dtype in ref.DTYPES:
+            for reduction in ref.REDUCTIONS:
+                if loss == "bce":
+                    x = rng.random(elements)
+                    x[:50], x[50:100], x[100:150], x[150:200] = 0, 1, 1e-30, 1 - 1e-9
+                else:
+                    x = rng.normal(0, 10, elements)
+                    x[:special.size] = special
+                y = rng.random(elements)
+                y[::7], y[::11] = 0, 1
+                x, y = x.reshape(-1, 8), y.reshape(-1, 8)
+                g = rng.normal(size=x.shape) if reduction == "none" else np.array(0.75)
+                kw = {} if loss == "bce" else {"pos_weight": rng.uniform(0, 4, 8)}
+                out = pytorch_cpu(loss, dtype, reduction, x, y, weight=rng.uniform(0, 2, 8), grad_output=g, **kw)
+                for key in sorted(out):
+                    h.update(key.encode())
+                    h.update(np.ascontiguousarray(out[key]).tobytes())
+    return h.hexdigest()
+
+
+if __name__ == "__main__":
+    # /usr/bin/python3 -I scripts/pytorch_cpu.py and python3 scripts/pytorch_cpu.py (NumPy 1.24 and 2.x) must agree
+    print(f"NumPy {np.__version__}: pytorch_cpu digest {_digest()}")

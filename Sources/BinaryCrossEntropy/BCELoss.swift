@@ -71,7 +71,7 @@ public func binaryCrossEntropy<S: BCEScalar>(
 /// its target, given the upstream gradient `g` (PyTorch's `binary_cross_entropy_backward_out_cpu`,
 /// Loss.cpp, and `binary_cross_entropy_target_backward`, torch/csrc/autograd/FunctionsManual.cpp):
 ///
-///     d/dx = g * (x - y) / max((1 - x) * x, EPSILON) * w        EPSILON = Scalar(1e-12)
+///     d/dx = g * (x - y) / max((1 - x) * x, EPSILON) * w        EPSILON = Scalar(Float(1e-12))
 ///     d/dy = -(log(x) - log1p(-x)) * g * w                      (not clamped)
 ///
 /// both divided by the element count for `.mean`. `EPSILON` is ``BCEScalar/bceGradientEpsilon``:

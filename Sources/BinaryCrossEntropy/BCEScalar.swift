@@ -21,7 +21,8 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     /// The type each elementwise formula is evaluated in before it is rounded once to `Self`.
     associatedtype WideScalar: Real & BinaryFloatingPoint & Sendable
 
-    /// PyTorch's `EPSILON = 1e-12` (aten/src/ATen/native/Loss.cpp), converted to `Self`, the floor
+    /// PyTorch's `constexpr float EPSILON = 1e-12` (aten/src/ATen/native/Loss.cpp), a `Float`
+    /// converted to `Self` (so `Double` gets 9.999999960041972e-13, not 1e-12), the floor
     /// of the denominator `(1 - x) * x` in the gradient of ``BCELoss``.
     ///
     /// In `Float16` it rounds to 0, so the BCE gradient at `x = 0` or `x = 1` is ±infinity

@@ -19,8 +19,9 @@ extension Double: BCEScalar {
     public typealias WideScalar = Double
     #endif
 
-    /// `1e-12`.
-    public static var bceGradientEpsilon: Double { 1e-12 }
+    /// `Double(Float(1e-12))` = 9.999999960041972e-13: PyTorch's constant is a `float`, widened
+    /// (torch 2.15 float64: x = 1e-20, y = 0 gives d/dx = 1.0000000039958028e-08).
+    public static var bceGradientEpsilon: Double { Double(Float(1e-12 as Double)) }
 
     /// `WideScalar(self)`, exact.
     @inlinable public var bceWide: WideScalar { WideScalar(self) }

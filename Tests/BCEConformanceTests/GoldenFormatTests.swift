@@ -236,7 +236,7 @@ struct GoldenFormatTests {
     // MARK: Names and bytes (issue 15 item 11)
 
     @Test func idsAreLimitedToPrintableASCIINames() {
-        for bad in ["\n", "\u{0}", "\u{202E}", "\t", " ", "é", "\u{7F}"] {
+        for bad in ["\n", "\u{0}", "\u{202E}", "\t", " ", "é", "\u{7F}", "A", "*"] {
             // Non-ASCII written as \u escapes, as a generator writes them (raw, they fail as bytes first).
             let raw = String(decoding: F.json(fileWithCase { $0["id"] = "bce/float32/mean/simple" + bad }), as: UTF8.self)
             let escaped = raw.unicodeScalars.map { s -> String in
@@ -249,7 +249,13 @@ struct GoldenFormatTests {
         }
         let long = readError(fileWithCase { $0["id"] = "bce/float32/mean/" + String(repeating: "x", count: 200) })
         #expect(long?.description.contains("more than 200") == true)
-        #expect(readError(fileWithCase { $0["id"] = "bce/float32/mean/ok-1.5_x+y/z" }) == nil)
+        #expect(readError(fileWithCase { $0["id"] = "bce/float32/mean/0k-1.5+y" }) == nil)
+        // The name after the prefix: a letter or digit first, no "/" or "_" (golden/schema/'s pattern).
+        for bad in ["bce/float32/mean/-x", "bce/float32/mean/a/b", "bce/float32/mean/a_b", "bce/float32/mean/.x"] {
+            let error = readError(fileWithCase { $0["id"] = bad })
+            #expect(error?.field == "cases[0].id", "\(bad)")
+            #expect(error?.description.contains("is not \"loss/dtype/reduction/name\"") == true, "\(String(describing: error))")
+        }
     }
 
     @Test func duplicateKeysAreRejectedEvenWhenSpelledDifferently() {
@@ -308,21 +314,24 @@ struct GoldenFormatTests {
         let loss = { (shape: [Int], v: [Double]) in ["loss": F.tensor(.float32, shape, v)] }
         let differs = Double(Float(Self.exactLoss).nextUp)
         let cases: [(Any, String, String)] = [
-            ([["source": "x", "outputs": loss([2], [1, 2])]], "acceptable[0].outputs.loss.shape", "shape [2], expected []"),
-            ([["source": "x", "outputs": ["loss": F.tensor(.float64, [], [differs])]]], "acceptable[0].outputs.loss.dtype",
+            ([["source": "x", "comment": "", "outputs": loss([2], [1, 2])]], "acceptable[0].outputs.loss.shape", "shape [2], expected []"),
+            ([["source": "x", "comment": "", "outputs": ["loss": F.tensor(.float64, [], [differs])]]], "acceptable[0].outputs.loss.dtype",
              "dtype float64 differs from the case dtype float32"),
-            ([["source": "x", "outputs": ["grad_input": F.tensor(.float32, [2], [1, 2])]]], "acceptable[0].outputs.grad_input",
+            ([["source": "x", "comment": "", "outputs": ["grad_input": F.tensor(.float32, [2], [1, 2])]]], "acceptable[0].outputs.grad_input",
              "has no grad_input"),
-            ([["source": "x", "outputs": ["grad_input_scale": F.tensor(.float32, [2], [1, 2])]]], "acceptable[0].outputs.grad_input_scale",
-             "unknown output"),
-            ([["source": "x", "outputs": [String: Any]()]], "acceptable[0].outputs", "must differ from \"expected\""),
-            ([["source": "x", "outputs": loss([], [Self.exactLoss])]], "acceptable[0].outputs.loss", "equals expected.loss bit for bit"),
-            ([["outputs": loss([], [differs])]], "acceptable[0].source", "is missing"),
-            ([["source": "pytorch\ncpu", "outputs": loss([], [differs])]], "acceptable[0].source", "the source has U+000A"),
-            ([["source": "x", "outputs": loss([], [differs]), "tolerance": 1]], "acceptable[0].tolerance", "unknown field"),
-            ([["source": "x"]], "acceptable[0].outputs", "is missing"),
+            ([["source": "x", "comment": "", "outputs": ["grad_input_scale": F.tensor(.float32, [2], [1, 2])]]],
+             "acceptable[0].outputs.grad_input_scale", "unknown output"),
+            ([["source": "x", "comment": "", "outputs": [String: Any]()]], "acceptable[0].outputs", "must differ from \"expected\""),
+            ([["source": "x", "comment": "", "outputs": loss([], [Self.exactLoss])]], "acceptable[0].outputs.loss",
+             "equals expected.loss bit for bit"),
+            ([["comment": "", "outputs": loss([], [differs])]], "acceptable[0].source", "is missing"),
+            ([["source": "x", "outputs": loss([], [differs])]], "acceptable[0].comment", "is missing"),
+            ([["source": "pytorch\ncpu", "comment": "", "outputs": loss([], [differs])]], "acceptable[0].source", "the source has U+000A"),
+            ([["source": "x", "comment": "", "outputs": loss([], [differs]), "tolerance": 1]], "acceptable[0].tolerance", "unknown field"),
+            ([["source": "x", "comment": ""]], "acceptable[0].outputs", "is missing"),
             (["not an object"], "acceptable[0]", "must be an object"),
             (["source": "x"], "acceptable", "must be an array"),
+            ([Any](), "acceptable", "is empty"),
         ]
         for (alternatives, field, says) in cases {
             let error = readError(withAlternatives(alternatives))
@@ -437,6 +446,22 @@ struct ManifestTests {
         }
         object["default_tolerance"] = ["float8": ["rtol": 1e-3, "atol": 1e-5]]
         #expect(throws: GoldenFormatError.self) { try Manifest.read(F.json(object)) }
+    }
+
+    @Test func flagAndCategoryNamesAreLimitedToPrintableASCII() throws {
+        let dir = try F.standardSuite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("MANIFEST.json"))) as! [String: Any]
+        for (key, bad) in [("flags", ["log\nclamp": "x"] as [String: Any]), ("categories", ["test\u{0}": 2] as [String: Any])] {
+            var edited = object
+            edited[key] = bad
+            #expect {
+                try Manifest.read(F.json(edited))
+            } throws: { error in
+                let e = error as? GoldenFormatError
+                return e?.field == key && e?.description.contains(key == "flags" ? "at character 4" : "at character 5") == true
+            }
+        }
     }
 
     @Test func fileMustMatchItsPath() throws {

@@ -71,7 +71,9 @@ struct GoldenSuiteTests {
         var failures = [String]()
         for golden in cases {
             let comparison = policy.compare(golden, SwiftLibraryImplementation.evaluateNow(golden))
-            if comparison.status != .passed {
+            // Skipped only in a dtype the library does not evaluate yet (bfloat16 before it has the type).
+            let skippable = comparison.status == .skipped && !SyntheticSuite.evaluatedDTypes.contains(golden.dtype)
+            if comparison.status != .passed, !skippable {
                 failures.append("\(golden.id): \(comparison.summary.split(separator: "\n").first ?? "")")
             }
         }

@@ -116,8 +116,9 @@ def run_case(case):
     check(loss, reduction, x, y, w, p, g)
 
     work = TYPES.get(dtype, np.float32) if IN_DTYPE else np.float64
-    # EPSILON = 1e-12 rounded to the case dtype: 0 in float16, 1.0019e-12 in bfloat16
-    eps = work(decode(encode(np.array(1e-12), dtype)))
+    # EPSILON: PyTorch's `constexpr float EPSILON = 1e-12` in the case dtype (float32(1e-12) =
+    # 9.99999996e-13 in float32 and float64), 0 in float16, 1.0019e-12 in bfloat16
+    eps = work(decode(encode(np.float32(1e-12).astype(np.float64), dtype)))
     x, y = x.astype(work), y.astype(work)
     w = np.ones_like(x) if w is None else np.broadcast_to(w.astype(work), x.shape)
     g = g.astype(work) if reduction == "none" else work(g.reshape(-1)[0])

@@ -83,7 +83,7 @@ def oracle(case):
     p = np.broadcast_to(decode(ins["pos_weight"]), shape) if "pos_weight" in ins else None
     g = decode(ins["grad_output"])
     g = np.broadcast_to(g if red == "none" else g.reshape(()), shape)
-    eps = mpf(float(TYPES[case["dtype"]](1e-12)))
+    eps = mpf(float(TYPES[case["dtype"]](np.float32(1e-12))))  # PyTorch's float EPSILON in the dtype
     n = x.size
     L, GI, GT = [], [], []
     for i in np.ndindex(shape):

@@ -25,7 +25,7 @@ from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-GOLDEN = os.path.join(REPO, "golden")
+GOLDEN = os.environ.get("BCE_GOLDEN_DIR") or os.path.join(REPO, "golden")  # as the runner: $BCE_GOLDEN_DIR first
 BUILD = os.path.join(REPO, "scripts", "ports", "c_port", "build.sh")
 
 # dtype -> (hex digits, significand bits, minimum normal exponent, maximum exponent)

@@ -9,6 +9,7 @@ alternative lies outside the default tolerance).
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -92,6 +93,92 @@ class Encoding(unittest.TestCase):
         self.assertEqual(gen.encode_tensor(np.array([0.1]), "float16")["values"], ["0.1"])
 
 
+class Verdict(unittest.TestCase):
+    TOL = {"rtol": 1e-3, "atol": 1e-5}
+
+    def test_matches_rule(self):
+        ref = np.array([1.0, 1.0, np.nan, np.inf, -np.inf, 0.0, 0.0])
+        got = np.array([1.001, 1.0011, np.nan, np.inf, np.inf, 1e-5, 2e-5])
+        self.assertEqual(acceptance.matches(got, ref, self.TOL).tolist(), [True, False, True, True, False, True, False])
+        self.assertEqual(acceptance.matches(np.array([np.nan, 5.0]), np.array([1.0, np.nan]), self.TOL).tolist(), [False, False])
+        # the sign of zero counts only on cases flagged signed-zero
+        self.assertTrue(acceptance.matches(np.array([-0.0]), np.array([0.0]), self.TOL)[0])
+        self.assertFalse(acceptance.matches(np.array([-0.0]), np.array([0.0]), self.TOL, signed_zero=True)[0])
+
+    def test_alternative_keeps_only_differing_fields_and_says_if_it_widens(self):
+        exp = {"loss": np.array([1.0, 2.0], dtype=np.float16), "grad_input": np.array([0.5, 0.25], dtype=np.float16)}
+        same = {"loss": exp["loss"].copy(), "grad_input": exp["grad_input"].copy(), "grad_target": np.zeros(2)}
+        self.assertEqual(acceptance.alternative(exp, same, "float16", self.TOL), (None, False))
+        near = dict(same, loss=np.array([1.0, 2.001953125], dtype=np.float16))  # 1 ULP: inside rtol 1e-3
+        alt, widened = acceptance.alternative(exp, near, "float16", self.TOL)
+        self.assertEqual((sorted(alt["outputs"]), widened, alt["source"]), (["loss"], False, "pytorch-cpu"))
+        far = dict(same, grad_input=np.array([0.5, 0.0], dtype=np.float16))
+        alt, widened = acceptance.alternative(exp, far, "float16", self.TOL)
+        self.assertEqual((sorted(alt["outputs"]), widened), (["grad_input"], True))
+        self.assertEqual(alt["outputs"]["grad_input"]["hex"], "38000000")
+
+    def test_widening_in_ulp_and_relative(self):
+        u, rel = acceptance.widening(np.array([1.0, 0.0, 4.0, 2.0]), np.array([1.0 + 2 ** -10, 2.0 ** -24, np.inf, 2.0]), "float16")
+        self.assertEqual(u.tolist(), [1.0, 1.0, np.inf, 0.0])
+        self.assertEqual(rel.tolist(), [2 ** -10, np.inf, np.inf, 0.0])
+
+    def test_acceptance_page_is_up_to_date(self):
+        r = subprocess.run([sys.executable, "-I", os.path.join(SCRIPTS, "acceptance_report.py"), "--check"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+def _sum_in_dtype(values, dtype, pairwise):
+    """Sum of dtype values with every addition rounded to the dtype: pairwise (recursive halves) or
+    naive (left to right). The float64 sum of two float16/bfloat16/float32 values is exact."""
+    a = values.astype(np.float64)
+    if pairwise:
+        while a.size > 1:
+            if a.size % 2:
+                a = np.append(a, 0.0)
+            a = tensors.round_to(a[0::2] + a[1::2], dtype).astype(np.float64)
+        return float(a[0]) if a.size else 0.0
+    if dtype != "bfloat16":
+        t = tensors.carrier(dtype)
+        return float(np.cumsum(a.astype(t), dtype=t)[-1])  # cumsum is sequential in the dtype
+    acc = 0.0
+    for v in a.tolist():  # bfloat16: each partial sum rounded to 8 significant bits (round() ties to even)
+        s = acc + v
+        q = max(math.frexp(s)[1] - 8, -133)
+        acc = math.ldexp(round(math.ldexp(s, -q)), q)
+    return acc
+
+
+class LargeReductions(unittest.TestCase):
+    """The 100,000-element sums and means: a port summing pairwise in the dtype passes, naive fails."""
+
+    def test_pairwise_passes_and_naive_fails(self):
+        from golden_gen.cases import evaluate
+        with open(os.path.join(GOLDEN, "MANIFEST.json")) as fh:
+            default = json.load(fh)["default_tolerance"]
+        seen = 0
+        for rel in CASE_FILES:
+            loss, dtype = rel[:-5].split("/")
+            if dtype == "float64":
+                continue
+            with open(os.path.join(GOLDEN, rel)) as fh:
+                cases = [c for c in json.load(fh)["cases"] if "large-reduction" in c["flags"]]
+            for c in cases:
+                seen += 1
+                ins = {k: gen.decode_tensor(v) for k, v in c["inputs"].items()}
+                terms = evaluate(loss, dtype, "none", ins["input"], ins["target"], ins.get("weight"))["loss"].ravel()
+                exact = gen.decode_tensor(c["expected"]["loss"])
+                tol = c.get("tolerance", default[dtype])
+                for pairwise in (True, False):
+                    total = _sum_in_dtype(terms, dtype, pairwise)
+                    if c["reduction"] == "mean":
+                        total = total / terms.size
+                    got = tensors.round_to(np.array(total), dtype)
+                    ok = bool(acceptance.matches(got, exact, tol)[()])
+                    self.assertEqual(ok, pairwise, (c["id"], "pairwise" if pairwise else "naive", float(got), float(exact)))
+        self.assertEqual(seen, 12)
+
+
 class Determinism(unittest.TestCase):
     def test_two_runs_identical_and_check(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -126,16 +213,15 @@ class Determinism(unittest.TestCase):
                 doc = json.load(fh)
             with_alt = [c for c in doc["cases"] if "acceptable" in c]
             self.assertTrue(with_alt)
-            if with_alt:
-                case = with_alt[0]
-                field = sorted(case["acceptable"][0]["outputs"])[0]
-                h = case["acceptable"][0]["outputs"][field]["hex"]
-                case["acceptable"][0]["outputs"][field]["hex"] = ("1" if h[0] != "1" else "2") + h[1:]
-                with open(path, "wb") as fh:
-                    fh.write(gen.dump_json(doc))
-                r = run_generator("--check", "--out", a)
-                self.assertEqual(r.returncode, 1)
-                self.assertIn(f"{case['id']}: acceptable[0].outputs.{field}", r.stderr)
+            case = with_alt[0]
+            field = sorted(case["acceptable"][0]["outputs"])[0]
+            h = case["acceptable"][0]["outputs"][field]["hex"]
+            case["acceptable"][0]["outputs"][field]["hex"] = ("1" if h[0] != "1" else "2") + h[1:]
+            with open(path, "wb") as fh:
+                fh.write(gen.dump_json(doc))
+            r = run_generator("--check", "--out", a)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(f"{case['id']}: acceptable[0].outputs.{field}", r.stderr)
 
             # a missing file and a changed manifest are reported too
             os.remove(os.path.join(a, "bce_with_logits", "float16.json"))

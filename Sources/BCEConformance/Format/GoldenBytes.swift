@@ -96,31 +96,58 @@ enum GoldenBytes {
     }
 }
 
-/// The characters a case id, a flag or an alternative's source may have: printable ASCII letters,
-/// digits and `- _ . / +`, 1 to 200 of them. Names are printed one per line and tab-separated
-/// (`list`), in JUnit and in terminals: a newline, a NUL, a tab or a bidirectional override in
-/// one would break or disguise that output.
+/// The characters golden names may have, as golden/schema/ states them: printable lowercase
+/// ASCII only, at most 200 characters. Names are printed one per line and tab-separated (`list`),
+/// in JUnit and in terminals: a newline, a NUL, a tab or a bidirectional override in one would
+/// break or disguise that output. A bad name is never printed, only the code of its first bad
+/// character.
 public enum GoldenNames {
     public static let maxLength = 200
-    public static let allowedDescription = "A-Z a-z 0-9 - _ . / +"
 
-    /// Why `name` is not allowed, or nil.
-    public static func problem(_ name: String) -> String? {
+    public enum Kind: Sendable {
+        /// A case id: "loss/dtype/reduction/" then a name of `a-z 0-9 . + -` starting with a letter
+        /// or digit (the schema's pattern; the reader checks the prefix against the case).
+        case caseID
+        /// A flag or a category of MANIFEST.json: `a-z 0-9 -`.
+        case flag
+        /// An acceptable alternative's source: `a-z 0-9 . + -`.
+        case source
+
+        var description: String {
+            switch self {
+            case .caseID: "a-z 0-9 . + - after \"loss/dtype/reduction/\""
+            case .flag: "a-z 0-9 -"
+            case .source: "a-z 0-9 . + -"
+            }
+        }
+
+        func allows(_ s: Unicode.Scalar) -> Bool {
+            switch s {
+            case "a"..."z", "0"..."9", "-": true
+            case ".", "+": self != .flag
+            case "/", "_": self == .caseID   // in the prefix ("bce_with_logits/...")
+            default: false
+            }
+        }
+    }
+
+    /// Why `name` is not a valid name of `kind`, or nil.
+    public static func problem(_ name: String, _ kind: Kind) -> String? {
         let scalars = Array(name.unicodeScalars)
         guard !scalars.isEmpty else { return "must not be empty" }
         guard scalars.count <= maxLength else { return "has \(scalars.count) characters, more than \(maxLength)" }
-        for (i, s) in scalars.enumerated() where !isAllowed(s) {
+        for (i, s) in scalars.enumerated() where !kind.allows(s) {
             let code = String(s.value, radix: 16, uppercase: true)
             return "has U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) at character \(i + 1): "
-                + "names are made of \(allowedDescription)"
+                + "names are made of \(kind.description)"
+        }
+        if kind == .caseID {
+            let parts = name.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            guard parts.count == 4, let first = parts[3].unicodeScalars.first, ("a"..."z").contains(first) || ("0"..."9").contains(first),
+                  !parts[3].contains("/"), !parts[3].contains("_") else {
+                return "is not \"loss/dtype/reduction/name\" with a name of \(Kind.source.description) starting with a letter or digit"
+            }
         }
         return nil
-    }
-
-    static func isAllowed(_ s: Unicode.Scalar) -> Bool {
-        switch s {
-        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "/", "+": true
-        default: false
-        }
     }
 }

@@ -53,7 +53,7 @@ public enum GoldenFileReader {
             throw e
         }
         // Checked before the id names the case in any message: it may hold a newline or worse.
-        if let problem = GoldenNames.problem(id) {
+        if let problem = GoldenNames.problem(id, .caseID) {
             throw GoldenFormatError(file: path, field: "cases[\(index)].id", reason: .inconsistent("the id \(problem)"))
         }
         c.caseID = id
@@ -112,6 +112,9 @@ public enum GoldenFileReader {
                 throw c.error("acceptable", .inconsistent("only a case with \"expected\" may have \"acceptable\" results"))
             }
             acceptable = try readAcceptable(c, expected: expected, dtype: dtype)
+            guard !acceptable.isEmpty else {
+                throw c.error("acceptable", .inconsistent("is empty: a case without alternatives leaves \"acceptable\" out"))
+            }
         }
 
         var tolerance: Tolerance?
@@ -126,8 +129,8 @@ public enum GoldenFileReader {
                           inputs: inputs, expectation: expectation, acceptable: acceptable, tolerance: tolerance, file: path)
     }
 
-    /// Reads `acceptable` (CONTRACTS section 0): a list of ALTERNATIVEs, each with a `source`, an
-    /// optional `comment` and `outputs` holding some of loss / grad_input / grad_target. Each
+    /// Reads `acceptable` (CONTRACTS section 0): a list of ALTERNATIVEs, each with a `source`, a
+    /// `comment` and `outputs` holding some of loss / grad_input / grad_target. Each
     /// tensor is of the case dtype and has the shape of the expected field, which the case must
     /// have; a field equal to the expected one bit for bit is left out, so `outputs` is never empty.
     static func readAcceptable(_ c: JSONFields, expected: GoldenCase.ExpectedOutputs,
@@ -143,8 +146,8 @@ public enum GoldenFileReader {
                 throw a.error(key, .inconsistent("unknown field of an acceptable alternative (it has source, comment, outputs)"))
             }
             let source = try a.string("source")
-            if let problem = GoldenNames.problem(source) { throw a.error("source", .inconsistent("the source \(problem)")) }
-            let comment = try a.optionalString("comment") ?? ""
+            if let problem = GoldenNames.problem(source, .source) { throw a.error("source", .inconsistent("the source \(problem)")) }
+            let comment = try a.string("comment")
             let outputs = try a.object("outputs")
             for key in outputs.object.keys.sorted() where !GoldenCase.Alternative.outputNames.contains(key) {
                 throw outputs.error(key, .inconsistent(

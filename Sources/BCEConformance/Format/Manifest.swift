@@ -72,7 +72,7 @@ public struct Manifest: Sendable {
         let categoriesFields = try top.object("categories")
         var categories = [String: Int]()
         for name in categoriesFields.object.keys.sorted() {
-            if let problem = GoldenNames.problem(name) { throw categoriesFields.error(nil, .inconsistent("a category name \(problem)")) }
+            if let problem = GoldenNames.problem(name, .flag) { throw categoriesFields.error(nil, .inconsistent("a category name \(problem)")) }
             let count = try categoriesFields.int(name)
             guard count >= 0 else { throw categoriesFields.error(name, .inconsistent("must not be negative")) }
             categories[name] = count
@@ -109,7 +109,7 @@ public struct Manifest: Sendable {
         }
         let flags = try stringMap(top, "flags")
         for name in flags.keys.sorted() {
-            if let problem = GoldenNames.problem(name) { throw top.error("flags", .inconsistent("the flag name \(problem)")) }
+            if let problem = GoldenNames.problem(name, .flag) { throw top.error("flags", .inconsistent("the flag name \(problem)")) }
         }
         let errorKinds = try stringMap(top, "error_kinds")
         var generator = [String: String]()

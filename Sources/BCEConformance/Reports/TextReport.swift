@@ -16,7 +16,7 @@ public enum TextReport {
                 if verbose {
                     let accepted = r.comparison.acceptedElements
                     out += "ok   \(r.id)  (max \(format(r.comparison.stats.maxULP)) ULP"
-                    out += accepted > 0 ? ", \(accepted) elements by an acceptable alternative)\n" : ")\n"
+                    out += accepted > 0 ? ", \(accepted) by an acceptable alternative)\n" : ")\n"
                 }
             }
         }
@@ -37,8 +37,9 @@ public enum TextReport {
         let accepted = report.results.filter { $0.status == .passed && $0.comparison.acceptedElements > 0 }
         if !accepted.isEmpty {
             let elements = accepted.reduce(0) { $0 + $1.comparison.acceptedElements }
-            out += "\(accepted.count) of the passed cases passed through acceptable alternatives (\(elements) elements "
-            out += "match an alternative, such as PyTorch's own arithmetic, not the exact value)\n"
+            out += "\(accepted.count) of the passed cases passed through acceptable alternatives (\(elements) "
+            out += elements == 1 ? "element matches" : "elements match"
+            out += " an alternative, such as PyTorch's own arithmetic, not the exact value)\n"
         }
         if let worst = report.worstULP, let at = worst.comparison.stats.worstULPAt {
             out += "worst: \(format(worst.comparison.stats.maxULP)) ULP at \(worst.id) \(at.output)[\(at.index)]"

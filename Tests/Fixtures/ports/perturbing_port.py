@@ -7,20 +7,21 @@ import struct
 import subprocess
 import sys
 
-FORMATS = {"float16": (">e", 4), "float32": (">f", 8), "float64": (">d", 16)}
+FORMATS = {"float16": (">e", 4), "float32": (">f", 8), "float64": (">d", 16), "bfloat16": (">f", 4)}
 
 
 def perturb(tensor):
     fmt, width = FORMATS[tensor["dtype"]]
+    bfloat16 = tensor["dtype"] == "bfloat16"   # the upper half of a float32 (truncated: it is a wrong port anyway)
     hexes = [tensor["hex"][i:i + width] for i in range(0, len(tensor["hex"]), width)]
     out = []
     for h in hexes:
-        value = struct.unpack(fmt, bytes.fromhex(h))[0]
+        value = struct.unpack(fmt, bytes.fromhex(h + "0000" if bfloat16 else h))[0]
         try:
             changed = struct.pack(fmt, value * 1.01 + 1.0)
         except OverflowError:  # float16 overflow: struct refuses, send infinity
             changed = struct.pack(fmt, float("inf"))
-        out.append(changed.hex())
+        out.append(changed.hex()[:width])
     tensor["hex"] = "".join(out)
 
 
