@@ -5,8 +5,9 @@
 //   BinaryCrossEntropy   the loss library (Swift; no Python): the product most users want.
 //   BCESIMDKernels       its AVX2/AVX-512 forward kernels in C, chosen at run time (Swift cannot
 //                        target an instruction set per function without unsafeFlags).
-//   CPython              system-library target over Debian's python3-dev (pkg-config python3-embed).
-//   CPythonShim          the only C code that includes Python.h: macros, globals and version-specific calls.
+//   CPythonShim          the only C code that includes Python.h (Debian's python3-dev headers, found by
+//                        path: no pkg-config): macros, globals, version-specific calls. It does not link
+//                        libpython: it opens it with dlopen on first use, so the runner starts without it.
 //   PythonBridge         Swift API over the shim: one embedded interpreter, GIL scopes, NumPy arrays.
 //   BCEConformance       golden-file format, comparison policy, port protocol, reports (no Python).
 //   bce-conformance      the command-line runner (golden checks, ports, live fuzzing, regeneration, benchmarks).
@@ -37,14 +38,9 @@ let package = Package(
             name: "BCESIMDKernels",
             exclude: ["README.md"]
         ),
-        .systemLibrary(
-            name: "CPython",
-            pkgConfig: "python3-embed",
-            providers: [.apt(["python3-dev", "python3-numpy"])]
-        ),
         .target(
             name: "CPythonShim",
-            dependencies: ["CPython"]
+            exclude: ["README.md"]
         ),
         .target(
             name: "PythonBridge",

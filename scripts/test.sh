@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check CI runs (.ci/run calls this): set-up if needed, the Python reference's
 # self-checks, the golden files' regeneration check (under Debian's NumPy 1.24 and, when this
-# machine has one, a NumPy 2.x interpreter too), the full conformance run, the quick hardening
-# checks, PyTorch through the suite, the mutant ports' kill matrix, and the Swift tests.
+# machine has one, a NumPy 2.x interpreter too), the full conformance run, PyTorch through the
+# suite, the mutant ports' kill matrix, the release tarball with a port's sharded CI run from it
+# and a library-only build, the quick hardening checks, and the Swift tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,6 +33,12 @@ echo "== PyTorch 2.15 itself through the suite (scripts/torch-parity.sh: its ven
 BCE_BIN="$(swift build -c release --show-bin-path)/bce-conformance" scripts/torch-parity.sh
 echo "== mutant ports: every one killed (scripts/kill-matrix.sh writes docs/MUTANTS.md)"
 KILL_MATRIX_JOBS=2 scripts/kill-matrix.sh
+
+echo "== release tarball, then a port's CI run from it, shard by shard (docs/CI.md)"
+scripts/package.sh
+scripts/ci-example.sh
+echo "== a library-only user builds without python3-dev and pkg-config"
+scripts/library-only-build.sh
 
 echo "== quick hardening checks (docs/RELIABILITY.md)"
 scripts/hardening-quick.sh

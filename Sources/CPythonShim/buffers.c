@@ -1,6 +1,5 @@
 // The buffer protocol: memoryviews over Swift memory, and buffers acquired from Python objects.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "python_api.h"  // Python.h, with libpython resolved at run time
 #include <stdlib.h>
 #include "CPythonShim.h"
 

@@ -1,6 +1,5 @@
 // Exceptions: taking them from the error indicator, and describing them for Swift.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "python_api.h"  // Python.h, with libpython resolved at run time
 #include "CPythonShim.h"
 
 BCEPyObject *bce_error_take(void) {
@@ -34,8 +33,11 @@ int bce_error_discard_pending(void) {
 static PyObject *bce_format_traceback(PyObject *exception) {
     PyObject *module = PyImport_ImportModule("traceback");
     if (module == NULL) return NULL;
-    PyObject *lines = PyObject_CallMethod(module, "format_exception", "O", exception);
+    PyObject *format = PyObject_GetAttrString(module, "format_exception");
     Py_DECREF(module);
+    if (format == NULL) return NULL;
+    PyObject *lines = PyObject_CallFunctionObjArgs(format, exception, NULL);
+    Py_DECREF(format);
     if (lines == NULL) return NULL;
     PyObject *empty = PyUnicode_FromString("");
     PyObject *joined = empty ? PyUnicode_Join(empty, lines) : NULL;

@@ -1,6 +1,5 @@
 // Start-up of the one embedded interpreter, and the GIL.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "python_api.h"  // Python.h, with libpython resolved at run time
 #include <stdio.h>
 #include <string.h>
 #include "CPythonShim.h"
@@ -25,6 +24,8 @@ static void bce_write_status(char *message, size_t capacity, const char *what, P
 }
 
 int bce_interpreter_start(char *message, size_t capacity) {
+    // libpython is opened here, on first use, not when the program starts (python_api.h).
+    if (bce_python_load(message, capacity) < 0) return -2;
     if (Py_IsInitialized()) return 1;
 
 #if PY_VERSION_HEX >= 0x030B0000
@@ -73,4 +74,4 @@ int bce_gil_ensure(void) { return (int)PyGILState_Ensure(); }
 
 void bce_gil_release(int token) { PyGILState_Release((PyGILState_STATE)token); }
 
-int bce_gil_is_held(void) { return PyGILState_Check(); }
+int bce_gil_is_held(void) { return bce_python_loaded() && PyGILState_Check(); }

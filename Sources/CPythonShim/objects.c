@@ -1,6 +1,5 @@
 // References, conversions, containers, attribute access and calls.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "python_api.h"  // Python.h, with libpython resolved at run time
 #include "CPythonShim.h"
 
 #define OBJ(x) ((PyObject *)(x))
@@ -11,7 +10,7 @@
 void bce_incref(BCEPyObject *object) { Py_INCREF(OBJ(object)); }
 
 void bce_decref_any_thread(BCEPyObject *object) {
-    if (object == NULL || !Py_IsInitialized()) return;
+    if (object == NULL || !bce_python_loaded() || !Py_IsInitialized()) return;
     if (PyGILState_Check()) {
         Py_DECREF(OBJ(object));
         return;

@@ -1,5 +1,8 @@
 import ArgumentParser
+import BCEConformance
+import BinaryCrossEntropy
 import Foundation
+import PythonBridge
 
 /// `bce-conformance`: the golden suite against the Swift library or any port.
 struct BCEConformanceCommand: AsyncParsableCommand {
@@ -11,9 +14,22 @@ struct BCEConformanceCommand: AsyncParsableCommand {
             an unknown format version, 4 a port broke the protocol, crashed or hung.
             Documentation: docs/RUNNER.md.
             """,
+        version: versionText,
         subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self, Bench.self],
         defaultSubcommand: Run.self
     )
+}
+
+extension BCEConformanceCommand {
+    /// `--version`: the first line is "bce-conformance VERSION" (scripts/package.sh reads it).
+    static var versionText: String {
+        """
+        bce-conformance \(SwiftBCEVersion.current)
+        library: swift-bce BinaryCrossEntropy \(SwiftBCEVersion.current)
+        golden format: version \(GoldenFormat.version)
+        embedded Python (live, regenerate, bench only; opened on first use): \(Python.systemExecutable), \(Python.libraryName)
+        """
+    }
 }
 
 @main

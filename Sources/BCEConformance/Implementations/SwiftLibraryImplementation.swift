@@ -5,8 +5,8 @@ public struct SwiftLibraryImplementation: SynchronousLossImplementation {
     public let info = ImplementationInfo(name: "swift-bce BinaryCrossEntropy", language: "swift",
                                          version: SwiftLibraryImplementation.version)
 
-    /// The library has no version constant of its own yet; the runner names the package's.
-    public static let version = "0.1.0-dev"
+    /// The library's version (the package's: one place, `SwiftBCEVersion`).
+    public static let version = SwiftBCEVersion.current
 
     public init() {}
 

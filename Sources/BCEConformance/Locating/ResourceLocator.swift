@@ -1,8 +1,12 @@
 import Foundation
 
 /// Finds the repository resources (golden files, Python scripts) an installed binary needs:
-/// an explicit path, else an environment variable, else walking up from the current directory,
-/// else walking up from the executable's directory.
+/// an explicit path, else an environment variable, else the folder bundled beside the executable
+/// (the release tarball: `bce-conformance` next to `golden/`), else walking up from the current
+/// directory, else walking up from the executable's directory.
+///
+/// The bundle comes before the current directory so that the unpacked runner checks a port
+/// against the suite it was released with, even when run from a checkout holding another golden/.
 public enum ResourceLocator {
     public enum Located: Sendable {
         case success(URL)
@@ -25,6 +29,10 @@ public enum ResourceLocator {
         if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty {
             let url = URL(fileURLWithPath: value, relativeTo: currentDirectory).standardizedFileURL
             return has(url) ? .success(url) : .failure("$\(environmentVariable)=\(value): \(url.path)/\(marker) does not exist")
+        }
+        if let executable {
+            let bundled = executable.deletingLastPathComponent().appendingPathComponent(relativePath).standardizedFileURL
+            if has(bundled) { return .success(bundled) }
         }
         var starts = [currentDirectory]
         if let executable { starts.append(executable.deletingLastPathComponent()) }

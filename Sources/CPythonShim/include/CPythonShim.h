@@ -30,11 +30,18 @@ const char *bce_system_python_executable(void);
 /// PY_VERSION of the headers this target was compiled with, e.g. "3.11.2".
 const char *bce_compiled_python_version(void);
 
-/// Starts the interpreter once, isolated from PYTHON* environment variables and the user's site
-/// directory, with its program name pinned to bce_system_python_executable(); then releases the
-/// GIL for good. Any thread, no GIL needed. Returns 0 when it started the interpreter, 1 when the
-/// process had already started one (it is then used as it is), and -1 on failure with a
-/// NUL-terminated explanation in `message`. It must be called at most once (the caller ensures it).
+/// The libpython soname the shim opens at run time, e.g. "libpython3.11.so.1.0" (Debian's
+/// package libpython3.11). Nothing links libpython: it is loaded by bce_interpreter_start.
+const char *bce_libpython_name(void);
+
+/// Loads bce_libpython_name() (dlopen, RTLD_GLOBAL), then starts the interpreter once, isolated
+/// from PYTHON* environment variables and the user's site directory, with its program name pinned
+/// to bce_system_python_executable(); then releases the GIL for good. Any thread, no GIL needed.
+/// Returns 0 when it started the interpreter, 1 when the process had already started one (it is
+/// then used as it is), -2 when libpython could not be loaded and -1 when the interpreter failed
+/// to start, both with a NUL-terminated explanation in `message`. It must be called at most once
+/// (the caller ensures it). Until it has succeeded, the other functions here that need no GIL are
+/// safe (bce_gil_is_held answers 0, bce_decref_any_thread does nothing); the rest must not be called.
 int bce_interpreter_start(char *message, size_t capacity);
 
 /// Takes the GIL for the calling thread (re-entrant); any thread. Returns a token for

@@ -4,6 +4,9 @@ import CPythonShim
 public enum PythonError: Error, Sendable, CustomStringConvertible {
     /// Python raised; the exception's type, message, traceback and attributes are in it.
     case exception(PythonException)
+    /// libpython could not be loaded (it is opened on first use, not linked): the message names
+    /// the library, the loader's reason and the Debian packages to install.
+    case libpythonUnavailable(String)
     /// The interpreter could not start (the reason comes from CPython's start-up).
     case interpreterUnavailable(String)
     /// `import numpy` failed. Names the interpreter, where it looked and how to fix it.
@@ -32,6 +35,7 @@ public enum PythonError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .exception(let exception): "Python exception: \(exception)"
+        case .libpythonUnavailable(let reason): "the embedded Python interpreter is not available: \(reason)"
         case .interpreterUnavailable(let reason): "the embedded Python interpreter could not start: \(reason)"
         case .numpyUnavailable(let details): details.description
         case .alreadyStarted: "Python.configure must be called before the interpreter starts (before the first Python.withGIL)"

@@ -28,6 +28,9 @@ public enum Python {
     /// headers it was compiled with).
     public static var systemExecutable: String { String(cString: bce_system_python_executable()) }
 
+    /// The libpython this package opens on first use (it is not linked), e.g. "libpython3.11.so.1.0".
+    public static var libraryName: String { String(cString: bce_libpython_name()) }
+
     /// The version of the Python headers this package was compiled with, e.g. "3.11.2".
     public static var headersVersion: String { String(cString: bce_compiled_python_version()) }
 
@@ -81,7 +84,7 @@ public enum Python {
         let status = bce_interpreter_start(&message, message.count)
         if status < 0 {
             let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            return .failure(.interpreterUnavailable(text))
+            return .failure(status == -2 ? .libpythonUnavailable(text) : .interpreterUnavailable(text))
         }
         guard !configuration.searchPaths.isEmpty else { return .success(()) }
         let token = bce_gil_ensure()

@@ -6,7 +6,7 @@ import Foundation
 struct GoldenOptions: ParsableArguments {
     @Option(name: .customLong("golden"), help: ArgumentHelp(
         "The golden directory (the one holding MANIFEST.json).",
-        discussion: "Default: $BCE_GOLDEN_DIR, else the first golden/MANIFEST.json found walking up from the current directory, then from the executable's directory.",
+        discussion: "Default: $BCE_GOLDEN_DIR, else golden/ beside the executable (the release tarball's), else the first golden/MANIFEST.json found walking up from the current directory, then from the executable's directory.",
         valueName: "dir"))
     var directory: String?
 

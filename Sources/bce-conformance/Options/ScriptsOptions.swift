@@ -6,7 +6,7 @@ import Foundation
 struct ScriptsOptions: ParsableArguments {
     @Option(name: .customLong("scripts"), help: ArgumentHelp(
         "The directory holding bce_reference.py and generate_golden.py.",
-        discussion: "Default: $BCE_SCRIPTS_DIR, else the first scripts/bce_reference.py found walking up from the current directory, then from the executable's directory.",
+        discussion: "Default: $BCE_SCRIPTS_DIR, else scripts/ beside the executable, else the first scripts/bce_reference.py found walking up from the current directory, then from the executable's directory.",
         valueName: "dir"))
     var directory: String?
 
