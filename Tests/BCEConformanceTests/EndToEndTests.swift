@@ -174,6 +174,11 @@ struct EndToEndTests {
         #expect(r.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["report_version"] as? Int == 1)
+        // The runner names itself with the version `--version` prints (first line "bce-conformance X.Y.Z").
+        let versionLine = try run(["--version"]).stdout.split(separator: "\n").first.map(String.init)
+        let runner = try #require(object["runner"] as? [String: Any])
+        #expect(runner["name"] as? String == "bce-conformance")
+        #expect(versionLine == "bce-conformance \(runner["version"] as? String ?? "?")")
         let suite = try #require(object["suite"] as? [String: Any])
         #expect((suite["manifest_sha256"] as? String)?.count == 64)
         #expect(suite["version"] as? String == "0.0.1-test")
@@ -207,6 +212,9 @@ struct EndToEndTests {
         #expect(parser.parse(), "invalid XML: \(String(describing: parser.parserError))")
         #expect(counter.testcases.sorted() == SyntheticSuite.allIDs)
         #expect(counter.failed.sorted() == SyntheticSuite.sumIDs)
+        let version = try run(["--version"]).stdout.split(separator: "\n").first?.split(separator: " ").last.map(String.init)
+        let xml = try String(contentsOf: path, encoding: .utf8)
+        #expect(xml.contains("<property name=\"runner_version\" value=\"\(version ?? "?")\"/>"))
     }
 
     @Test func shardsPartitionTheSuite() throws {

@@ -1,3 +1,4 @@
+import BinaryCrossEntropy
 import Foundation
 
 /// `run --format json`: the machine-readable report (schema in docs/RUNNER.md, "report_version": 1).
@@ -6,6 +7,8 @@ public struct JSONReport: Codable, Sendable {
     public static let version = 1
 
     public var reportVersion: Int
+    /// The runner that wrote the report (`bce-conformance --version`).
+    public var runner: Runner
     public var suite: Suite
     public var implementation: ImplementationInfo
     public var options: Options
@@ -18,6 +21,11 @@ public struct JSONReport: Codable, Sendable {
         public var caseID: String?
         public var message: String
         public var stderrTail: String
+    }
+
+    public struct Runner: Codable, Sendable {
+        public var name: String
+        public var version: String
     }
 
     public struct Suite: Codable, Sendable {
@@ -73,11 +81,12 @@ public struct JSONReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case reportVersion = "report_version", suite, implementation, options, summary, cases, implementationFailure
+        case reportVersion = "report_version", runner, suite, implementation, options, summary, cases, implementationFailure
     }
 
     public init(_ report: RunReport) {
         reportVersion = Self.version
+        runner = Runner(name: "bce-conformance", version: SwiftBCEVersion.current)
         suite = Suite(version: report.suite.suiteVersion, manifestSHA256: report.suite.manifestSHA256,
                       formatVersion: report.suite.formatVersion)
         implementation = report.implementation

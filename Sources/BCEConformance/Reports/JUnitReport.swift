@@ -1,3 +1,5 @@
+import BinaryCrossEntropy
+
 /// `run --junit PATH`: one <testcase> per golden case, one <testsuite> per golden file, for CI dashboards.
 /// Expected failures are <skipped> with the known-failure reason; unexpected passes pass with a note.
 public enum JUnitReport {
@@ -21,6 +23,7 @@ public enum JUnitReport {
             out += "  <testsuite name=\"\(escape(file))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\""
             out += " skipped=\"\(skipped)\" time=\"\(seconds(time))\">\n"
             out += "    <properties>\n"
+            out += "      <property name=\"runner_version\" value=\"\(escape(SwiftBCEVersion.current))\"/>\n"
             out += "      <property name=\"suite_version\" value=\"\(escape(report.suite.suiteVersion))\"/>\n"
             out += "      <property name=\"manifest_sha256\" value=\"\(escape(report.suite.manifestSHA256))\"/>\n"
             out += "    </properties>\n"

@@ -1,3 +1,5 @@
+import BinaryCrossEntropy
+
 /// The readable report `run` prints by default: one block per case that needs attention, then a summary.
 public enum TextReport {
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
@@ -27,7 +29,7 @@ public enum TextReport {
     public static func summary(_ report: RunReport) -> String {
         let impl = report.implementation
         var out = "\n\(impl.name) \(impl.version) (\(impl.language)) against golden suite \(report.suite.suiteVersion)"
-        out += " (manifest sha256 \(report.suite.manifestSHA256.prefix(12)))"
+        out += " (manifest sha256 \(report.suite.manifestSHA256.prefix(12))), runner bce-conformance \(SwiftBCEVersion.current)"
         if let maxULP = report.maxULP { out += ", strict mode --max-ulp \(format(maxULP))" }
         out += "\n\(report.results.count) cases: \(report.count(.passed)) passed, \(report.count(.failed)) failed, \(report.count(.skipped)) skipped"
         let xfail = report.count(.expectedFailure), xpass = report.count(.unexpectedPass)
