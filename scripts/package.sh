@@ -22,7 +22,7 @@ swift build "${STATIC[@]}" --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/
 BIN="$(swift build "${STATIC[@]}" --show-bin-path)/bce-conformance"
 
 echo "== package: shared libraries the runner loads (ldd)"
-ldd "$BIN" | tee /dev/stderr | awk '{print $1}' > /dev/null
+ldd "$BIN"   # shown as it is: not through tee /dev/stderr, which reopens (and truncates) a log file given as stderr
 if ldd "$BIN" | grep -E 'libpython|libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime'; then
     echo "package: the runner still links a Swift library or libpython dynamically (above)" >&2
     exit 1
