@@ -7,48 +7,52 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Each step says how far into the run it starts, so a slow step shows in the CI log.
+START=$SECONDS
+step() { echo "== [$((SECONDS - START)) s] $*"; }
 
 DEBIAN_PY=/usr/bin/python3
 
-echo "== Python reference self-checks ($($DEBIAN_PY -I -c 'import numpy, sys; print("Python", sys.version.split()[0], "NumPy", numpy.__version__)'))"
+step "Python reference self-checks ($($DEBIAN_PY -I -c 'import numpy, sys; print("Python", sys.version.split()[0], "NumPy", numpy.__version__)'))"
 $DEBIAN_PY -I -m unittest discover -s scripts/tests
 
-echo "== golden files: regenerating changes nothing (Debian's NumPy)"
+step "golden files: regenerating changes nothing (Debian's NumPy)"
 $DEBIAN_PY -I scripts/generate_golden.py --check
 
 # Determinism across NumPy versions: any other python3 on PATH with NumPy 2.x (pyenv here).
 OTHER_PY="$(command -v python3 || true)"
 if [ -n "$OTHER_PY" ] && [ "$(readlink -f "$OTHER_PY")" != "$(readlink -f $DEBIAN_PY)" ] &&
    "$OTHER_PY" -I -c 'import numpy, sys; sys.exit(0 if int(numpy.__version__.split(".")[0]) >= 2 else 1)' 2>/dev/null; then
-    echo "== golden files: regenerating changes nothing ($OTHER_PY, NumPy $("$OTHER_PY" -I -c 'import numpy; print(numpy.__version__)'))"
+    step "golden files: regenerating changes nothing ($OTHER_PY, NumPy $("$OTHER_PY" -I -c 'import numpy; print(numpy.__version__)'))"
     "$OTHER_PY" -I scripts/generate_golden.py --check
 else
-    echo "== (no NumPy 2.x interpreter besides Debian's on PATH: cross-version regeneration check not run)"
+    step "(no NumPy 2.x interpreter besides Debian's on PATH: cross-version regeneration check not run)"
 fi
 
 # One release build serves every check below: the statically linked runner the tarball ships
 # (scripts/package.sh builds it in .build-static), so what CI checks is what port authors download.
-echo "== release tarball (the runner, Swift runtime linked statically; docs/CI.md)"
+step "release tarball (the runner, Swift runtime linked statically; docs/CI.md)"
 scripts/package.sh
 BCE_BIN="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/bce-conformance"
 export BCE_BIN
 
-echo "== full conformance run (that runner)"
+step "full conformance run (that runner)"
 scripts/conformance.sh
 
-echo "== PyTorch 2.15 itself through the suite (scripts/torch-parity.sh: its venv is reused, or installed once)"
+step "PyTorch 2.15 itself through the suite (scripts/torch-parity.sh: its venv is reused, or installed once)"
 scripts/torch-parity.sh
-echo "== mutant ports: every one killed (scripts/kill-matrix.sh writes docs/MUTANTS.md)"
+step "mutant ports: every one killed (scripts/kill-matrix.sh writes docs/MUTANTS.md)"
 KILL_MATRIX_JOBS=2 scripts/kill-matrix.sh
 
-echo "== a port's CI run from the tarball, shard by shard (docs/CI.md)"
+step "a port's CI run from the tarball, shard by shard (docs/CI.md)"
 scripts/ci-example.sh
-echo "== a library-only user builds without python3-dev and pkg-config"
+step "a library-only user builds without python3-dev and pkg-config"
 scripts/library-only-build.sh
 
-echo "== quick hardening checks (docs/RELIABILITY.md)"
+step "quick hardening checks (docs/RELIABILITY.md)"
 scripts/hardening-quick.sh
 
-echo "== swift test"
+step "swift test"
 # Build progress lines dropped; pipefail keeps swift test's exit status.
 swift test 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+step "done"
