@@ -84,6 +84,7 @@ FLAGS = {
     "grad-output": "an upstream gradient other than 1 (including 0 and negative values) scales the gradients",
     "shape": "a shape edge: 0-d, (1,), empty, 1-d, 2-d or 4-d (B, C, H, W)",
     acceptance.FLAG: "an acceptable alternative (PyTorch's own CPU arithmetic in the case dtype, see the case's \"acceptable\") has an element outside the default tolerance of the exact value: the verdict accepts either (docs/ACCEPTANCE.md)",
+    "float64-precision": "inputs or results that float32 cannot represent (1 - 1e-10, 1 + 1e-9, a softplus term below float32's resolution): a port computing float64 in float32 fails here",
     "invalid": "invalid arguments: the port must report the error kind named in expected_error (one cause per case)",
 }
 
@@ -436,6 +437,11 @@ def error_cases(cat, loss, dtype, red):
               dict(input=np.array(ok3 * 2).reshape(2, 3), target=np.array(ok3 * 2).reshape(3, 2))))
     E.append(("error-shape-mismatch-broadcastable", "shape_mismatch", "target (1, 3) would broadcast to input (3,), but PyTorch requires equal shapes",
               dict(input=ok3, target=np.array(ok3).reshape(1, 3))))
+    # The target broadcasts INTO the input without enlarging it (the output keeps the input's
+    # shape), so a port that broadcasts the target instead of checking shapes returns values here.
+    E.append(("error-shape-mismatch-target-broadcasts-into-input", "shape_mismatch",
+              "input (2, 3) and target (3,): the target would broadcast to the input's shape without enlarging it, but PyTorch requires equal shapes",
+              dict(input=np.array(ok3 * 2).reshape(2, 3), target=ok3)))
     E.append(("error-weight-not-broadcastable", "not_broadcastable", "weight (3, 2) with input (2,)",
               dict(input=ok3[:2], target=ok3[:2], weight=np.ones((3, 2)))))
     E.append(("error-weight-wrong-length", "not_broadcastable", "weight (2,) with input (2, 3): the trailing dims 2 and 3 differ",
@@ -484,6 +490,67 @@ def error_cases(cat, loss, dtype, red):
                 grad_output=kw["grad_output"], error=kind)
 
 
+def float64_precision_cases(cat, loss, dtype, red):
+    """float64 only: points whose inputs or results float32 cannot represent. A port that computes
+    float64 in float32 (JAX without x64, C with float temporaries) is otherwise caught only by
+    relative errors near 1e-8; each point here is off by far more than float64's rtol 1e-10 then.
+    Differences below that (weight 1 + 2^-40: 9e-13) or below atol 1e-12 (exp(-104)) cannot show,
+    so they are not here."""
+    if dtype != "float64":
+        return
+    pts = []  # (name, comment, input, target, weight, pos_weight)
+    q = [0.25, 0.5, 0.75, 0.125]  # float32-exact inputs: only the named value is off in float32
+    if loss == "bce":
+        targets = BCE_TARGETS
+        # 1 - 1e-10 is 1 in float32: log1p(-x) would clamp at -100 (loss 100 for y = 0, not 23.03)
+        pts.append(("f64-p-1-minus-1e-10", "input 1 - 1e-10 (1 in float32, where log1p(-x) clamps at -100 instead of log(1e-10) = -23.03)",
+                    [1 - 1e-10] * 4, targets, None, None))
+        # 1e-12 in float32 is 9.99999996e-13 = EPSILON: (1 - x) * x drops below EPSILON there
+        pts.append(("f64-p-1e-12", "input 1e-12: (1 - x) * x = 9.99999999999e-13 is above EPSILON in float64; in float32 x is 9.99999996e-13 and the gradient divides by EPSILON",
+                    [1e-12] * 4, targets, None, None))
+        # 1e-300 underflows to 0 in float32: d/dtarget = -logit(x) = 690.8 becomes +inf
+        pts.append(("f64-p-1e-300", "input 1e-300 (0 in float32): log(x) = -690.8 clamps at -100 either way, but d/dtarget = log1p(-x) - log(x) = 690.8, not +inf",
+                    [1e-300] * 4, targets, None, None))
+        # a target within 1e-9 of 1 (1 in float32) moves the loss by 1e-9 * |logit(x)|
+        pts.append(("f64-target-1-minus-1e-9", "target 1 - 1e-9 (1 in float32) on float32-exact inputs 0.25, 0.5, 0.75, 0.125: the (1 - y) term is 1e-9 * log1p(-x)",
+                    q, [1 - 1e-9] * 4, None, None))
+        # 0.1 + 1e-9: the target's last digits, lost in float32, move the loss by ~1e-9 relative
+        pts.append(("f64-target-0-1-plus-1e-9", "target 0.1 + 1e-9 (0.1 in float32) on float32-exact inputs 0.25, 0.5, 0.75, 0.125",
+                    q, [0.1 + 1e-9] * 4, None, None))
+    else:
+        targets = [0.0, 1.0, 0.5, 0.25]
+        # sigmoid(+-1e-10) - 0.5 = +-2.5e-11 is 0 in float32: d/dx at y = 0.5 is x / 4, not 0
+        pts.append(("f64-logit-pm-1e-10", "logits +-1e-10: sigmoid(x) - 0.5 = x / 4 (2.5e-11), which float32 rounds to 0; targets 0, 1, 0.5, 0.25 on each sign",
+                    [1e-10] * 4 + [-1e-10] * 4, targets * 2, None, None))
+        # logits 1e-9 apart (float32's resolution is 1.2e-7 at 1 and 1.9e-6 at 20): one value in float32
+        pts.append(("f64-logit-neighbours-1e-9", "logits 1, 1 + 1e-9, 20, 20 + 1e-9, -20, -20 - 1e-9 (pairs equal in float32); targets 0, 0, 1, 1, 0, 0 (softplus(-20) = 2.06e-9 moves by 1e-9 relative)",
+                    [1.0, 1 + 1e-9, 20.0, 20 + 1e-9, -20.0, -20 - 1e-9], [0.0, 0.0, 1.0, 1.0, 0.0, 0.0], None, None))
+        # softplus(17) = 17 + 4.1e-8: the log1p(exp(-17)) term is below float32's ULP at 17 (1.9e-6)
+        pts.append(("f64-logit-softplus-below-float32-ulp", "logits +-17, +-18 (float32-exact) with the target against the sign: softplus(|x|) = |x| + exp(-|x|), whose 4.1e-8 and 1.5e-8 float32 loses in the sum",
+                    [17.0, -17.0, 18.0, -18.0], [0.0, 1.0, 0.0, 1.0], None, None))
+        # a target within 1e-9 of 1 (1 in float32): the (1 - y) softplus(x) term is 1e-9 * softplus(x)
+        pts.append(("f64-target-1-minus-1e-9", "target 1 - 1e-9 (1 in float32) on float32-exact logits 2, -2, 0.5, -0.5: (1 - y) softplus(x) is 1e-9 * softplus(x)",
+                    [2.0, -2.0, 0.5, -0.5], [1 - 1e-9] * 4, None, None))
+        # pos_weight 1 + 1e-9 is 1 in float32: the positive term moves by 1e-9 relative
+        pts.append(("f64-pos-weight-1-plus-1e-9", "pos_weight (1,) = 1 + 1e-9 (1 in float32) on float32-exact logits -2, -0.5, 0.5, 2, targets 1, 1, 0.5, 1",
+                    [-2.0, -0.5, 0.5, 2.0], [1.0, 1.0, 0.5, 1.0], None, [1 + 1e-9]))
+    # weight 1 + 1e-9 is 1 in float32 (1 + 2^-40 would differ by 9e-13, under float64's rtol 1e-10)
+    xs_w = q if loss == "bce" else [-2.0, -0.5, 0.5, 2.0]
+    pts.append(("f64-weight-1-plus-1e-9", "weight (1,) = 1 + 1e-9 (1 in float32) on float32-exact inputs %s, targets 0, 1, 0.5, 0.25" % xs_w,
+                xs_w, [0.0, 1.0, 0.5, 0.25], [1 + 1e-9], None))
+    for name, comment, x, y, w, p in pts:
+        flags = ["float64-precision", "soft-target"]
+        if w is not None:
+            flags += ["weight", "broadcast"]
+        if p is not None:
+            flags += ["pos-weight", "broadcast"]
+        if name == "f64-p-1-minus-1e-10":
+            flags.append("log-clamp")
+        if name == "f64-p-1e-12":
+            flags.append("epsilon")
+        cat.add("float64-precision", loss, dtype, red, name, comment, flags, x, y, weight=w, pos_weight=p)
+
+
 def build(seed, dtypes=DTYPE_NAMES, progress=None):
     """The whole catalogue; progress(loss, dtype) is called before each case file's cases."""
     cat = Catalogue(seed, FLAGS, DEFAULT_TOLERANCE)
@@ -503,6 +570,7 @@ def build(seed, dtypes=DTYPE_NAMES, progress=None):
                 random_cases(cat, loss, dtype, red)
                 overflow_cases(cat, loss, dtype, red)
                 error_cases(cat, loss, dtype, red)
+                float64_precision_cases(cat, loss, dtype, red)
                 if red != "none":
                     large_cases(cat, loss, dtype, red)
     return cat
