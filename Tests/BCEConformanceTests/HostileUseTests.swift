@@ -147,6 +147,9 @@ struct HostileUseTests {
         (["run", "--port", ""], "--port needs a command"),
         (["run", "--id", ""], "--id needs a pattern"),
         (["run", "--shard", "-1/3"], "--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4 (got \"-1/3\")"),
+        (["bench", "--repetitions", "0"], "--repetitions must be a whole number from 1 to 1000000 (got \"0\")"),
+        (["bench", "--threads", "0"], "--threads must be a whole number from 1 to 4096 (got \"0\")"),
+        (["bench", "--dtypes", "float8"], "--dtypes: unknown dtype float8 (float16, bfloat16, float32, float64)"),
     ] as [([String], String)])
     func aBadOptionValueIsAUsageErrorThatSaysWhatIsAllowed(_ arguments: [String], _ message: String) throws {
         defer { cleanUp() }
@@ -278,6 +281,19 @@ struct HostileUseTests {
         defer { kill(daemon, SIGKILL); kill(grandchild, SIGKILL) }
         #expect(!Self.alive(daemon), "the port's setsid'd daemon \(daemon) survived the run")
         #expect(!Self.alive(grandchild), "the daemon's child \(grandchild) survived the run")
+    }
+
+    @Test func anInterruptedLiveRunPrintsWhatItFoundSoFar() throws {
+        // Before: live died of SIGINT (exit 130) with nothing on stdout.
+        defer { cleanUp() }
+        let r = try shell(#"""
+            err=$(mktemp); "$BIN" live --cases 100000000 --seed 3 2>"$err" & p=$!
+            i=0; until grep -q "^live: seed" "$err" || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done
+            sleep 1; kill -INT $p; wait $p; s=$?; rm -f "$err"; exit $s
+            """#)
+        #expect(r.status == 130, "\(r.description)")
+        #expect(r.stdout.contains("interrupted by SIGINT after "), "\(r.description)")
+        #expect(r.stdout.contains("cases/s): no mismatch"), "\(r.description)")
     }
 
     @Test(arguments: [SIGTERM, SIGINT, SIGHUP])

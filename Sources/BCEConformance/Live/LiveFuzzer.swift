@@ -39,6 +39,7 @@ public struct LiveFuzzer: Sendable {
         public var seconds = 0.0
         public var mismatches: [Mismatch] = []
         public var casesPerSecond: Double { seconds > 0 ? Double(cases) / seconds : 0 }
+        public init() {}
     }
 
     public struct OracleFailure: Error, CustomStringConvertible {
@@ -48,9 +49,11 @@ public struct LiveFuzzer: Sendable {
     }
 
     /// Runs cases `first ..< first + count` of `seed` (drawn from `dtypes`), stopping after
-    /// `maxMismatches` mismatches.
+    /// `maxMismatches` mismatches. `progress` sees the report so far after every case (so an
+    /// interrupted run can still say what it found).
     public func run(
-        seed: UInt64, first: Int = 0, count: Int, dtypes: [DType] = DType.allCases, maxMismatches: Int = 1
+        seed: UInt64, first: Int = 0, count: Int, dtypes: [DType] = DType.allCases, maxMismatches: Int = 1,
+        progress: ((Report) -> Void)? = nil
     ) throws(OracleFailure) -> Report {
         let generator = LiveCaseGenerator(seed: seed, dtypes: dtypes)
         let clock = ContinuousClock()
@@ -64,6 +67,10 @@ public struct LiveFuzzer: Sendable {
                 let (shrunk, shrunkComparison) = shrink(golden, comparison)
                 report.mismatches.append(Mismatch(seed: seed, index: index, original: golden, shrunk: shrunk, comparison: shrunkComparison))
                 if report.mismatches.count >= maxMismatches { break }
+            }
+            if let progress {
+                report.seconds = (clock.now - start).seconds
+                progress(report)
             }
         }
         report.seconds = (clock.now - start).seconds

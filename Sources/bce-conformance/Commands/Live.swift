@@ -1,6 +1,7 @@
 import ArgumentParser
 import BCEConformance
 import Foundation
+import Synchronization
 
 /// `bce-conformance live`: differential fuzzing of the Swift library against the NumPy reference.
 struct Live: ParsableCommand {
@@ -37,12 +38,7 @@ struct Live: ParsableCommand {
     /// The parsed --dtypes (every dtype when absent).
     func dtypeList() throws -> [DType] {
         guard let dtypes else { return DType.allCases }
-        return try dtypes.split(separator: ",").map { name in
-            guard let dtype = DType(rawValue: String(name)) else {
-                throw ValidationError("--dtypes: unknown dtype \(name) (\(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return dtype
-        }
+        return try DTypeList.parse(dtypes)
     }
 
     func validate() throws {
@@ -50,7 +46,7 @@ struct Live: ParsableCommand {
         guard first <= Int.max - cases else {
             throw ValidationError("--first + --cases must be at most \(Int.max) (got --first \(first) --cases \(cases))")
         }
-        guard try !dtypeList().isEmpty else { throw ValidationError("--dtypes names no dtype") }
+        _ = try dtypeList()  // a bad --dtypes is a usage error before anything starts
     }
 
     func run() throws {
@@ -69,13 +65,27 @@ struct Live: ParsableCommand {
         let dtypes = try dtypeList()
         let dtypeOption = self.dtypes == nil ? "" : " --dtypes \(dtypes.map(\.rawValue).joined(separator: ","))"
         printError("live: seed \(seed), cases \(first)..<\(first + cases),\(dtypeOption) --max-ulp \(maxULP), oracle \(reference.describe())")
+        // Interrupted (SIGINT, SIGTERM, SIGHUP), the run still prints what it found so far.
+        let soFar = ReportSoFar()
+        Interrupts.install { sig in
+            let partial = soFar.report.withLock { $0 } ?? LiveFuzzer.Report()
+            try? writeOut(Self.render(partial, dtypeOption: dtypeOption, interruptedBy: sig))
+        }
         let report: LiveFuzzer.Report
         do {
-            report = try fuzzer.run(seed: seed, first: first, count: cases, dtypes: dtypes, maxMismatches: maxMismatches)
+            report = try fuzzer.run(seed: seed, first: first, count: cases, dtypes: dtypes, maxMismatches: maxMismatches,
+                                    progress: { r in soFar.report.withLock { $0 = r } })
         } catch {
             printError("bce-conformance live: \(error)")
             throw ExitStatus.portBroken.exitCode
         }
+        Interrupts.deferToHandlerIfInterrupted()
+        try writeOut(Self.render(report, dtypeOption: dtypeOption, interruptedBy: nil))
+        if !report.mismatches.isEmpty { throw ExitStatus.failures.exitCode }
+    }
+
+    /// The mismatches (each shrunk, with its reproduction command and golden case) and the count line.
+    static func render(_ report: LiveFuzzer.Report, dtypeOption: String, interruptedBy signal: Int32?) -> String {
         var out = ""
         for m in report.mismatches {
             out += "MISMATCH in case \(m.index) of seed \(m.seed) (shape \(m.original.inputs.input.shape) shrunk to \(m.shrunk.inputs.input.shape))\n"
@@ -85,9 +95,14 @@ struct Live: ParsableCommand {
             out += m.goldenJSON + "\n"
         }
         let rate = Int(report.casesPerSecond.rounded())
+        if let signal { out += "interrupted by \(Interrupts.name(signal)) after " }
         out += "\(report.cases) cases in \(TextReport.format(report.seconds, digits: 3)) s (\(rate) cases/s): "
         out += report.mismatches.isEmpty ? "no mismatch\n" : "\(report.mismatches.count) mismatch(es)\n"
-        try writeOut(out)
-        if !report.mismatches.isEmpty { throw ExitStatus.failures.exitCode }
+        return out
     }
+}
+
+/// The live run's report so far, for the signal handler (a class: a Mutex cannot be captured).
+private final class ReportSoFar: Sendable {
+    let report = Mutex<LiveFuzzer.Report?>(nil)
 }
