@@ -1,4 +1,5 @@
 import ArgumentParser
+import BCEConformance
 import BinaryCrossEntropy
 import Foundation
 import PythonBridge
@@ -21,7 +22,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Element counts, comma-separated (scientific notation allowed).")
     var sizes = "1e3,1e4,1e5,1e6,1e7"
 
-    @Option(help: "Timed repetitions per figure (the median is reported).")
+    @Option(help: "Timed repetitions per figure (the median is reported).",
+            transform: { try NumericOption.int($0, "--repetitions", 1...1_000_000) })
     var repetitions = 7
 
     @Option(help: "Element types, comma-separated: float16, bfloat16, float32, float64.")
@@ -39,7 +41,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Targets: hard (0 or 1) or soft (uniform in [0, 1]).")
     var targets = BenchmarkTargets.hard
 
-    @Option(help: "Most threads the Swift library uses (default: every processor).")
+    @Option(help: "Most threads the Swift library uses (default: every processor).",
+            transform: { try NumericOption.int($0, "--threads", 1...4096) })
     var threads: Int?
 
     @Option(help: "Instruction set of the Swift library's vectorised passes: swift, avx2, avx512 (default: the best supported).")
@@ -70,7 +73,7 @@ struct Bench: ParsableCommand {
         let benchmark = Benchmark(
             sizes: try parseSizes(sizes),
             repetitions: repetitions,
-            dtypes: list(dtypes),
+            dtypes: try DTypeList.parse(dtypes).map(\.rawValue),
             losses: try list(losses).map { name in
                 guard ["bce", "bce_with_logits"].contains(name) else {
                     throw ValidationError("unknown loss \(name) (bce, bce_with_logits)")
