@@ -16,6 +16,7 @@ expected values use libm's longdouble functions and exact rounding, none of NumP
 
 import argparse
 import os
+import shlex
 import sys
 import time
 
@@ -60,7 +61,13 @@ def main(argv=None):
             print(f"golden check FAILED: regenerating {args.out} changes {len(problems)} item(s):", file=sys.stderr)
             for p in problems:
                 print("  " + p, file=sys.stderr)
-            print("regenerate with: /usr/bin/python3 -I scripts/generate_golden.py", file=sys.stderr)
+            # The hint repeats the options that chose what was checked, so it regenerates that set.
+            hint = ["/usr/bin/python3", "-I", "scripts/generate_golden.py"]
+            if os.path.abspath(args.out) != os.path.abspath(DEFAULT_OUT):
+                hint += ["--out", args.out]
+            if args.seed != DEFAULT_SEED:
+                hint += ["--seed", str(args.seed)]
+            print("regenerate with: " + shlex.join(hint), file=sys.stderr)
             return 1
         print(f"golden check OK: {args.out} matches the generator ({sum(categories.values())} cases,"
               f" {time.monotonic() - t0:.1f} s)")

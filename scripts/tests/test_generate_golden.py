@@ -227,6 +227,8 @@ class Determinism(unittest.TestCase):
             self.assertIn("expected.loss", r.stderr)
             self.assertIn(f"{alt_case['id']}: acceptable[0].outputs.{field}", r.stderr)
             self.assertIn("bce_with_logits/float16.json: missing", r.stderr)
+            # the hint regenerates the set that was checked, not the repo's golden/
+            self.assertIn(f"regenerate with: /usr/bin/python3 -I scripts/generate_golden.py --out {a}", r.stderr)
 
     def test_replace_keeps_foreign_files_and_removes_staging(self):
         with tempfile.TemporaryDirectory() as tmp:
