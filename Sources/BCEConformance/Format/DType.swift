@@ -98,8 +98,9 @@ public enum ErrorKinds {
 
 /// bfloat16 (1 sign, 8 exponent, 7 fraction bits: the upper half of a float32) as the golden
 /// format needs it: rounding a Double to it once, to nearest even (not through Float, which
-/// would round twice), its ULP, and its bits. Swift has no bfloat16 type; the loss library's
-/// own type is for computing in it, this is for reading and writing golden values.
+/// would round twice), its ULP, and its bits. The loss library's `BrainFloat16` is for computing in
+/// bfloat16; this is for reading and writing golden values (a second rounding to bfloat16, kept
+/// until BCEConformance stops depending on the loss library, issue 13).
 public enum BFloat16Bits {
     /// The largest finite bfloat16, 0x7f7f: (2 − 2^-7) · 2^127.
     public static let greatestFiniteMagnitude = Double(Float(bitPattern: 0x7F7F_0000))
