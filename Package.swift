@@ -65,9 +65,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test support: counts heap allocations (the buffer API's "allocates nothing" test).
+        .target(
+            name: "AllocationCounting",
+            path: "Tests/AllocationCounting"
+        ),
         .testTarget(
             name: "BinaryCrossEntropyTests",
-            dependencies: ["BinaryCrossEntropy"]
+            dependencies: ["BinaryCrossEntropy", "AllocationCounting"]
         ),
         .testTarget(
             name: "PythonBridgeTests",

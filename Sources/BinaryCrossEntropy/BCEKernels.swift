@@ -6,15 +6,12 @@
 func bceLossKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction
 ) throws(BCEError) -> NDArray<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: nil, reduction: reduction)
-    if weight == nil,
-       let result = try vectorizedLoss(withLogits: false, operands.input, operands.target, reduction: reduction) {
-        return result
-    }
-    return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
-        try checkProbabilities(index: i, input: x, target: y)
-        return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
+    try withViews(input, target, weight, nil, nil) { x, y, w, _, _ throws(BCEError) in
+        let operands = try ElementwiseOperands(
+            input: x, target: y, weight: w, posWeight: nil, gradOutput: nil, reduction: reduction)
+        return try withLossDestination(count: operands.count, shape: operands.shape, reduction: reduction) {
+            destination throws(BCEError) in try bceLossPass(operands, into: destination, execution: .defaults)
+        }
     }
 }
 
@@ -24,12 +21,41 @@ func bceGradientKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction,
     gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
+    try withViews(input, target, weight, nil, gradOutput) { x, y, w, _, g throws(BCEError) in
+        let operands = try ElementwiseOperands(
+            input: x, target: y, weight: w, posWeight: nil, gradOutput: g, reduction: reduction)
+        return try withGradientArrays(operands) { dx, dy throws(BCEError) in
+            try bceGradientPass(operands, reduction: reduction, into: dx, dy, execution: .defaults)
+        }
+    }
+}
+
+/// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:)``).
+func bceLossPass<S: BCEScalar>(
+    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
+) throws(BCEError) -> S {
+    if !operands.hasWeight,
+       let result = try vectorizedLoss(
+           withLogits: false, operands.input, operands.target, into: destination, execution: execution) {
+        return result
+    }
+    return try operands.reduce(destination) { i, x, y, w, _, _ throws(BCEError) in
+        try checkProbabilities(index: i, input: x, target: y)
+        return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
+    }
+}
+
+/// The gradients of BCELoss over validated operands, into `inputGradient` and (if not nil)
+/// `targetGradient`, each of the operands' count.
+func bceGradientPass<S: BCEScalar>(
+    _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
+    _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
+) throws(BCEError) {
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     let epsilon = S.bceGradientEpsilon.bceWide
-    let group = weight == nil ? vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor) : nil
-    return try operands.gradients(group: group) { i, x, y, w, _, g throws(BCEError) in
+    let group = operands.hasWeight ? nil : vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
+    try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) {
+        i, x, y, w, _, g throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide
         let dx = BCEFormulas.inputGradientFactor(input: x.bceWide, target: y.bceWide, epsilon: epsilon) * scale / divisor

@@ -7,16 +7,12 @@ func bceWithLogitsLossKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
     reduction: Reduction
 ) throws(BCEError) -> NDArray<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: nil, reduction: reduction)
-    if weight == nil && posWeight == nil,
-       let result = try vectorizedLoss(withLogits: true, operands.input, operands.target, reduction: reduction) {
-        return result
-    }
-    let hasPosWeight = operands.hasPosWeight
-    return try operands.reduce(reduction) { _, x, y, w, p, _ in
-        BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)
-            * w.bceWide
+    try withViews(input, target, weight, posWeight, nil) { x, y, w, p, _ throws(BCEError) in
+        let operands = try ElementwiseOperands(
+            input: x, target: y, weight: w, posWeight: p, gradOutput: nil, reduction: reduction)
+        return try withLossDestination(count: operands.count, shape: operands.shape, reduction: reduction) {
+            destination throws(BCEError) in try bceWithLogitsLossPass(operands, into: destination, execution: .defaults)
+        }
     }
 }
 
@@ -26,14 +22,42 @@ func bceWithLogitsGradientKernel<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
     reduction: Reduction, gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    let operands = try ElementwiseOperands(
-        input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput,
-        reduction: reduction)
+    try withViews(input, target, weight, posWeight, gradOutput) { x, y, w, p, g throws(BCEError) in
+        let operands = try ElementwiseOperands(
+            input: x, target: y, weight: w, posWeight: p, gradOutput: g, reduction: reduction)
+        return try withGradientArrays(operands) { dx, dy throws(BCEError) in
+            try bceWithLogitsGradientPass(operands, reduction: reduction, into: dx, dy, execution: .defaults)
+        }
+    }
+}
+
+/// BCEWithLogitsLoss over validated operands, into `destination`.
+func bceWithLogitsLossPass<S: BCEScalar>(
+    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
+) throws(BCEError) -> S {
+    if !operands.hasWeight && !operands.hasPosWeight,
+       let result = try vectorizedLoss(
+           withLogits: true, operands.input, operands.target, into: destination, execution: execution) {
+        return result
+    }
+    let hasPosWeight = operands.hasPosWeight
+    return try operands.reduce(destination) { _, x, y, w, p, _ in
+        BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)
+            * w.bceWide
+    }
+}
+
+/// The gradients of BCEWithLogitsLoss over validated operands, into `inputGradient` and (if not
+/// nil) `targetGradient`.
+func bceWithLogitsGradientPass<S: BCEScalar>(
+    _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
+    _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
+) throws(BCEError) {
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let group = weight == nil && posWeight == nil
+    let group = !operands.hasWeight && !hasPosWeight
         ? vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor) : nil
-    return try operands.gradients(group: group) { _, x, y, w, p, g in
+    try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) { _, x, y, w, p, g in
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(
             input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor

@@ -16,24 +16,72 @@ protocol BlockLossEvaluator {
 }
 
 /// Blocks evaluated per round of a `.mean` or `.sum`: the memory of a reduction is this many
-/// block sums (8 KiB for Float80), whatever the element count; each round is one job for the
-/// worker pool, so 256 blocks of 1024 elements keep hand-offs rare.
-private let blocksPerRound = 256
+/// block sums (2 KiB for Float80), held inline on the stack, whatever the element count; each
+/// round is one job for the worker pool (64 blocks of 1024 elements keep hand-offs rare; between
+/// rounds of one call the workers spin briefly).
+private let blocksPerRound = Inline64<Int>.capacity
 
-/// Applies `reduction` to the terms of `evaluator`, in `shape` (the input's).
+/// Where a loss pass puts its result: the elementwise terms (`.none`) at a caller's pointer, or
+/// the reduction, returned.
+enum LossDestination<Scalar> {
+    case elements(UnsafeMutablePointer<Scalar>)
+    case reduced(mean: Bool)
+
+    init(_ reduction: Reduction, output: UnsafeMutablePointer<Scalar>?) {
+        switch reduction {
+        case .none: self = .elements(output!)
+        case .mean: self = .reduced(mean: true)
+        case .sum: self = .reduced(mean: false)
+        }
+    }
+}
+
+/// Applies `reduction` to the terms of `evaluator`, in `shape` (the input's): the NDArray layer
+/// over ``evaluateLoss(_:into:execution:)``.
 func evaluateLoss<E: BlockLossEvaluator>(
-    _ evaluator: E, shape: [Int], reduction: Reduction
+    _ evaluator: E, shape: [Int], reduction: Reduction, execution: ResolvedExecution = .defaults
 ) throws(BCEError) -> NDArray<E.Scalar> {
-    let partition = BlockPartition(count: evaluator.count)
-    let threads = partition.threadCount
-    let failure = FirstBlockError()
-    let shared = UncheckedSendable(evaluator)
+    try withLossDestination(count: evaluator.count, shape: shape, reduction: reduction) { destination throws(BCEError) in
+        try evaluateLoss(evaluator, into: destination, execution: execution)
+    }
+}
+
+/// `pass` with a destination for `reduction` (a new array of `count` elements for `.none`), and
+/// its result as an NDArray of `shape` (0-d for `.mean`, `.sum`).
+func withLossDestination<S: BCEScalar>(
+    count: Int, shape: [Int], reduction: Reduction,
+    _ pass: (LossDestination<S>) throws(BCEError) -> S
+) throws(BCEError) -> NDArray<S> {
     switch reduction {
     case .none:
-        let scalars = [E.Scalar](unsafeUninitializedCapacity: partition.count) { buffer, initialized in
-            guard let base = buffer.baseAddress else { return }
+        var failure: BCEError?
+        let scalars = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(BCEError) {
+                if let base = buffer.baseAddress { _ = try pass(.elements(base)) }
+                initialized = count
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return NDArray(uncheckedShape: shape, scalars: scalars)
+    case .mean, .sum:
+        return NDArray(scalar: try pass(LossDestination(reduction, output: nil)))
+    }
+}
+
+/// Evaluates the terms of `evaluator` into `destination`: each term rounded once to its element,
+/// or the mean or sum (returned; for `.elements` the return value is 0). Allocates nothing.
+func evaluateLoss<E: BlockLossEvaluator>(
+    _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution
+) throws(BCEError) -> E.Scalar {
+    let partition = BlockPartition(count: evaluator.count)
+    let shared = UncheckedSendable(evaluator)
+    let outcome: Result<E.Scalar, BCEError> = withFirstBlockError { failure in
+        switch destination {
+        case .elements(let base):
             let output = UncheckedSendable(base)
-            partition.forEachBlock(0 ..< partition.blockCount, threads: threads) { b in
+            partition.forEachBlock(0 ..< partition.blockCount, execution: execution) { b in
                 if failure.failed(before: b) { return }
                 do throws(BCEError) {
                     try shared.value.store(partition.range(ofBlock: b), into: output.value)
@@ -41,49 +89,35 @@ func evaluateLoss<E: BlockLossEvaluator>(
                     failure.record(block: b, error)
                 }
             }
-            initialized = failure.error == nil ? partition.count : 0
-        }
-        if let error = failure.error { throw error }
-        return NDArray(uncheckedShape: shape, scalars: scalars)
-    case .mean, .sum:
-        var summation = BlockedSummation<E.Scalar.WideScalar>()
-        var sums = [CompensatedSum<E.Scalar.WideScalar>](
-            repeating: CompensatedSum(), count: min(blocksPerRound, partition.blockCount))
-        var start = 0
-        while start < partition.blockCount {
-            let end = min(partition.blockCount, start + blocksPerRound)
-            sums.withUnsafeMutableBufferPointer { buffer in
-                let roundSums = UncheckedSendable(buffer)
-                partition.forEachBlock(start ..< end, threads: threads) { b in
-                    if failure.failed(before: b) { return }
-                    do throws(BCEError) {
-                        roundSums.value[b - start] = try shared.value.sum(partition.range(ofBlock: b))
-                    } catch {
-                        failure.record(block: b, error)
+            if let error = failure.error { return .failure(error) }
+            return .success(0)
+        case .reduced(let mean):
+            var summation = BlockedSummation<E.Scalar.WideScalar>()
+            var sums = Inline64(repeating: CompensatedSum<E.Scalar.WideScalar>())
+            var start = 0
+            while start < partition.blockCount {
+                let end = min(partition.blockCount, start + blocksPerRound)
+                sums.withUnsafeMutableBufferPointer { buffer in
+                    let roundSums = UncheckedSendable(buffer)
+                    partition.forEachBlock(start ..< end, execution: execution, lastRound: end == partition.blockCount) { b in
+                        if failure.failed(before: b) { return }
+                        do throws(BCEError) {
+                            roundSums.value[b - start] = try shared.value.sum(partition.range(ofBlock: b))
+                        } catch {
+                            failure.record(block: b, error)
+                        }
+                    }
+                    if failure.error == nil {
+                        for b in start ..< end { summation.add(blockSum: buffer[b - start]) }
                     }
                 }
+                if let error = failure.error { return .failure(error) }
+                start = end
             }
-            if let error = failure.error { throw error }
-            for b in start ..< end { summation.add(blockSum: sums[b - start]) }
-            start = end
-        }
-        var total = summation.total()
-        if reduction == .mean { total /= E.Scalar.WideScalar(partition.count) }   // 0 / 0 = NaN when empty
-        return NDArray(scalar: E.Scalar(bceRounding: total))
-    }
-}
-
-/// `body` with the base addresses of two non-empty arrays' storage.
-@inline(__always)
-func withBasePointers<S, R>(
-    _ a: [S], _ b: [S], _ body: (UnsafePointer<S>, UnsafePointer<S>) throws(BCEError) -> R
-) throws(BCEError) -> R {
-    let result: Result<R, BCEError> = a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            do throws(BCEError) { return .success(try body(a.baseAddress!, b.baseAddress!)) } catch {
-                return .failure(error)
-            }
+            var total = summation.total()
+            if mean { total /= E.Scalar.WideScalar(partition.count) }   // 0 / 0 = NaN when empty
+            return .success(E.Scalar(bceRounding: total))
         }
     }
-    return try result.get()
+    return try outcome.get()
 }

@@ -30,48 +30,60 @@ struct BroadcastRow {
 /// The iteration of an output shape against three operands that broadcast to it, as contiguous
 /// output rows. Dimensions of extent 1 are dropped and adjacent dimensions that every operand
 /// steps through uniformly are merged, so the common cases are one long row (same shape or a
-/// 0-d operand) or rows of the last dimension (a `(C,)` weight).
+/// 0-d operand) or rows of the last dimension (a `(C,)` weight). Held inline (no allocation): a
+/// shape whose element count fits in `Int` has at most 63 dimensions other than 0 and 1.
 struct BroadcastPlan {
-    private var extents: [Int] = []
-    private var strides: [[Int]] = [[], [], []]   // per operand, per merged dimension
+    private var rank = 0
+    private var empty = false
+    private var extents = Inline64(repeating: 0)
+    private var strides = (Inline64(repeating: 0), Inline64(repeating: 0), Inline64(repeating: 0))
 
     /// - Precondition (checked by the callers with ``checkBroadcast(_:to:argument:)``): each
-    ///   operand shape broadcasts to `output`.
+    ///   operand shape broadcasts to `output`, and `output`'s element count fits in `Int`.
     init(output: [Int], operands: ([Int], [Int], [Int])) {
-        let operandShapes = [operands.0, operands.1, operands.2]
-        let rank = output.count
-        for dim in 0..<rank where output[dim] != 1 {
-            var dimStrides = [0, 0, 0]
-            for (index, shape) in operandShapes.enumerated() {
-                let operandDim = dim - (rank - shape.count)
-                guard operandDim >= 0, shape[operandDim] != 1 else { continue }
-                dimStrides[index] = shape[(operandDim + 1)...].reduce(1, *)
-            }
-            if let lastExtent = extents.last,
-               (0..<3).allSatisfy({ strides[$0].last! == dimStrides[$0] * output[dim] }) {
+        if output.contains(0) {
+            empty = true
+            return
+        }
+        let outputRank = output.count
+        /// The stride of `shape`'s dimension aligned with output dimension `dim` (0 if broadcast).
+        func stride(_ shape: [Int], _ dim: Int) -> Int {
+            let operandDim = dim - (outputRank - shape.count)
+            guard operandDim >= 0, shape[operandDim] != 1 else { return 0 }
+            var product = 1
+            for extent in shape[(operandDim + 1)...] { product *= extent }
+            return product
+        }
+        for dim in 0..<outputRank where output[dim] != 1 {
+            let dimStrides = (stride(operands.0, dim), stride(operands.1, dim), stride(operands.2, dim))
+            if rank > 0,
+               strides.0[rank - 1] == dimStrides.0 * output[dim], strides.1[rank - 1] == dimStrides.1 * output[dim],
+               strides.2[rank - 1] == dimStrides.2 * output[dim] {
                 // Merge with the previous dimension: every operand walks both as one.
-                extents[extents.count - 1] = lastExtent * output[dim]
-                for index in 0..<3 { strides[index][strides[index].count - 1] = dimStrides[index] }
+                extents[rank - 1] *= output[dim]
+                (strides.0[rank - 1], strides.1[rank - 1], strides.2[rank - 1]) = dimStrides
             } else {
-                extents.append(output[dim])
-                for index in 0..<3 { strides[index].append(dimStrides[index]) }
+                extents[rank] = output[dim]
+                (strides.0[rank], strides.1[rank], strides.2[rank]) = dimStrides
+                rank += 1
             }
         }
-        if extents.isEmpty {   // 0-d output or all extents 1: one element
-            extents = [1]
-            strides = [[0], [0], [0]]
+        if rank == 0 {   // 0-d output or all extents 1: one element
+            extents[0] = 1
+            rank = 1
         }
     }
 
     /// Calls `body` for each row in ascending output order; stops early when it returns false.
     func forEachRow(_ body: (BroadcastRow) -> Bool) {
-        if extents.contains(0) { return }
-        let inner = extents.count - 1
-        let rowLength = extents[inner]
+        if empty { return }
+        var plan = self
+        let inner = rank - 1
+        let rowLength = plan.extents[inner]
         var row = BroadcastRow(
             outputStart: 0, count: rowLength, operandStart: (0, 0, 0),
-            operandStride: (strides[0][inner], strides[1][inner], strides[2][inner]))
-        var counters = [Int](repeating: 0, count: inner)
+            operandStride: (plan.strides.0[inner], plan.strides.1[inner], plan.strides.2[inner]))
+        var counters = Inline64(repeating: 0)
         while true {
             if !body(row) { return }
             row.outputStart += rowLength
@@ -79,13 +91,15 @@ struct BroadcastPlan {
             var dim = inner - 1
             while dim >= 0 {
                 counters[dim] += 1
-                row.operandStart.0 += strides[0][dim]
-                row.operandStart.1 += strides[1][dim]
-                row.operandStart.2 += strides[2][dim]
-                if counters[dim] < extents[dim] { break }
-                row.operandStart.0 -= strides[0][dim] * extents[dim]
-                row.operandStart.1 -= strides[1][dim] * extents[dim]
-                row.operandStart.2 -= strides[2][dim] * extents[dim]
+                let (s0, s1, s2) = (plan.strides.0[dim], plan.strides.1[dim], plan.strides.2[dim])
+                row.operandStart.0 += s0
+                row.operandStart.1 += s1
+                row.operandStart.2 += s2
+                let extent = plan.extents[dim]
+                if counters[dim] < extent { break }
+                row.operandStart.0 -= s0 * extent
+                row.operandStart.1 -= s1 * extent
+                row.operandStart.2 -= s2 * extent
                 counters[dim] = 0
                 dim -= 1
             }

@@ -1,16 +1,22 @@
 // Argument validation shared by both losses, and the single loop every kernel runs: input and
 // target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
+// The operands are the caller's buffers (views), never copied; results go to the caller's
+// pointers.
 
-/// Validated operands of one loss or gradient call.
+/// Validated operands of one loss or gradient call: views of the caller's storage, valid while
+/// that storage is.
 struct ElementwiseOperands<Scalar: BCEScalar> {
-    let input: NDArray<Scalar>
-    let target: NDArray<Scalar>
-    /// Scalars of each broadcast operand; `[1]` (0-d) when it is absent.
-    let weight: [Scalar]
-    let posWeight: [Scalar]
-    let gradOutput: [Scalar]
-    let hasPosWeight: Bool
-    private let plan: BroadcastPlan
+    /// The input's shape (also the target's and the output's).
+    let shape: [Int]
+    let input: UnsafeBufferPointer<Scalar>
+    let target: UnsafeBufferPointer<Scalar>
+    /// Each broadcast operand; nil when it is absent (read as 1).
+    let weight: UnsafeBufferPointer<Scalar>?
+    let posWeight: UnsafeBufferPointer<Scalar>?
+    let gradOutput: UnsafeBufferPointer<Scalar>?
+    var hasWeight: Bool { weight != nil }
+    var hasPosWeight: Bool { posWeight != nil }
+    private let plan: BroadcastPlan?
 
     /// Validates in the documented order (docs/CONTRACTS.md): array consistency, input vs target
     /// shape, weight broadcast, pos_weight broadcast, grad_output shape. Ranges are checked by
@@ -19,41 +25,53 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     /// - Parameter gradOutput: `nil` for a forward call. For `.none` it must have the input's
     ///   shape exactly; for `.mean` and `.sum` it must have one element (0-d, or a shape of ones).
     init(
-        input: NDArray<Scalar>, target: NDArray<Scalar>, weight: NDArray<Scalar>?,
-        posWeight: NDArray<Scalar>?, gradOutput: NDArray<Scalar>?, reduction: Reduction
+        input: BCETensorView<Scalar>, target: BCETensorView<Scalar>, weight: BCETensorView<Scalar>?,
+        posWeight: BCETensorView<Scalar>?, gradOutput: BCETensorView<Scalar>?, reduction: Reduction
     ) throws(BCEError) {
-        self.input = try input.validated()
-        self.target = try target.validated()
-        let weight = try weight?.validated()
-        let posWeight = try posWeight?.validated()
-        let gradOutput = try gradOutput?.validated()
+        try input.validate()
+        try target.validate()
+        try weight?.validate()
+        try posWeight?.validate()
+        try gradOutput?.validate()
         guard input.shape == target.shape else {
             throw .shapeMismatch(input: input.shape, target: target.shape)
         }
         if let weight { try checkBroadcast(weight.shape, to: input.shape, argument: "weight") }
         if let posWeight { try checkBroadcast(posWeight.shape, to: input.shape, argument: "pos_weight") }
-        var gradShape: [Int] = []
+        var perElementGradOutput = false
         if let gradOutput {
             switch reduction {
             case .none:
                 guard gradOutput.shape == input.shape else {
                     throw .notBroadcastable(argument: "grad_output", shape: gradOutput.shape, to: input.shape)
                 }
-                gradShape = input.shape
+                perElementGradOutput = true
             case .mean, .sum:
-                guard gradOutput.count == 1 else {
+                guard gradOutput.elements.count == 1 else {
                     throw .notBroadcastable(argument: "grad_output", shape: gradOutput.shape, to: [])
                 }
             }
         }
-        self.weight = weight?.scalars ?? [1]
-        self.posWeight = posWeight?.scalars ?? [1]
-        self.gradOutput = gradOutput?.scalars ?? [1]
-        self.hasPosWeight = posWeight != nil
-        plan = BroadcastPlan(
-            output: input.shape,
-            operands: (weight?.shape ?? [], posWeight?.shape ?? [], gradShape))
+        shape = input.shape
+        self.input = input.elements
+        self.target = target.elements
+        self.weight = weight?.elements
+        self.posWeight = posWeight?.elements
+        self.gradOutput = gradOutput?.elements
+        // The broadcast plan (small arrays) only where an operand is broadcast element by
+        // element; one-element operands and a per-element grad_output need none.
+        let broadcast = (weight.map { $0.elements.count > 1 } ?? false)
+            || (posWeight.map { $0.elements.count > 1 } ?? false)
+        plan = broadcast
+            ? BroadcastPlan(
+                output: input.shape,
+                operands: (weight?.shape ?? [], posWeight?.shape ?? [], perElementGradOutput ? input.shape : []))
+            : nil
+        self.perElementGradOutput = perElementGradOutput
     }
+
+    /// Whether grad_output has one element per output element (`.none`), not one for all.
+    let perElementGradOutput: Bool
 
     /// The number of output elements (the input's).
     var count: Int { input.count }
@@ -62,11 +80,23 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     /// until it returns false. Absent operands read as 1.
     @inline(__always)
     func forEach(_ body: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar) -> Bool) {
-        input.scalars.withUnsafeBufferPointer { x in
-        target.scalars.withUnsafeBufferPointer { y in
-        weight.withUnsafeBufferPointer { w in
-        posWeight.withUnsafeBufferPointer { p in
-        gradOutput.withUnsafeBufferPointer { g in
+        guard count > 0 else { return }
+        let x = input, y = target
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
+            one.initialize(repeating: 1)
+            let w = weight ?? UnsafeBufferPointer(one), p = posWeight ?? UnsafeBufferPointer(one)
+            let g = gradOutput ?? UnsafeBufferPointer(one)
+            guard let plan else {
+                // Every operand is one element, or (grad_output) one per element.
+                let (w, p) = (w[0], p[0])
+                let gStride = perElementGradOutput ? 1 : 0
+                var gi = 0
+                for i in 0 ..< count {
+                    if !body(i, x[i], y[i], w, p, g[gi]) { return }
+                    gi += gStride
+                }
+                return
+            }
             plan.forEachRow { row in
                 var wi = row.operandStart.0, pi = row.operandStart.1, gi = row.operandStart.2
                 for i in row.outputStart ..< row.outputStart + row.count {
@@ -77,35 +107,32 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
                 }
                 return true
             }
-        }}}}}
+        }
     }
 
-    /// Runs `element` over every output position and applies `reduction`; each wide value is
-    /// rounded to `Scalar` once (`.none`) or summed in the wide type and rounded once (`.mean`,
-    /// `.sum`). The first error `element` throws stops the loop and is rethrown.
+    /// Runs `element` over every output position into `destination`; each wide value is
+    /// rounded to `Scalar` once (`.elements`) or summed in the wide type and rounded once
+    /// (returned). The first error `element` throws stops the loop and is rethrown.
     func reduce(
-        _ reduction: Reduction,
+        _ destination: LossDestination<Scalar>,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> Scalar.WideScalar
-    ) throws(BCEError) -> NDArray<Scalar> {
+    ) throws(BCEError) -> Scalar {
         var failure: BCEError?
-        switch reduction {
-        case .none:
-            let scalars = [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
-                forEach { i, x, y, w, p, g in
-                    do throws(BCEError) {
-                        out[i] = Scalar(bceRounding: try element(i, x, y, w, p, g))
-                        return true
-                    } catch {
-                        failure = error
-                        return false
-                    }
+        switch destination {
+        case .elements(let out):
+            forEach { i, x, y, w, p, g in
+                do throws(BCEError) {
+                    out[i] = Scalar(bceRounding: try element(i, x, y, w, p, g))
+                    return true
+                } catch {
+                    failure = error
+                    return false
                 }
-                initialized = failure == nil ? count : 0
             }
             if let failure { throw failure }
-            return NDArray(uncheckedShape: input.shape, scalars: scalars)
-        case .mean, .sum:
+            return 0
+        case .reduced(let mean):
             var summation = BlockedSummation<Scalar.WideScalar>()
             forEach { i, x, y, w, p, g in
                 do throws(BCEError) {
@@ -118,110 +145,128 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
             }
             if let failure { throw failure }
             var total = summation.total()
-            if reduction == .mean { total /= Scalar.WideScalar(count) }   // 0 / 0 = NaN when empty
-            return NDArray(scalar: Scalar(bceRounding: total))
+            if mean { total /= Scalar.WideScalar(count) }   // 0 / 0 = NaN when empty
+            return Scalar(bceRounding: total)
         }
     }
 
-    /// Runs `element` over every output position and returns the two gradients, each rounded
-    /// once. The first error `element` throws stops the loop and is rethrown.
+    /// Runs `element` over every output position and writes the two gradients, each rounded
+    /// once, to `inputGradient` and (when given) `targetGradient`. The first error `element`
+    /// throws stops the loop and is rethrown.
     ///
     /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one (no
     ///   weight, no pos_weight); groups it declines, and the tail, take `element`.
     func gradients(
-        group: GradientGroups? = nil,
+        into inputGradient: UnsafeMutablePointer<Scalar>?, _ targetGradient: UnsafeMutablePointer<Scalar>?,
+        group: GradientGroups? = nil, execution: ResolvedExecution,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
-    ) throws(BCEError) -> BCEGradients<Scalar> {
-        if weight.count == 1 && posWeight.count == 1 && (gradOutput.count == 1 || gradOutput.count == count) {
-            return try blockGradients(group: group, element)
+    ) throws(BCEError) {
+        guard count > 0, let gradX = inputGradient else { return }
+        if plan == nil {
+            return try blockGradients(into: gradX, targetGradient, group: group, execution: execution, element)
         }
         var failure: BCEError?
-        var targetGradient: [Scalar] = []
-        let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
-            targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
-                forEach { i, x, y, w, p, g in
-                    do throws(BCEError) {
-                        let value = try element(i, x, y, w, p, g)
-                        gradX[i] = Scalar(bceRounding: value.input)
-                        gradY[i] = Scalar(bceRounding: value.target)
-                        return true
-                    } catch {
-                        failure = error
-                        return false
-                    }
-                }
-                initializedY = failure == nil ? count : 0
+        forEach { i, x, y, w, p, g in
+            do throws(BCEError) {
+                let value = try element(i, x, y, w, p, g)
+                gradX[i] = Scalar(bceRounding: value.input)
+                targetGradient?[i] = Scalar(bceRounding: value.target)
+                return true
+            } catch {
+                failure = error
+                return false
             }
-            initializedX = failure == nil ? count : 0
         }
         if let failure { throw failure }
-        return BCEGradients(
-            input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
-            target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))
     }
 }
 
+/// Elements per chunk of a block whose target gradient is not wanted: the eight-lane groups
+/// write it to a scratch buffer of this many elements on the stack (at most 1 KiB).
+private let scratchCount = 128
+
 extension ElementwiseOperands {
-    /// ``gradients(_:)`` where weight and pos_weight have one element and grad_output one or one
-    /// per element (so every operand is read at index 0 or at the element's index): the fixed
-    /// blocks of ``BlockPartition``, shared among threads; each value is computed and rounded as
-    /// in the serial loop, so the result does not depend on the thread count.
+    /// ``gradients(into:_:group:execution:_:)`` where weight and pos_weight have one element and
+    /// grad_output one or one per element (so every operand is read at index 0 or at the
+    /// element's index): the fixed blocks of ``BlockPartition``, shared among threads; each value
+    /// is computed and rounded as in the serial loop, so the result does not depend on the thread
+    /// count.
     private func blockGradients(
-        group: GradientGroups?,
+        into gradX: UnsafeMutablePointer<Scalar>, _ gradY: UnsafeMutablePointer<Scalar>?,
+        group: GradientGroups?, execution: ResolvedExecution,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
-    ) throws(BCEError) -> BCEGradients<Scalar> {
+    ) throws(BCEError) {
         let partition = BlockPartition(count: count)
-        let failure = FirstBlockError()
-        let (w, p) = (weight[0], posWeight[0])
-        let perElementGradOutput = gradOutput.count == count && count != 1
-        var targetGradient: [Scalar] = []
-        let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
-            targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
-                input.scalars.withUnsafeBufferPointer { x in
-                target.scalars.withUnsafeBufferPointer { y in
-                gradOutput.withUnsafeBufferPointer { g in
-                    withoutActuallyEscaping(element) { element in
-                        let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
-                        partition.forEachBlock(0 ..< partition.blockCount, threads: partition.threadCount) { b in
-                            if failure.failed(before: b) { return }
-                            let (element, x, y, g, gradX, gradY) = shared.value
-                            @inline(__always) func scalar(_ i: Int) throws(BCEError) {
-                                let value = try element(i, x[i], y[i], w, p, g[perElementGradOutput ? i : 0])
-                                gradX[i] = Scalar(bceRounding: value.input)
-                                gradY[i] = Scalar(bceRounding: value.target)
-                            }
-                            do throws(BCEError) {
-                                let range = partition.range(ofBlock: b)
-                                var i = range.lowerBound
-                                if let group {
-                                    let (px, py, pg) = (UnsafeRawPointer(x.baseAddress!), UnsafeRawPointer(y.baseAddress!),
-                                                        UnsafeRawPointer(g.baseAddress!))
-                                    let (dx, dy) = (UnsafeMutableRawPointer(gradX.baseAddress!),
-                                                    UnsafeMutableRawPointer(gradY.baseAddress!))
-                                    while range.upperBound - i >= 8 {
-                                        i = group(i, range.upperBound, px, py, pg, perElementGradOutput ? 1 : 0, dx, dy)
-                                        guard range.upperBound - i >= 8 else { break }
-                                        for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
-                                        i += 8
+        let (w, p) = (weight?[0] ?? 1, posWeight?[0] ?? 1)
+        let perElement = perElementGradOutput && count != 1
+        let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
+            one.initialize(repeating: 1)
+            let g = gradOutput?.baseAddress ?? UnsafePointer(one.baseAddress!)
+            let (x, y) = (input.baseAddress!, target.baseAddress!)
+            return withFirstBlockError { failure in
+                withoutActuallyEscaping(element) { element in
+                    let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
+                    partition.forEachBlock(0 ..< partition.blockCount, execution: execution) { b in
+                        if failure.failed(before: b) { return }
+                        let (element, x, y, g, gradX, gradY) = shared.value
+                        do throws(BCEError) {
+                            let range = partition.range(ofBlock: b)
+                            if let gradY {
+                                try Self.gradientRange(range, x, y, g, perElement, w, p, gradX, gradY, offset: 0, group, element)
+                            } else {
+                                // The groups write d/dtarget too: into a scratch chunk, discarded.
+                                try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
+                                    (scratch) throws(BCEError) in
+                                    var start = range.lowerBound
+                                    while start < range.upperBound {
+                                        let end = min(range.upperBound, start + scratchCount)
+                                        try Self.gradientRange(start ..< end, x, y, g, perElement, w, p, gradX,
+                                                               scratch.baseAddress!, offset: start, group, element)
+                                        start = end
                                     }
                                 }
-                                for j in i ..< range.upperBound { try scalar(j) }
-                            } catch {
-                                failure.record(block: b, error)
                             }
+                        } catch {
+                            failure.record(block: b, error)
                         }
                     }
-                }}}
-                initializedY = failure.error == nil ? count : 0
+                }
+                return failure.error
             }
-            initializedX = failure.error == nil ? count : 0
         }
-        if let error = failure.error { throw error }
-        return BCEGradients(
-            input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
-            target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))
+        if let outcome { throw outcome }
+    }
+
+    /// The gradients of the elements in `range`: d/dinput to `gradX[i]`, d/dtarget to
+    /// `gradY[i - offset]`.
+    @inline(__always)
+    private static func gradientRange(
+        _ range: Range<Int>, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>, _ g: UnsafePointer<Scalar>,
+        _ perElement: Bool, _ w: Scalar, _ p: Scalar, _ gradX: UnsafeMutablePointer<Scalar>,
+        _ gradY: UnsafeMutablePointer<Scalar>, offset: Int, _ group: GradientGroups?,
+        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
+    ) throws(BCEError) {
+        @inline(__always) func scalar(_ i: Int) throws(BCEError) {
+            let value = try element(i, x[i], y[i], w, p, g[perElement ? i : 0])
+            gradX[i] = Scalar(bceRounding: value.input)
+            gradY[i - offset] = Scalar(bceRounding: value.target)
+        }
+        var i = range.lowerBound
+        if let group {
+            let (px, py, pg) = (UnsafeRawPointer(x), UnsafeRawPointer(y), UnsafeRawPointer(g))
+            // The groups index d/dtarget by element index: hand them the shifted base.
+            let (dx, dy) = (UnsafeMutableRawPointer(gradX), UnsafeMutableRawPointer(gradY - offset))
+            while range.upperBound - i >= 8 {
+                i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, dx, dy)
+                guard range.upperBound - i >= 8 else { break }
+                for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
+                i += 8
+            }
+        }
+        for j in i ..< range.upperBound { try scalar(j) }
     }
 }
 

@@ -47,8 +47,11 @@ struct BlockedSummation<Value: FloatingPoint> {
 
     private var block = CompensatedSum<Value>()
     private var inBlock = 0
-    /// Partial trees of the binary counter: (height, sum), heights strictly decreasing.
-    private var pending: [(height: Int, sum: CompensatedSum<Value>)] = []
+    /// The binary counter of whole trees: bit h of `blocks` is set when `pending[h]` holds a tree
+    /// of height h (2^h block sums); heights beyond 63 cannot occur (2^64 blocks). Kept inline, so
+    /// that a sum allocates nothing.
+    private var blocks: UInt64 = 0
+    private var pending = Inline64(repeating: CompensatedSum<Value>())
 
     @inline(__always)
     mutating func add(_ x: Value) {
@@ -67,25 +70,31 @@ struct BlockedSummation<Value: FloatingPoint> {
     /// for a parallel version: workers sum blocks independently with ``CompensatedSum``, and the
     /// block sums are fed here in index order, giving the same bits as the serial `add(_:)`.
     mutating func add(blockSum: CompensatedSum<Value>) {
-        var node = (height: 0, sum: blockSum)
-        while let last = pending.last, last.height == node.height {
-            pending.removeLast()
-            var merged = last.sum
-            merged.add(node.sum)
-            node = (height: node.height + 1, sum: merged)
+        var node = blockSum
+        var height = 0
+        while blocks & (1 << UInt64(height)) != 0 {   // an earlier tree of the same height: merge
+            var merged = pending[height]
+            merged.add(node)
+            node = merged
+            height += 1
         }
-        pending.append(node)
+        pending[height] = node
+        blocks &+= 1
     }
 
     /// The total: the last partial block, then the pending trees from the smallest up.
     consuming func total() -> Value {
         if inBlock > 0 { closeBlock() }
-        guard var result = pending.popLast()?.sum else { return 0 }
-        while let earlier = pending.popLast() {
-            var merged = earlier.sum
-            merged.add(result)
-            result = merged
+        var result: CompensatedSum<Value>?
+        for height in 0 ..< 64 where blocks & (1 << UInt64(height)) != 0 {
+            if let later = result {
+                var merged = pending[height]
+                merged.add(later)
+                result = merged
+            } else {
+                result = pending[height]
+            }
         }
-        return result.value
+        return result?.value ?? 0
     }
 }

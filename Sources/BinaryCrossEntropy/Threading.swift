@@ -2,22 +2,28 @@
 //
 // A large call cuts its elements into the fixed blocks of BlockPartition (the summation's blocks)
 // and hands them out in ascending order through an atomic counter to the calling thread and up to
-// `BCEThreads.maximum - 1` pool workers; `body` runs exactly once per block. The partition never
-// depends on the thread count, so neither does any result.
+// `threads - 1` pool workers (`BCEExecution.threads`, by default `BCEThreads.maximum`); `body`
+// runs exactly once per block. The partition never depends on the thread count, so neither does
+// any result.
 //
 // Why a pool of our own rather than DispatchQueue.concurrentPerform: waking idle libdispatch
 // workers costs tens of microseconds on small VMs, as much as a whole 10,000-element call. The
-// pool's workers are created lazily on the first parallel call (more are added when `maximum` is
-// raised) and, after a job, spin for `WorkerPool.spinDuration` (like OpenMP's spin-wait,
-// KMP_BLOCKTIME / GOMP_SPINCOUNT) watching for the next job before they park on a condition
-// variable; back-to-back calls (a training loop, a benchmark) therefore find them awake. Workers
-// beyond the number of other processors (when `maximum` exceeds the processor count) park at
-// once instead: spinning would take processors from the threads doing the work.
+// pool's workers are created lazily on the first parallel call (more are added when a call asks
+// for more threads). After a job a worker parks on a condition variable at once, unless the call
+// asked it to spin (`BCEExecution.spin`, default `BCEThreads.spin`, zero): then it watches for the
+// next job for that long first (OpenMP's KMP_BLOCKTIME / GOMP_SPINCOUNT), so back-to-back calls (a
+// training loop, a benchmark) find it awake, at the price of that much processor time per worker
+// after each call. Workers beyond the number of other usable processors never spin.
 //
 // Concurrency: one call at a time owns the pool (a try-lock). A call that finds it busy —
 // another thread's call, or a nested call from inside a block — runs on its calling thread
 // alone: no caller ever waits for another call, so nothing can deadlock, and the result is the
 // same bits.
+//
+// fork: the child of a multi-threaded process has only the forking thread. A pthread_atfork
+// handler holds the pool's mutex across the fork (so no worker holds it then) and resets the
+// child's pool to no workers, not busy, no job: the child's first parallel call starts workers of
+// its own instead of waiting on threads that do not exist there.
 
 import Synchronization
 #if canImport(Glibc)
@@ -38,10 +44,12 @@ import Darwin
 /// threads (from other threads, or from inside a call) run on their calling thread alone.
 public enum BCEThreads {
     private static let configured = Atomic<Int>(0)   // 0: not set
+    private static let configuredSpin = Atomic<Int64>(0)   // nanoseconds
 
-    /// The most threads one call uses; by default the number of active processors. Values below
-    /// 1 are taken as 1 (single-threaded). The worker threads are created on the first call that
-    /// needs them (at most 1023 of them) and are kept for later calls.
+    /// The most threads one call uses, unless the call says otherwise (``BCEExecution/threads``);
+    /// by default ``availableProcessors``. Values below 1 are taken as 1 (single-threaded). The
+    /// worker threads are created on the first call that needs them (at most 1023 of them) and
+    /// are kept for later calls.
     public static var maximum: Int {
         get {
             let value = configured.load(ordering: .relaxed)
@@ -50,19 +58,140 @@ public enum BCEThreads {
         set { configured.store(max(1, newValue), ordering: .relaxed) }
     }
 
+    /// How long worker threads keep watching for the next call after a call, unless the call says
+    /// otherwise (``BCEExecution/spin``). Default zero: they park on a condition variable at once,
+    /// so a program that calls the losses now and then pays no processor time between calls. A
+    /// training loop that calls back-to-back can set about 150 µs (a little longer than a
+    /// 10,000-element call): a parked worker can take tens of microseconds to wake on a VM.
+    /// Negative durations are taken as zero; at most one second.
+    public static var spin: Duration {
+        get { .nanoseconds(configuredSpin.load(ordering: .relaxed)) }
+        set { configuredSpin.store(spinNanoseconds(newValue), ordering: .relaxed) }
+    }
+
+    /// `duration` in nanoseconds, clamped to 0 ... 1 s.
+    static func spinNanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return 0 }
+        if seconds >= 1 { return 1_000_000_000 }
+        return attoseconds / 1_000_000_000
+    }
+
     /// Below this many elements a call runs on the calling thread only. Measured on a 2-processor
     /// x86-64 VM (`float32`/`float64` mean BCE): with the workers awake (back-to-back calls), two
     /// threads beat one from 2048 elements (two blocks); but waking parked workers costs the call
     /// about 3–9 µs, up to 30% of a 2048-element call and up to 15% of a 4096-element one.
     public static var minimumParallelCount: Int { 4096 }
 
+    /// The processors this process may run on: the processors of its affinity mask
+    /// (`sched_getaffinity`), lowered to the CPU quota of its control group where one is set
+    /// (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us / cpu.cfs_period_us`, rounded up), in the
+    /// process's own group and every ancestor. Read once, at the first use. Elsewhere than Linux,
+    /// the active processor count.
+    public static var availableProcessors: Int { processorCount }
+
     static let processorCount: Int = {
-        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        #if os(Linux)
+        let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        var count = affinityProcessorCount() ?? online
+        if let quota = cgroupCPULimit(procSelfCgroup: readSmallFile("/proc/self/cgroup") ?? "", read: readSmallFile) {
+            count = min(count, quota)
+        }
+        return max(1, count)
+        #elseif canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         return 1
         #endif
     }()
+}
+
+#if os(Linux)
+/// The number of processors in this thread's affinity mask, or nil if it cannot be read.
+/// `sched_getaffinity` is declared only under _GNU_SOURCE, which Swift's Glibc module does not
+/// define, so it is looked up by name.
+private func affinityProcessorCount() -> Int? {
+    typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
+    guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "sched_getaffinity") else { return nil }
+    let getAffinity = unsafeBitCast(symbol, to: GetAffinity.self)
+    // 8192 processors' worth of mask (glibc's cpu_set_t holds 1024).
+    let words = 128
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { mask -> Int? in
+        mask.initialize(repeating: 0)
+        guard getAffinity(0, words * 8, UnsafeMutableRawPointer(mask.baseAddress!)) > 0 else { return nil }
+        let count = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        return count > 0 ? count : nil
+    }
+}
+
+/// The contents of a small text file (at most 64 KiB), or nil if it cannot be read.
+func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < 65536 {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n < 0 { return nil }
+        if n == 0 { break }
+        bytes += chunk[..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+#endif
+
+/// The CPU limit of the control groups named in `procSelfCgroup` (the text of /proc/self/cgroup),
+/// as a whole number of processors (quota / period rounded up, at least 1), or nil when none is
+/// set. `read` gives a file's text (nil if absent). cgroup v2 (`0::/path`): `cpu.max` ("max
+/// 100000" or "150000 100000") under /sys/fs/cgroup or /sys/fs/cgroup/unified; v1 (a line whose
+/// controllers include `cpu`): `cpu.cfs_quota_us` (-1: none) and `cpu.cfs_period_us` under
+/// /sys/fs/cgroup/cpu or /sys/fs/cgroup/cpu,cpuacct. The group and each ancestor are read; the
+/// smallest limit wins.
+func cgroupCPULimit(procSelfCgroup: String, read: (String) -> String?) -> Int? {
+    var limit: Int?
+    func consider(_ quota: Int64, _ period: Int64) {
+        guard quota > 0, period > 0 else { return }
+        let processors = Int(max(1, (quota + period - 1) / period))
+        limit = min(limit ?? processors, processors)
+    }
+    /// `path` and its ancestors, up to "/" (included).
+    func lineage(_ path: String) -> [String] {
+        var result: [String] = []
+        var parts = path.split(separator: "/").map(String.init)
+        while true {
+            result.append("/" + parts.joined(separator: "/"))
+            if parts.isEmpty { return result }
+            parts.removeLast()
+        }
+    }
+    for line in procSelfCgroup.split(separator: "\n") {
+        let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { continue }
+        let path = String(fields[2])
+        if fields[0] == "0" && fields[1].isEmpty {
+            for mount in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+                for dir in lineage(path) {
+                    guard let text = read(mount + (dir == "/" ? "" : dir) + "/cpu.max") else { continue }
+                    let values = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+                    guard values.count >= 2, let quota = Int64(values[0]), let period = Int64(values[1]) else { continue }
+                    consider(quota, period)
+                }
+            }
+        } else if fields[1].split(separator: ",").contains("cpu") {
+            for mount in ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuacct,cpu"] {
+                for dir in lineage(path) {
+                    let base = mount + (dir == "/" ? "" : dir)
+                    func number(_ name: String) -> Int64? {
+                        read(base + "/" + name).flatMap { Int64($0.split(separator: "\n").first ?? "") }
+                    }
+                    guard let quota = number("cpu.cfs_quota_us"), let period = number("cpu.cfs_period_us") else { continue }
+                    consider(quota, period)
+                }
+            }
+        }
+    }
+    return limit
 }
 
 /// The fixed blocks of an elementwise pass: block `b` covers elements `b * blockSize ..<
@@ -77,19 +206,40 @@ struct BlockPartition {
         b * Self.blockSize ..< min(count, (b + 1) * Self.blockSize)
     }
 
-    /// The number of threads to use for `count` elements.
-    var threadCount: Int {
-        count < BCEThreads.minimumParallelCount ? 1 : min(BCEThreads.maximum, blockCount)
+    /// The number of threads to use for `count` elements, at most `maximum`.
+    func threadCount(maximum: Int = BCEThreads.maximum) -> Int {
+        count < BCEThreads.minimumParallelCount ? 1 : max(1, min(maximum, blockCount))
     }
 
     /// Calls `body` once for each block in `blocks`, on up to `threads` threads (the caller's
     /// among them, through ``WorkerPool/shared``); blocks are handed out in ascending order as
     /// threads become free. `body` must only write state that belongs to its block. If the pool
-    /// is busy with another call, every block runs on the calling thread.
-    func forEachBlock(_ blocks: Range<Int>, threads: Int, _ body: (Int) -> Void) {
+    /// is busy with another call, every block runs on the calling thread. The workers spin for
+    /// `spin` after the call (see ``BCEThreads/spin``); `level`, if given, is the instruction set
+    /// in force on each thread while it runs a block (``BCEExecution/instructionSet``).
+    func forEachBlock(
+        _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCEInstructionSet? = nil,
+        _ body: (Int) -> Void
+    ) {
         let workers = min(threads, blocks.count)
-        if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, body) { return }
+        if let level {
+            func withLevel(_ b: Int) { BCEVectorKernels.withThreadLevel(level) { body(b) } }
+            if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, withLevel) { return }
+            for b in blocks { withLevel(b) }
+            return
+        }
+        if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, body) { return }
         for b in blocks { body(b) }
+    }
+
+    /// ``forEachBlock(_:threads:spin:level:_:)`` with a call's options; `lastRound` false keeps
+    /// the workers spinning briefly for the same call's next round (no spin is left after a call
+    /// unless it asked for one).
+    func forEachBlock(
+        _ blocks: Range<Int>, execution: ResolvedExecution, lastRound: Bool = true, _ body: (Int) -> Void
+    ) {
+        let spin = lastRound ? execution.spin : max(execution.spin, .microseconds(50))
+        forEachBlock(blocks, threads: threadCount(maximum: execution.threads), spin: spin, level: execution.level, body)
     }
 }
 
@@ -103,15 +253,6 @@ struct BlockPartition {
 final class WorkerPool: @unchecked Sendable {
     /// The pool of the losses.
     static let shared = WorkerPool()
-
-    /// How long a worker keeps checking for a new job after its last one before it parks on the
-    /// condition variable (OpenMP's spin-wait time, KMP_BLOCKTIME). A parked worker can take tens
-    /// of microseconds to wake (on a VM), as long as a 10,000-element call (about 60 µs); spinning
-    /// a little longer than a call lets back-to-back calls find the workers awake, and costs an
-    /// idle program at most this much processor time per worker after its last call. The spin
-    /// yields the processor (`sched_yield`) between checks. Only the first `processorCount - 1`
-    /// workers spin; any more park at once.
-    static let spinDuration: Duration = .microseconds(150)
 
     /// The most worker threads (the state word keeps slot and active counts in 16 bits).
     static let maximumWorkers = 1023
@@ -130,6 +271,10 @@ final class WorkerPool: @unchecked Sendable {
     /// last worker has left it.
     private var body: ((Int) -> Void)?
 
+    /// How long workers check for a new job after the current one before they park, in
+    /// nanoseconds (set by each job's owner; see ``BCEThreads/spin``). The spin yields the
+    /// processor (`sched_yield`) between checks. Only the first `processorCount - 1` workers spin.
+    private let spinNanoseconds = Atomic<Int64>(0)
     private let workerCount = Atomic<Int>(0)
     private let spinningCount = Atomic<Int>(0)
     private let parkedCount = Atomic<Int>(0)
@@ -142,7 +287,40 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }
+
+    /// Registers the fork handlers of ``shared`` (once).
+    private static let forkHandlersInstalled: Bool = {
+        pthread_atfork(
+            { WorkerPool.shared.prepareFork() },
+            { WorkerPool.shared.parentAfterFork() },
+            { WorkerPool.shared.childAfterFork() })
+        return true
+    }()
+
+    /// Before a fork: take the mutex, so that no worker holds it while the process is copied.
+    private func prepareFork() { pthread_mutex_lock(mutex) }
+    private func parentAfterFork() { pthread_mutex_unlock(mutex) }
+
+    /// In the child: none of the workers exist, and neither does a call that owned the pool in
+    /// another thread. Start over with no workers, no job and fresh synchronisation objects.
+    private func childAfterFork() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        workerCount.store(0, ordering: .relaxed)
+        spinningCount.store(0, ordering: .relaxed)
+        parkedCount.store(0, ordering: .relaxed)
+        let generation = state.load(ordering: .relaxed) >> 32
+        state.store(generation << 32, ordering: .relaxed)   // no slots, no worker inside
+        busy.store(false, ordering: .relaxed)
+    }
     // No deinit: worker threads keep the pool alive (`shared` lives as long as the process).
+
+    /// `body` with the pool's mutex held, as a worker holds it around parking and waking (tests).
+    func withMutexLocked<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 
     /// Workers created so far.
     var workers: Int { workerCount.load(ordering: .relaxed) }
@@ -154,7 +332,10 @@ final class WorkerPool: @unchecked Sendable {
     /// Calls `body` once for each block of `blocks`, on the calling thread and up to `helpers`
     /// workers, and returns true; or returns false at once, having called nothing, if the pool is
     /// busy with another call.
-    func perform(_ blocks: Range<Int>, helpers: Int, _ body: (Int) -> Void) -> Bool {
+    func perform(
+        _ blocks: Range<Int>, helpers: Int, spin: Duration = BCEThreads.spin, _ body: (Int) -> Void
+    ) -> Bool {
+        if self === WorkerPool.shared { _ = Self.forkHandlersInstalled }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
@@ -163,6 +344,7 @@ final class WorkerPool: @unchecked Sendable {
         if workers < wanted { grow(to: wanted) }
         let slots = UInt64(min(wanted, workers))
         let generation = (state.load(ordering: .relaxed) >> 32) &+ 1
+        spinNanoseconds.store(BCEThreads.spinNanoseconds(spin), ordering: .relaxed)
         withoutActuallyEscaping(body) { body in
             self.body = body
             next.store(blocks.lowerBound, ordering: .relaxed)
@@ -227,13 +409,18 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// A worker's life: join each new job it sees, spin for a while after it, then park. Worker
-    /// `index` (from 0) spins only if it is not beyond the number of other processors.
+    /// A worker's life: join each new job it sees, spin for the job's spin time after it (none
+    /// by default), then park. Worker `index` (from 0) spins only if it is not beyond the number
+    /// of other processors.
     fileprivate func workerLoop(index: Int, seen initialGeneration: UInt64) {
-        let spinTime = index < BCEThreads.processorCount - 1 ? Self.spinDuration : .zero
+        let maySpin = index < BCEThreads.processorCount - 1
+        func spinTime() -> Duration {
+            maySpin ? .nanoseconds(spinNanoseconds.load(ordering: .relaxed)) : .zero
+        }
         var seen = initialGeneration
         spinningCount.wrappingAdd(1, ordering: .relaxed)
-        var deadline = ContinuousClock.now + spinTime
+        var spinning = spinTime()
+        var deadline = ContinuousClock.now + spinning
         var checks = 0
         while true {
             let current = state.load(ordering: .acquiring)
@@ -244,12 +431,14 @@ final class WorkerPool: @unchecked Sendable {
                     runJob()
                     state.wrappingSubtract(1, ordering: .releasing)   // leave
                     spinningCount.wrappingAdd(1, ordering: .relaxed)
-                    deadline = ContinuousClock.now + spinTime
+                    spinning = spinTime()
+                    deadline = ContinuousClock.now + spinning
+                    checks = 0
                 }
                 continue
             }
             checks += 1
-            if checks & 15 != 0 || ContinuousClock.now < deadline {
+            if spinning > .zero && (checks & 15 != 0 || ContinuousClock.now < deadline) {
                 sched_yield()
                 continue
             }
@@ -263,7 +452,9 @@ final class WorkerPool: @unchecked Sendable {
             parkedCount.wrappingSubtract(1, ordering: .relaxed)
             spinningCount.wrappingAdd(1, ordering: .relaxed)
             pthread_mutex_unlock(mutex)
-            deadline = ContinuousClock.now + spinTime
+            spinning = spinTime()
+            deadline = ContinuousClock.now + spinning
+            checks = 0
         }
     }
 
@@ -320,20 +511,54 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// The first error, by block index, of a pass whose blocks run in any order.
-final class FirstBlockError: @unchecked Sendable {
-    private let lock = Mutex<(block: Int, error: BCEError)?>(nil)
+/// The first error, by block index, of a pass whose blocks run in any order. Its state lives on
+/// the caller's stack (``withFirstBlockError(_:)``): a pass allocates nothing for it, and it holds
+/// no lock a fork could leave taken (a spin lock guards only the recording of an error).
+struct FirstBlockError: @unchecked Sendable {
+    /// The block index of the recorded error; Int.max when none.
+    fileprivate let first: UnsafeMutablePointer<Atomic<Int>>
+    fileprivate let lock: UnsafeMutablePointer<Atomic<Bool>>
+    fileprivate let slot: UnsafeMutablePointer<BCEError?>
 
     func record(block: Int, _ error: BCEError) {
-        lock.withLock { first in
-            if first == nil || block < first!.block { first = (block, error) }
+        while !lock.pointee.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            sched_yield()
         }
+        if block < first.pointee.load(ordering: .relaxed) {
+            slot.pointee = error
+            first.pointee.store(block, ordering: .relaxed)
+        }
+        lock.pointee.store(false, ordering: .releasing)
     }
 
     /// Whether a block before `block` already failed (so `block` need not run).
-    func failed(before block: Int) -> Bool {
-        lock.withLock { first in first.map { $0.block < block } ?? false }
-    }
+    func failed(before block: Int) -> Bool { first.pointee.load(ordering: .relaxed) < block }
 
-    var error: BCEError? { lock.withLock { $0?.error } }
+    /// The error of the first failed block (read after the pass, when no block runs any more).
+    var error: BCEError? {
+        while !lock.pointee.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            sched_yield()
+        }
+        defer { lock.pointee.store(false, ordering: .releasing) }
+        return slot.pointee
+    }
+}
+
+/// `body` with a fresh ``FirstBlockError`` on the stack.
+func withFirstBlockError<R>(_ body: (FirstBlockError) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: Atomic<Int>.self, capacity: 1) { first in
+        withUnsafeTemporaryAllocation(of: Atomic<Bool>.self, capacity: 1) { lock in
+            withUnsafeTemporaryAllocation(of: BCEError?.self, capacity: 1) { slot in
+                first.baseAddress!.initialize(to: Atomic(Int.max))
+                lock.baseAddress!.initialize(to: Atomic(false))
+                slot.baseAddress!.initialize(to: nil)
+                defer {
+                    slot.baseAddress!.deinitialize(count: 1)
+                    lock.baseAddress!.deinitialize(count: 1)
+                    first.baseAddress!.deinitialize(count: 1)
+                }
+                return body(FirstBlockError(first: first.baseAddress!, lock: lock.baseAddress!, slot: slot.baseAddress!))
+            }
+        }
+    }
 }

@@ -79,8 +79,10 @@ public enum BCEVectorKernels {
         return true
     }()
 
-    /// Whether the C kernels run (a level above `swift`). When they do not, each C entry point
-    /// would return at once; checking first spares the Swift lanes a call per group.
+    /// Whether the C kernels run (a level above `swift`) on this thread: the running call's
+    /// level (``BCEExecution/instructionSet``), else ``active``. When they do not, each C entry
+    /// point would return at once; checking first spares the Swift lanes a call per group.
+    /// (Between AVX2 and AVX-512 the C dispatch still follows ``active``: same bits either way.)
     @inline(__always)
-    static var useC: Bool { active != .swift }
+    static var useC: Bool { threadLevel != .swift }
 }

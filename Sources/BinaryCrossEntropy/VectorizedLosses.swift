@@ -242,54 +242,39 @@ func withLanePointers(
     }
 }
 
-/// The vectorised forward pass for `S` (Float, Float16, BrainFloat16, Double) without weight or pos_weight, or
-/// nil where there is none (empty inputs).
+/// The vectorised forward pass for `S` (Float, Float16, BrainFloat16, Double) without weight or
+/// pos_weight, into `destination` (see ``evaluateLoss(_:into:execution:)``), or nil where there
+/// is none (empty inputs).
 func vectorizedLoss<S: BCEScalar>(
-    withLogits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, reduction: Reduction
-) throws(BCEError) -> NDArray<S>? {
-    guard input.count > 0 else { return nil }
-    if S.self == Float.self {
-        let result = try vectorizedLoss(
-            withLogits: withLogits, unsafeBitCast(input, to: NDArray<Float>.self),
-            unsafeBitCast(target, to: NDArray<Float>.self), reduction: reduction, as: Float.self)
-        return unsafeBitCast(result, to: NDArray<S>.self)
+    withLogits: Bool, _ input: UnsafeBufferPointer<S>, _ target: UnsafeBufferPointer<S>,
+    into destination: LossDestination<S>, execution: ResolvedExecution
+) throws(BCEError) -> S? {
+    guard let x = input.baseAddress, let y = target.baseAddress, input.count > 0 else { return nil }
+    let count = input.count
+    /// The pass of `evaluator`, whose scalar type is `S`.
+    func run<E: BlockLossEvaluator>(_ evaluator: E) throws(BCEError) -> S {
+        unsafeBitCast(
+            try evaluateLoss(evaluator, into: unsafeBitCast(destination, to: LossDestination<E.Scalar>.self),
+                             execution: execution),
+            to: S.self)
     }
+    func lanes<T: DoubleLaneScalar>(_: T.Type) throws(BCEError) -> S {
+        let (x, y) = (UnsafeRawPointer(x).assumingMemoryBound(to: T.self), UnsafeRawPointer(y).assumingMemoryBound(to: T.self))
+        return withLogits
+            ? try run(VectorBCEWithLogitsLoss(input: x, target: y, count: count))
+            : try run(VectorBCELoss(input: x, target: y, count: count))
+    }
+    if S.self == Float.self { return try lanes(Float.self) }
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    if S.self == Float16.self {
-        let result = try vectorizedLoss(
-            withLogits: withLogits, unsafeBitCast(input, to: NDArray<Float16>.self),
-            unsafeBitCast(target, to: NDArray<Float16>.self), reduction: reduction, as: Float16.self)
-        return unsafeBitCast(result, to: NDArray<S>.self)
-    }
+    if S.self == Float16.self { return try lanes(Float16.self) }
     #endif
-    if S.self == BrainFloat16.self {
-        let result = try vectorizedLoss(
-            withLogits: withLogits, unsafeBitCast(input, to: NDArray<BrainFloat16>.self),
-            unsafeBitCast(target, to: NDArray<BrainFloat16>.self), reduction: reduction, as: BrainFloat16.self)
-        return unsafeBitCast(result, to: NDArray<S>.self)
-    }
+    if S.self == BrainFloat16.self { return try lanes(BrainFloat16.self) }
     if S.self == Double.self {
-        let x = unsafeBitCast(input, to: NDArray<Double>.self), y = unsafeBitCast(target, to: NDArray<Double>.self)
-        let result = try withBasePointers(x.scalars, y.scalars) { (x, y) throws(BCEError) in
-            withLogits
-                ? try evaluateLoss(DoubleDoubleBCEWithLogitsLoss(input: x, target: y, count: input.count),
-                                   shape: input.shape, reduction: reduction)
-                : try evaluateLoss(DoubleDoubleBCELoss(input: x, target: y, count: input.count),
-                                   shape: input.shape, reduction: reduction)
-        }
-        return unsafeBitCast(result, to: NDArray<S>.self)
+        let (x, y) = (UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                      UnsafeRawPointer(y).assumingMemoryBound(to: Double.self))
+        return withLogits
+            ? try run(DoubleDoubleBCEWithLogitsLoss(input: x, target: y, count: count))
+            : try run(DoubleDoubleBCELoss(input: x, target: y, count: count))
     }
     return nil
-}
-
-private func vectorizedLoss<S: DoubleLaneScalar>(
-    withLogits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, reduction: Reduction, as: S.Type
-) throws(BCEError) -> NDArray<S> {
-    try withBasePointers(input.scalars, target.scalars) { (x, y) throws(BCEError) in
-        withLogits
-            ? try evaluateLoss(VectorBCEWithLogitsLoss(input: x, target: y, count: input.count),
-                               shape: input.shape, reduction: reduction)
-            : try evaluateLoss(VectorBCELoss(input: x, target: y, count: input.count),
-                               shape: input.shape, reduction: reduction)
-    }
 }

@@ -91,14 +91,14 @@ struct ThreadingTests {
         #expect(pool.workers == 3)
     }
 
-    @Test("workers spin after a call, then park: no worker is left spinning, and parked workers wake for the next call")
+    @Test("by default workers park right after a call (no spinning); parked workers wake for the next call")
     func workersPark() {
         let pool = WorkerPool()
         for helpers in [1, 3] {
             for _ in 0..<3 {
                 let result = callCounts(pool, blocks: 40, helpers: helpers)
                 #expect(result.ran && result.counts == Array(repeating: 1, count: 40))
-                // The spin is 150 µs; allow a loaded machine plenty of time.
+                // No spin: parking takes a few scheduler turns; allow a loaded machine plenty of time.
                 let parked = eventually(within: 5) {
                     pool.spinningWorkers == 0 && pool.parkedWorkers == pool.workers
                 }
@@ -106,6 +106,66 @@ struct ThreadingTests {
             }
         }
     }
+
+    @Test("a call that opts into a spin leaves its worker spinning for that long; the next call without spin lets it park")
+    func optInSpin() {
+        guard BCEThreads.processorCount > 1 else { return }   // workers beyond the processors never spin
+        let pool = WorkerPool()
+        #expect(pool.perform(0 ..< 8, helpers: 1, spin: .seconds(1)) { _ in })
+        // Within the second, the worker is spinning, not parked (it may still be finishing the job).
+        #expect(eventually(within: 0.5) { pool.spinningWorkers == 1 })
+        usleep(100_000)
+        #expect(pool.parkedWorkers == 0, "a worker parked during its 1 s spin")
+        #expect(pool.perform(0 ..< 8, helpers: 1, spin: .zero) { _ in })
+        #expect(eventually(within: 5) { pool.spinningWorkers == 0 && pool.parkedWorkers == 1 })
+    }
+
+    @Test("spin durations are clamped to 0 ... 1 s in nanoseconds")
+    func spinClamp() {
+        #expect(BCEThreads.spinNanoseconds(.microseconds(150)) == 150_000)
+        #expect(BCEThreads.spinNanoseconds(.zero) == 0)
+        #expect(BCEThreads.spinNanoseconds(.microseconds(-5)) == 0)
+        #expect(BCEThreads.spinNanoseconds(.seconds(30)) == 1_000_000_000)
+    }
+
+    @Test("the CPU limit of the process's control groups: cgroup v2 cpu.max, v1 cfs quota, ancestors, none")
+    func cgroupLimits() {
+        func limit(_ cgroup: String, _ files: [String: String]) -> Int? {
+            cgroupCPULimit(procSelfCgroup: cgroup, read: { files[$0] })
+        }
+        // v2: quota / period rounded up; "max" is no limit; an ancestor's smaller limit wins.
+        #expect(limit("0::/\n", ["/sys/fs/cgroup/cpu.max": "150000 100000\n"]) == 2)
+        #expect(limit("0::/\n", ["/sys/fs/cgroup/cpu.max": "max 100000\n"]) == nil)
+        #expect(limit("0::/a/b\n", ["/sys/fs/cgroup/a/b/cpu.max": "400000 100000",
+                                    "/sys/fs/cgroup/a/cpu.max": "100000 100000"]) == 1)
+        #expect(limit("0::/a/b\n", ["/sys/fs/cgroup/unified/a/b/cpu.max": "250000 100000"]) == 3)
+        #expect(limit("0::/\n", ["/sys/fs/cgroup/cpu.max": "5000 100000"]) == 1)   // a fraction of one: 1
+        // v1: -1 is no limit; the cpu controller may share a line with cpuacct.
+        #expect(limit("1:cpu:/\n", ["/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n",
+                                     "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n"]) == nil)
+        #expect(limit("3:cpu,cpuacct:/job\n", ["/sys/fs/cgroup/cpu,cpuacct/job/cpu.cfs_quota_us": "300000\n",
+                                                "/sys/fs/cgroup/cpu,cpuacct/job/cpu.cfs_period_us": "100000\n"]) == 3)
+        // A cpuacct-only line is not the cpu controller; no files, no limit.
+        #expect(limit("2:cpuacct:/\n", ["/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "100000",
+                                         "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000"]) == nil)
+        #expect(limit("0::/\n1:cpu:/\n", [:]) == nil)
+    }
+
+    #if os(Linux)
+    @Test("the default thread count is the processors of the affinity mask (/proc/self/status), capped by the cgroup quota")
+    func defaultThreadsFromAffinity() throws {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let list = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        var allowed = 0
+        for range in list.split(separator: "\t").last!.split(separator: ",") {
+            let ends = range.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces))! }
+            allowed += ends.count == 2 ? ends[1] - ends[0] + 1 : 1
+        }
+        let cgroup = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let quota = cgroupCPULimit(procSelfCgroup: cgroup, read: { try? String(contentsOfFile: $0, encoding: .utf8) })
+        #expect(BCEThreads.availableProcessors == min(allowed, quota ?? allowed))
+    }
+    #endif
 
     @Test("a call that finds the pool busy with another thread's call returns at once without running anything")
     func busyPoolDeclines() {

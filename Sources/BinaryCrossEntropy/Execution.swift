@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How one call runs: its thread count, instruction set and the workers' spin after it.
+///
+/// Each property left `nil` takes the library-wide default: ``BCEThreads/maximum``,
+/// ``BCEVectorKernels/active`` and ``BCEThreads/spin``, which are defaults only. Results are
+/// bit-identical whatever the options: they change speed, never values.
+///
+/// ```swift
+/// let execution = BCEExecution(threads: 1)   // a data-loader thread that must not fan out
+/// ```
+public struct BCEExecution: Sendable, Equatable {
+    /// The most threads the call uses (the calling thread among them); values below 1 are taken
+    /// as 1. `nil`: ``BCEThreads/maximum``.
+    public var threads: Int?
+    /// The instruction set of the vectorised passes; a level above
+    /// ``BCEVectorKernels/supported`` uses the supported one. `nil`: ``BCEVectorKernels/active``.
+    public var instructionSet: BCEInstructionSet?
+    /// How long the worker threads keep watching for the next call after this one (zero: they
+    /// park at once). `nil`: ``BCEThreads/spin``.
+    public var spin: Duration?
+
+    public init(threads: Int? = nil, instructionSet: BCEInstructionSet? = nil, spin: Duration? = nil) {
+        self.threads = threads
+        self.instructionSet = instructionSet
+        self.spin = spin
+    }
+
+    /// Every option at its library-wide default.
+    public static var `default`: BCEExecution { BCEExecution() }
+
+    /// The options with the defaults filled in, for the passes.
+    var resolved: ResolvedExecution {
+        ResolvedExecution(
+            threads: max(1, threads ?? BCEThreads.maximum), spin: spin ?? BCEThreads.spin,
+            level: instructionSet.map { min($0, BCEVectorKernels.supported) })
+    }
+}
+
+/// ``BCEExecution`` with the defaults filled in. `level` nil: the library-wide level.
+struct ResolvedExecution {
+    var threads: Int
+    var spin: Duration
+    var level: BCEInstructionSet?
+
+    /// The library-wide defaults (the NDArray API's calls).
+    static var defaults: ResolvedExecution { BCEExecution.default.resolved }
+
+    /// `body` with this call's instruction set in force on the current thread (``BCEVectorKernels/useC``).
+    @inline(__always)
+    func applying<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard let level else { return try body() }
+        return try BCEVectorKernels.withThreadLevel(level, body)
+    }
+}
+
+extension BCEVectorKernels {
+    /// The per-thread override of ``active`` (a call's ``BCEExecution/instructionSet``), stored as
+    /// the level's rank + 1 (0: none). Set around each block on whichever thread runs it.
+    private static let threadLevelKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key for the instruction set")
+        return key
+    }()
+
+    /// `body` with `level` in force on this thread.
+    @inline(__always)
+    static func withThreadLevel<R, E: Error>(_ level: BCEInstructionSet, _ body: () throws(E) -> R) throws(E) -> R {
+        let previous = pthread_getspecific(threadLevelKey)
+        let encoded = BCEInstructionSet.allCases.firstIndex(of: level)! + 1
+        pthread_setspecific(threadLevelKey, UnsafeRawPointer(bitPattern: encoded))
+        defer { pthread_setspecific(threadLevelKey, previous) }
+        return try body()
+    }
+
+    /// The level in force on this thread: the running call's, else ``active``.
+    static var threadLevel: BCEInstructionSet {
+        guard let encoded = pthread_getspecific(threadLevelKey) else { return active }
+        return BCEInstructionSet.allCases[Int(bitPattern: encoded) - 1]
+    }
+}
