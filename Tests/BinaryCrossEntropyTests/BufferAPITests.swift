@@ -4,7 +4,7 @@ import Testing
 @testable import BinaryCrossEntropy
 
 // The buffer API against the NDArray API (same bits, same errors in the same order), per-call
-// execution options (same bits whatever they are), and its promise to allocate nothing per call.
+// execution options (same bits whatever they are), and the allocation counter used to measure it (scripts/alloc-check.sh).
 
 /// Operands of one comparison: input (rows, 50), target, weight (50,), pos_weight (50,), all as
 /// arrays kept alive by the test.
@@ -237,82 +237,6 @@ struct BufferAPITests {
     }
 
     #if os(Linux)
-    /// Heap allocations of 3 calls of each kind (after a first call, which may start worker
-    /// threads), for inputs of `rows` × 50 elements.
-    private func allocationCounts(rows: Int) throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        func measure<S: BCEScalar>(_: S.Type) throws {
-            let o = Operands<S>(rows: rows, logits: true, soft: false, seed: 43)
-            let n = o.input.count
-            var output = [S](repeating: 0, count: n), dx = [S](repeating: 0, count: n), dy = [S](repeating: 0, count: n)
-            try o.input.withUnsafeBufferPointer { xb in
-            try o.target.withUnsafeBufferPointer { yb in
-            try o.weight.withUnsafeBufferPointer { wb in
-            try o.posWeight.withUnsafeBufferPointer { pb in
-            try o.gradOutput.withUnsafeBufferPointer { gb in
-            try output.withUnsafeMutableBufferPointer { ob in
-            try dx.withUnsafeMutableBufferPointer { dxb in
-            try dy.withUnsafeMutableBufferPointer { dyb in
-                let (ob, dxb, dyb) = (ob, dxb, dyb)
-                let probabilities = o.input.map { S(1 / (1 + exp(-Double($0)))) }
-                try probabilities.withUnsafeBufferPointer { qb in
-                    let xv = BCETensorView(xb, shape: o.shape), yv = BCETensorView(yb, shape: o.shape)
-                    let qv = BCETensorView(qb, shape: o.shape), gv = BCETensorView(gb, shape: o.shape)
-                    let wv = BCETensorView(wb), pv = BCETensorView(pb)
-                    for threads in [1, 2] {
-                        let execution = BCEExecution(threads: threads)
-                        let calls: [(String, () throws -> Void)] = [
-                            ("bce mean", { _ = try binaryCrossEntropy(qv, yv, execution: execution) }),
-                            ("bce sum weight", { _ = try binaryCrossEntropy(qv, yv, weight: wv, reduction: .sum, execution: execution) }),
-                            ("bce none", { try binaryCrossEntropy(qv, yv, into: ob, execution: execution) }),
-                            ("bce fused", { _ = try binaryCrossEntropyAndGradients(qv, yv, inputGradient: dxb, execution: execution) }),
-                            ("bce backward none", { try binaryCrossEntropyBackward(qv, yv, reduction: .none, gradOutput: gv, inputGradient: dxb, targetGradient: dyb, execution: execution) }),
-                            ("logits mean", { _ = try binaryCrossEntropyWithLogits(xv, yv, execution: execution) }),
-                            ("logits mean pos_weight", { _ = try binaryCrossEntropyWithLogits(xv, yv, posWeight: pv, execution: execution) }),
-                            ("logits none weight", { try binaryCrossEntropyWithLogits(xv, yv, weight: wv, into: ob, execution: execution) }),
-                            ("logits fused", { _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, inputGradient: dxb, targetGradient: dyb, execution: execution) }),
-                            ("logits fused pos_weight", { _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, posWeight: pv, inputGradient: dxb, execution: execution) }),
-                        ]
-                        for (name, call) in calls {
-                            try call()   // the first call may start worker threads
-                            bce_allocations_start()
-                            for _ in 0..<3 { try call() }
-                            counts["\(S.self) \(name) threads=\(threads)"] = Int(bce_allocations_stop())
-                        }
-                    }
-                }
-            }}}}}}}}
-        }
-        try measure(Float.self)
-        try measure(Double.self)
-        try measure(BrainFloat16.self)
-        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-        try measure(Float16.self)
-        #endif
-        return counts
-    }
-
-    // Optimized builds (scripts/test.sh runs this test with `swift test -c release`): none at all.
-    // Debug builds keep closure contexts and unspecialized generics on the heap, so there the
-    // test checks the weaker property that holds at every optimization level: the count does not
-    // grow with the element count (nothing per element or per block).
-    @Test("a call allocates nothing (release builds; debug: nothing per element or block): forward mean/sum/none, backward with and without d/dtarget, fused; Float, Double, bfloat16, Float16; no weight, per-class weight, pos_weight; 1 and 2 threads")
-    func allocatesNothing() throws {
-        #expect(bce_allocations_countable() == 1)
-        let counts = try allocationCounts(rows: 400)
-        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-        #expect(counts.count == 80)
-        #endif
-        #if DEBUG
-        let larger = try allocationCounts(rows: 1600)
-        let growing = counts.filter { larger[$0.key] != $0.value }
-        #expect(growing.isEmpty, "allocations at 20,000 vs 80,000 elements: \(growing.map { ($0.key, $0.value, larger[$0.key]!) })")
-        #else
-        let allocating = counts.filter { $0.value != 0 }
-        #expect(allocating.isEmpty, "allocations in 3 calls: \(allocating.sorted { $0.key < $1.key })")
-        #endif
-    }
-
     @Test("the allocation counter counts: a new array is at least one allocation")
     func counterCounts() {
         bce_allocations_start()
