@@ -1,4 +1,4 @@
-import BinaryCrossEntropy
+import SwiftBCEShared
 import Foundation
 
 /// `run --format json`: the machine-readable report (schema in docs/RUNNER.md, "report_version": 1).

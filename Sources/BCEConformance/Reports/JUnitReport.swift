@@ -1,4 +1,4 @@
-import BinaryCrossEntropy
+import SwiftBCEShared
 
 /// `run --junit PATH`: one <testcase> per golden case, one <testsuite> per golden file, for CI dashboards.
 /// Expected failures are <skipped> with the known-failure reason; unexpected passes pass with a note.

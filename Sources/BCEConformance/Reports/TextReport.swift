@@ -1,4 +1,4 @@
-import BinaryCrossEntropy
+import SwiftBCEShared
 
 /// The readable report `run` prints by default: one block per case that needs attention, then a summary.
 public enum TextReport {

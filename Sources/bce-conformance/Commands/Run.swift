@@ -1,5 +1,6 @@
 import ArgumentParser
 import BCEConformance
+import BCEConformanceSwiftLibrary
 import Foundation
 import Synchronization
 
