@@ -389,6 +389,9 @@ struct GoldenFormatTests {
             #expect(why.hasPrefix(says) && why.contains("(line "), "\(why)")
             #expect(error?.file == "bce/float32.json")
         }
+        // A file that ends inside a string, right after a backslash (the scanner must not wait for more).
+        let cut = readError(data: Data(#"{"comment": "abc\"#.utf8))
+        #expect(cut?.reason == .invalidJSON("a string that does not end (line 1)"), "\(String(describing: cut))")
         let deep = String(repeating: "[", count: GoldenBytes.maxDepth + 1) + String(repeating: "]", count: GoldenBytes.maxDepth + 1)
         #expect(readError(data: Data(deep.utf8))?.description.contains("nest more than \(GoldenBytes.maxDepth) deep") == true)
         // Escapes that are valid JSON stay valid: a surrogate pair, \/ and \u0041.

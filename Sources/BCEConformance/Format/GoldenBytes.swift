@@ -67,7 +67,7 @@ enum GoldenBytes {
         }
         func shown(_ b: UInt8) -> String { (0x21..<0x7F).contains(b) ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16))" }
         while true {
-            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
             guard i < bytes.count else {
                 return expect == .end ? nil : invalid(bytes.isEmpty ? "the file is empty" : "unexpected end of the file", at: i)
             }
@@ -168,6 +168,12 @@ enum GoldenBytes {
         }
         while i < bytes.count {
             let b = bytes[i]
+            // The common byte of a hex string or a comment: nothing to check or keep.
+            if b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") {
+                if keepText { text.append(Unicode.Scalar(b)) }
+                i += 1
+                continue
+            }
             switch b {
             case UInt8(ascii: "\""):
                 i += 1
@@ -176,11 +182,11 @@ enum GoldenBytes {
                 return .success(String(text))
             case UInt8(ascii: "\\"):
                 escaped = true
-                guard i + 1 < bytes.count else { break }
+                guard i + 1 < bytes.count else { return .failure(Problem(why: "a string that does not end")) }
                 let e = bytes[i + 1]
-                let simple: [UInt8: Unicode.Scalar] = [0x22: "\"", 0x5C: "\\", 0x2F: "/", 0x62: "\u{8}", 0x66: "\u{C}", 0x6E: "\n", 0x72: "\r", 0x74: "\t"]
-                if let scalar = simple[e] {
-                    text.append(scalar)
+                let simple: KeyValuePairs<UInt8, Unicode.Scalar> = [0x22: "\"", 0x5C: "\\", 0x2F: "/", 0x62: "\u{8}", 0x66: "\u{C}", 0x6E: "\n", 0x72: "\r", 0x74: "\t"]
+                if let scalar = simple.first(where: { $0.key == e })?.value {
+                    if keepText { text.append(scalar) }
                     i += 2
                     continue
                 }
@@ -194,17 +200,14 @@ enum GoldenBytes {
                         return .failure(Problem(why: "a high surrogate \\u\(String(unit, radix: 16)) without a low one"))
                     }
                     i += 6
-                    text.append(Unicode.Scalar(0x10000 + (unit - 0xD800) << 10 + (low - 0xDC00))!)
-                } else {
+                    if keepText { text.append(Unicode.Scalar(0x10000 + (unit - 0xD800) << 10 + (low - 0xDC00))!) }
+                } else if keepText {
                     text.append(Unicode.Scalar(unit)!)
                 }
                 continue
-            case 0..<0x20:
-                return .failure(Problem(why: "a control character (0x\(String(b, radix: 16))) in a string: it must be escaped"))
             default:
-                text.append(Unicode.Scalar(b))
+                return .failure(Problem(why: "a control character (0x\(String(b, radix: 16))) in a string: it must be escaped"))
             }
-            i += 1
         }
         return .failure(Problem(why: "a string that does not end"))
     }
