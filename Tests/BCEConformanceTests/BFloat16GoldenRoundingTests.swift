@@ -19,6 +19,8 @@ import Testing
             #expect(DType.bfloat16.bits(of: value) == UInt64(bits), "\(value)")
         }
         #expect(BFloat16Bits.rounded(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
+        #expect(BFloat16Bits.greatestFiniteMagnitude == Double(BrainFloat16.greatestFiniteMagnitude))
+        #expect(BFloat16Bits.leastNonzeroMagnitude == Double(BrainFloat16.leastNonzeroMagnitude))
         #expect(BFloat16Bits.rounded(-.nan).isNaN)
     }
 

@@ -104,6 +104,8 @@ public enum ErrorKinds {
 /// (`binary16Bits(rounding:fractionBits:)` in SwiftBCEShared, which `BrainFloat16` uses too), so
 /// the golden format and the library cannot round differently; the canonical NaN is the format's.
 public enum BFloat16Bits {
+    /// The largest finite bfloat16, 0x7f7f: (2 − 2^-7) · 2^127.
+    public static let greatestFiniteMagnitude = Double(Float(bitPattern: 0x7F7F_0000))
     /// The smallest subnormal, 0x0001: 2^-133.
     public static let leastNonzeroMagnitude = 0x1p-133
     /// The canonical quiet NaN, as the golden format writes it.
