@@ -35,6 +35,8 @@ public struct CaseResult: Sendable {
     public var comparison: Comparison
     public var knownFailureReason: String?
     public var seconds: Double
+    /// The golden case itself: its comment and inputs, for reports that show a failing element's inputs.
+    public var golden: GoldenCase
 
     public init(golden: GoldenCase, comparison: Comparison, knownFailure: KnownFailures.Entry?, seconds: Double) {
         id = golden.id
@@ -46,6 +48,7 @@ public struct CaseResult: Sendable {
         self.comparison = comparison
         knownFailureReason = knownFailure?.reason
         self.seconds = seconds
+        self.golden = golden
         switch (comparison.status, knownFailure != nil) {
         case (.skipped, _): status = .skipped
         case (.passed, false): status = .passed
@@ -66,6 +69,8 @@ public struct RunReport: Sendable {
     /// Set when the run stopped because the implementation broke (exit code 4); `results` then
     /// holds the cases completed before.
     public var implementationFailure: ImplementationFailure?
+    /// How the run was invoked, for the reproduction commands of failing cases (set by the CLI).
+    public var invocation: Invocation?
 
     public init(suite: SuiteIdentity, implementation: ImplementationInfo, maxULP: Double?, results: [CaseResult], seconds: Double,
                 implementationFailure: ImplementationFailure? = nil) {
@@ -81,9 +86,4 @@ public struct RunReport: Sendable {
 
     /// Conformant: nothing failed that was not a known failure.
     public var isConformant: Bool { implementationFailure == nil && !results.contains { $0.status == .failed } }
-
-    /// The case with the largest ULP distance, if any value was compared.
-    public var worstULP: CaseResult? {
-        results.filter { $0.comparison.stats.comparedElements > 0 }.max { $0.comparison.stats.maxULP < $1.comparison.stats.maxULP }
-    }
 }

@@ -44,6 +44,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write a JUnit XML report (one test case per golden case) to this path.", valueName: "path"))
     var junit: String?
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, flags × outcome heatmap, every failure with its inputs) to this path.",
+                               valueName: "path"))
+    var html: String?
+
     @Flag(name: .shortAndLong, help: "List every case in the text report, not only the failures.")
     var verbose = false
 
@@ -66,21 +70,24 @@ struct Run: AsyncParsableCommand {
         let completed = Mutex([CaseResult]())
         let announced = Mutex<ImplementationInfo?>(nil)
         let progress: @Sendable (CaseResult) -> Void = { result in completed.withLock { $0.append(result) } }
+        let invocation = self.invocation
         let clock = ContinuousClock()
         let start = clock.now
         @Sendable func partial(_ failure: ImplementationFailure) -> RunReport {
             let info = announced.withLock { $0 } ?? ImplementationInfo(name: port ?? "?", language: "unknown", version: "unknown")
             let elapsed = clock.now - start
-            return RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
-                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                             implementationFailure: failure)
+            var report = RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
+                                   seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                   implementationFailure: failure)
+            report.invocation = invocation
+            return report
         }
         if port != nil {
             // On SIGINT/SIGTERM/SIGHUP: the port tree is killed (Interrupts), then what was found is written.
-            let format = self.format, verbose = self.verbose, junit = self.junit
+            let format = self.format, verbose = self.verbose, junit = self.junit, html = self.html
             Interrupts.install { sig in
                 let report = partial(ImplementationFailure(caseID: nil, message: "the run was interrupted by \(Interrupts.name(sig))"))
-                try? Run.writeReports(report, format: format, verbose: verbose, junit: junit)
+                try? Run.writeReports(report, format: format, verbose: verbose, junit: junit, html: html)
             }
         }
         var report: RunReport
@@ -98,17 +105,28 @@ struct Run: AsyncParsableCommand {
             Interrupts.deferToHandlerIfInterrupted()
             printError("bce-conformance: the port `\(port ?? "")` broke: \(error)")
             // The partial report, in the requested format (text too), then exit 4.
-            try Run.writeReports(partial(error), format: format, verbose: verbose, junit: junit)
+            try Run.writeReports(partial(error), format: format, verbose: verbose, junit: junit, html: html)
             throw ExitStatus.portBroken.exitCode
         }
         Interrupts.deferToHandlerIfInterrupted()
-        try Run.writeReports(report, format: format, verbose: verbose, junit: junit)
+        report.invocation = invocation
+        try Run.writeReports(report, format: format, verbose: verbose, junit: junit, html: html)
         if !report.isConformant { throw ExitStatus.failures.exitCode }
     }
 
     /// The report on stdout and, with --junit, to its file (FileIO: written through FIFOs and devices).
     /// Written once: by the run, or by the signal handler (which waits for a write in progress).
-    static func writeReports(_ report: RunReport, format: ReportFormat, verbose: Bool, junit: String?) throws {
+    /// How this run was invoked, for the reports' reproduction commands: the port and the options
+    /// that change a verdict (not the selection, which `--id =ID` replaces).
+    var invocation: Invocation {
+        var options = [String]()
+        if let maxULP { options += ["--max-ulp", TextReport.format(maxULP, digits: 6)] }
+        if timeout != 10 { options += ["--timeout", TextReport.format(timeout, digits: 6)] }
+        if let directory = golden.directory { options += ["--golden", directory] }
+        return Invocation(port: port, options: options)
+    }
+
+    static func writeReports(_ report: RunReport, format: ReportFormat, verbose: Bool, junit: String?, html: String?) throws {
         try reportWritten.withLock { written in
             guard !written else { return }
             written = true
@@ -117,6 +135,7 @@ struct Run: AsyncParsableCommand {
             case .json: try writeOut(JSONReport.render(report))
             }
             if let junit { try writeReportFile(JUnitReport.render(report), to: junit, option: "--junit") }
+            if let html { try writeReportFile(HTMLReport.render(report), to: html, option: "--html") }
         }
     }
 
