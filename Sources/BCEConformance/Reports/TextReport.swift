@@ -9,7 +9,7 @@ public enum TextReport {
             case .failed:
                 out += "FAIL \(r.id)\n" + indent(failureBlock(r, invocation: report.invocation))
             case .expectedFailure:
-                if verbose { out += "XFAIL \(r.id) (known failure: \(r.knownFailureReason ?? ""))\n" + indent(r.comparison.summary) }
+                if verbose { out += "XFAIL \(r.id) (known failure: \(r.knownFailureReason ?? ""))\n" + indent(failureBlock(r, invocation: report.invocation)) }
             case .unexpectedPass:
                 out += "XPASS \(r.id): listed in --known-failures (\(r.knownFailureReason ?? "")) but passed; remove the entry\n"
             case .skipped:
