@@ -1,5 +1,3 @@
-import BinaryCrossEntropy
-
 /// `run --html PATH`: one self-contained page (inline CSS and a few lines of inline JS, nothing
 /// fetched): the verdict, the summary as a table, the breakdown by kind of problem and by
 /// loss/dtype/reduction, a heatmap of flags × outcome, and every failing case as a <details>
@@ -22,7 +20,7 @@ public enum HTMLReport {
             <style>\(style)</style></head><body>
             <h1>\(e(impl.name)) \(e(impl.version)) <small>(\(e(impl.language)))</small></h1>
             <p>Golden suite \(e(report.suite.suiteVersion)) (manifest sha256 <code>\(e(String(report.suite.manifestSHA256.prefix(12))))</code>),
-            runner bce-conformance \(e(SwiftBCEVersion.current))\(report.maxULP.map { ", strict mode --max-ulp \(e(TextReport.format($0)))" } ?? ""),
+            runner bce-conformance \(e(TextReport.runnerVersion))\(report.maxULP.map { ", strict mode --max-ulp \(e(TextReport.format($0)))" } ?? ""),
             \(report.results.count) cases in \(e(TextReport.format(report.seconds, digits: 3))) s.</p>
             <p id="verdict" class="\(report.isConformant ? "ok" : "bad")">\(verdict)</p>
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of problem a failure is summarised by (issue 13): one table from the manifest's
 /// flags to kinds, and the rules that classify a failing element by what its inputs are.
 ///
@@ -101,5 +103,3 @@ extension Double {
     fileprivate func log() -> Double { Foundation.log(self) }
     fileprivate func log1p() -> Double { Foundation.log1p(self) }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a run was invoked, so a report can say how to rerun one failing case: the same
 /// implementation and options, selected by the case's exact id (`--id '=ID'`).
 public struct Invocation: Sendable, Equatable {
@@ -36,5 +38,3 @@ public struct Invocation: Sendable, Equatable {
         return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }
-
-import Foundation

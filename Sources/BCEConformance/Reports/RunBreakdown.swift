@@ -1,3 +1,5 @@
+import Foundation
+
 /// A run's results broken down by flag, by loss/dtype/reduction and by kind of problem (issue 13),
 /// computed once from the report for every writer (text, JSON, JUnit properties, HTML).
 public struct RunBreakdown: Sendable {
@@ -72,5 +74,3 @@ extension RunBreakdown.Row {
             .joined(separator: ", ") + " of \(cases)"
     }
 }
-
-import Foundation

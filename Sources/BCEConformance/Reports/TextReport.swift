@@ -119,6 +119,9 @@ public enum TextReport {
         return out
     }
 
+    /// The runner's version, as `--version` prints it (for the reports that do not import it themselves).
+    public static var runnerVersion: String { SwiftBCEVersion.current }
+
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
     }
