@@ -168,6 +168,26 @@ struct FailureReportTests {
         #expect(l.first?.elements.first?.posWeight == ArgumentValue(value: 2, index: 0))
     }
 
+    /// A mean over [0.5, 0, 0.25, 1] (elements 1 and 3 at the boundaries) with gradients.
+    static func meanWithGradients(_ gradients: [Double]) -> CaseResult {
+        let golden = GoldenCase(id: "bce/float32/mean/g", flags: ["random", "weight"], loss: .bce, dtype: .float32, reduction: .mean,
+                                inputs: .init(input: t(.float32, [4], [0.5, 0, 0.25, 1]), target: t(.float32, [4], [1, 1, 0, 0])),
+                                expectation: .outputs(.init(loss: t(.float32, [], [50]), gradInput: t(.float32, [4], [1, 2, 3, 4]))))
+        let outcome = CaseOutcome.outputs(.init(loss: t(.float32, [], [10]), gradInput: t(.float32, [4], gradients)))
+        return CaseResult(golden: golden, comparison: ComparisonPolicy().compare(golden, outcome), knownFailure: nil, seconds: 0)
+    }
+
+    @Test func aReductionIsBlamedOnItsSpecialElementsOnlyWhenTheirGradientsFailToo() {
+        let passing = FailureDetail.of(Self.meanWithGradients([1, 2, 3, 4]))
+        #expect(passing.map(\.kind) == [.reductions], "gradients right everywhere: the reduction itself (e.g. a mean divided by the weight sum)")
+        #expect(passing.first?.note == "the gradients pass at every element: the reduction itself differs")
+        let atBoundary = FailureDetail.of(Self.meanWithGradients([1, 9, 3, 4]))
+        #expect(atBoundary.map(\.kind) == [.boundaries, .boundaries])
+        #expect(atBoundary.first?.note == "element 1, whose gradient fails too: p = 0.0: log(p) clamps at -100")
+        let ordinary = FailureDetail.of(Self.meanWithGradients([9, 2, 9, 4]))
+        #expect(ordinary.map(\.kind) == [.arguments, .arguments, .arguments], "by the flags: weight")
+    }
+
     @Test func aWrongOrMissingErrorIsAValidationProblem() {
         let golden = GoldenCase(id: "bce/float32/none/bad", flags: ["invalid"], loss: .bce, dtype: .float32, reduction: .none,
                                 inputs: .init(input: Self.t(.float32, [1], [2]), target: Self.t(.float32, [1], [0])),

@@ -79,8 +79,38 @@ public struct FailureDetail: Sendable {
             out.append(FailureDetail(mismatch: nil, message: message, kind: validation ? .validation : ProblemKind.fromFlags(golden.flags),
                                      note: nil, elements: [], reducedOver: nil))
         }
-        for m in result.comparison.mismatches { out.append(of(m, in: golden)) }
-        return out
+        let elementwise = result.comparison.mismatches.filter { !($0.output == "loss" && golden.reduction != .none) }
+            .map { of($0, in: golden) }
+        for m in result.comparison.mismatches {
+            if m.output == "loss", golden.reduction != .none {
+                out.append(ofReduction(m, in: golden, gradients: elementwise,
+                                        gradientsCompared: golden.expectsGradients && result.comparison.messages.isEmpty))
+            }
+        }
+        return out + elementwise
+    }
+
+    /// A mean or sum loss depends on every element, so its kind is decided with the case's
+    /// elementwise gradients where they were compared: they pass everywhere → the reduction
+    /// itself (reductions); they fail at one of its special elements (p at 0 or 1, non-finite,
+    /// ...) → that element's kind; they fail only at ordinary elements → the first one's kind.
+    /// Without gradients: the most telling special element's kind, else reductions.
+    static func ofReduction(_ m: Mismatch, in golden: GoldenCase, gradients: [FailureDetail], gradientsCompared: Bool) -> FailureDetail {
+        var d = of(m, in: golden)
+        guard gradientsCompared else { return d }
+        let failingElements = Set(gradients.compactMap { $0.elements.first?.element })
+        if gradients.isEmpty {
+            d.kind = .reductions
+            d.note = "the gradients pass at every element: the reduction itself differs"
+        } else if let special = d.elements.first(where: { failingElements.contains($0.element) }),
+                  let why = ProblemKind.inputKind(special, loss: golden.loss, dtype: golden.dtype) {
+            d.kind = why.kind
+            d.note = "element \(special.element), whose gradient fails too: \(why.note)"
+        } else if let first = gradients.first {
+            d.kind = first.kind
+            d.note = "the gradients fail at ordinary elements too (element \(first.elements.first.map { String($0.element) } ?? "?"))"
+        }
+        return d
     }
 
     /// One failing element's detail (the classification rules of `ProblemKind`).
