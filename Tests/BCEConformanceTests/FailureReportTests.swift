@@ -183,9 +183,12 @@ struct FailureReportTests {
         #expect(passing.first?.note == "the gradients pass at every element: the reduction itself differs")
         let atBoundary = FailureDetail.of(Self.meanWithGradients([1, 9, 3, 4]))
         #expect(atBoundary.map(\.kind) == [.boundaries, .boundaries])
-        #expect(atBoundary.first?.note == "element 1, whose gradient fails too: p = 0.0: log(p) clamps at -100")
+        #expect(atBoundary.first?.note == "the gradients fail only at special elements, e.g. element 1: p = 0.0: log(p) clamps at -100")
         let ordinary = FailureDetail.of(Self.meanWithGradients([9, 2, 9, 4]))
         #expect(ordinary.map(\.kind) == [.arguments, .arguments, .arguments], "by the flags: weight")
+        let everywhere = FailureDetail.of(Self.meanWithGradients([9, 9, 9, 4]))
+        #expect(everywhere.map(\.kind) == [.arguments, .arguments, .boundaries, .arguments],
+                "wrong at ordinary elements too: the reduction is not blamed on its boundary element")
     }
 
     @Test func aWrongOrMissingErrorIsAValidationProblem() {

@@ -98,17 +98,17 @@ public struct FailureDetail: Sendable {
     static func ofReduction(_ m: Mismatch, in golden: GoldenCase, gradients: [FailureDetail], gradientsCompared: Bool) -> FailureDetail {
         var d = of(m, in: golden)
         guard gradientsCompared else { return d }
-        let failingElements = Set(gradients.compactMap { $0.elements.first?.element })
+        // A gradient failure is "special" when its element's inputs classified it (it has a note).
+        let ordinary = gradients.filter { $0.note == nil }
         if gradients.isEmpty {
             d.kind = .reductions
             d.note = "the gradients pass at every element: the reduction itself differs"
-        } else if let special = d.elements.first(where: { failingElements.contains($0.element) }),
-                  let why = ProblemKind.inputKind(special, loss: golden.loss, dtype: golden.dtype) {
-            d.kind = why.kind
-            d.note = "element \(special.element), whose gradient fails too: \(why.note)"
-        } else if let first = gradients.first {
+        } else if let first = ordinary.first {
             d.kind = first.kind
             d.note = "the gradients fail at ordinary elements too (element \(first.elements.first.map { String($0.element) } ?? "?"))"
+        } else if let special = gradients.first, let e = special.elements.first {
+            d.kind = special.kind
+            d.note = "the gradients fail only at special elements, e.g. element \(e.element): \(special.note ?? "")"
         }
         return d
     }
