@@ -245,6 +245,17 @@ struct FailureReportTests {
         #expect(!html.contains("data-case=\"bce_with_logits/float64/none/tiny\""), "a passing case is not a failure")
     }
 
+    @Test func theHTMLPageShowsNotCoveredCasesByReasonAndTheVerdict() {
+        let notCovered = CaseResult(notCovered: Self.broadcastCase(), reason: "no weight")
+        let html = HTMLReport.render(Self.report([Self.atolCase(), notCovered]))
+        #expect(html.contains("<p id=\"verdict\" class=\"ok\">CONFORMANT</p>"), "\(html)")
+        #expect(html.contains("<tr data-status=\"not_covered\"><td>not covered</td><td>1</td></tr>"), "\(html)")
+        #expect(html.contains("<tr data-reason=\"no weight\"><td>no weight</td><td>1</td></tr>"), "\(html)")
+        #expect(html.contains("<p id=\"conformant-for\">conformant for: "), "\(html)")
+        let nothing = HTMLReport.render(Self.report([notCovered]))
+        #expect(nothing.contains("<p id=\"verdict\" class=\"bad\">NOTHING COMPARED</p>"), "\(nothing)")
+    }
+
     // MARK: 6. The bar: a port that clips probabilities (Keras' 1e-7)
 
     static let kerasClip = "/usr/bin/python3 -I \(Tool.packageRoot.path)/scripts/ports/mutants/mutant_port.py --mutant keras-clip"

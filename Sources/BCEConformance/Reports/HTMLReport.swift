@@ -11,7 +11,7 @@ public enum HTMLReport {
     public static func render(_ report: RunReport) -> String {
         let b = RunBreakdown(report)
         let impl = report.implementation
-        let verdict = report.isConformant ? "CONFORMANT" : "NOT CONFORMANT"
+        let verdict = report.verdict.rawValue
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -35,6 +35,7 @@ public enum HTMLReport {
             out += "<tr data-status=\"\(status.rawValue)\"><td>\(e(label(status.rawValue)))</td><td>\(report.count(status))</td></tr>\n"
         }
         out += "</table>\n"
+        out += coverage(report)
 
         if !b.byKind.isEmpty {
             out += "<h2>Failures by kind of problem</h2>\n<table id=\"kinds\"><tr><th>kind</th><th>failing cases</th><th>problems</th><th>example</th></tr>\n"
@@ -56,6 +57,32 @@ public enum HTMLReport {
         for r in failing { out += failure(r, invocation: report.invocation) }
         out += "<script>function toggleAll(open) { document.querySelectorAll('details.failure').forEach(d => d.open = open); }</script>\n"
         out += "</body></html>\n"
+        return out
+    }
+
+    /// What the verdict covers (CONTRACTS 5.1): "conformant for", and the cases and outputs not
+    /// covered, by reason, as a table.
+    static func coverage(_ report: RunReport) -> String {
+        let c = report.coverage
+        var out = ""
+        if report.verdict == .conformant {
+            out += "<p id=\"conformant-for\">conformant for: \(e(report.implementation.capabilities.conformantFor))</p>\n"
+        }
+        if report.verdict == .nothingCompared {
+            out += "<p class=\"bad\">No case was compared: a run that compares nothing is never conformant.</p>\n"
+        }
+        if c.notCovered > 0 || !c.outputsNotCovered.isEmpty {
+            out += "<h2>Not covered</h2>\n<table id=\"not-covered\"><tr><th>reason</th><th>cases</th></tr>\n"
+            for (reason, n) in c.byReason.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                out += "<tr data-reason=\"\(e(reason))\"><td>\(e(reason))</td><td>\(n)</td></tr>\n"
+            }
+            for (output, n) in c.outputsNotCovered.sorted(by: { $0.key < $1.key }) {
+                out += "<tr data-output=\"\(e(output))\"><td>\(e(output)) not compared (not declared)</td><td>\(n)</td></tr>\n"
+            }
+            out += "</table>\n"
+            if report.requireFullCoverage { out += "<p class=\"bad\">--require-full-coverage: not conformant.</p>\n" }
+        }
+        if let notes = report.implementation.capabilities.notes { out += "<p>port notes: \(e(notes))</p>\n" }
         return out
     }
 
