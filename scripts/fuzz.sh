@@ -32,7 +32,7 @@ mkdir -p "$OUT/src" "$OUT/artifacts" "$OUT/corpus/$TARGET"
 # rounding (bfloat16 golden values) is compiled into the same module, so its import goes too.
 SOURCES=(Sources/SwiftBCEShared/Binary16Rounding.swift
          Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFields,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
-         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/CaseOutcome.swift)
+         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/{CaseOutcome,Capabilities}.swift)
 rm -f "$OUT"/src/*.swift
 for f in "${SOURCES[@]}"; do sed -e '/^import Crypto$/d' -e '/^import SwiftBCEShared$/d' "$f" > "$OUT/src/$(basename "$f")"; done
 cat > "$OUT/src/SHA256StandIn.swift" <<'SWIFT'

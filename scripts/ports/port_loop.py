@@ -7,7 +7,21 @@ numpy_port.py keeps its own copy on purpose: it is the stand-alone example for p
 import json
 import sys
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # answers 1 to a runner that accepts only version 1
+
+
+def started(implementation, capabilities, start):
+    """The "started" answer to `start`: version 2 with `capabilities` (losses and dtypes moved out of
+    `implementation`) if the runner accepts it, else version 1."""
+    accepts = start.get("accepts", [start.get("protocol_version")])
+    impl = dict(implementation)
+    if PROTOCOL_VERSION not in accepts:
+        return {"type": "started", "protocol_version": 1, "implementation": impl}
+    caps = dict(capabilities or {})
+    for key in ("losses", "dtypes"):
+        if key in impl:
+            caps.setdefault(key, impl.pop(key))
+    return {"type": "started", "protocol_version": PROTOCOL_VERSION, "implementation": impl, "capabilities": caps}
 
 
 class PortError(Exception):
@@ -23,10 +37,12 @@ def send(message):
     sys.stdout.flush()
 
 
-def serve(name, implementation, run_case, dtypes):
+def serve(name, implementation, run_case, dtypes, capabilities=None):
     """Answers the runner on stdin/stdout until "stop" (returns 0) or a message it does not know (2).
 
-    implementation: the "started" message's object; run_case(case) -> outputs dict, or raises
+    implementation: the "started" message's object (name, language, version, losses, dtypes);
+    capabilities: protocol version 2's declaration (docs/CONTRACTS.md 5.1; None: everything, with
+    the losses and dtypes of `implementation`); run_case(case) -> outputs dict, or raises
     PortError; a case of a dtype not in `dtypes` is answered "skipped".
     """
     for line in sys.stdin:
@@ -35,7 +51,7 @@ def serve(name, implementation, run_case, dtypes):
         msg = json.loads(line)
         kind = msg.get("type")
         if kind == "start":
-            send({"type": "started", "protocol_version": PROTOCOL_VERSION, "implementation": implementation})
+            send(started(implementation, capabilities, msg))
         elif kind == "run":
             case = msg["case"]
             if case["dtype"] not in dtypes:
