@@ -61,3 +61,44 @@ struct LivePortTests {
         #expect(none.status == 2, "\(none.description)")
     }
 }
+
+/// `--against`: when two implementations disagree, and which one is farther from the exact value.
+@Suite("live --port --against: the pair judge")
+struct PairJudgeTests {
+    static func golden(_ exact: [Double]) throws -> GoldenCase {
+        let t = try GoldenTensor(dtype: .float32, shape: [exact.count], values: exact)
+        return GoldenCase(id: "bce/float32/none/pair", loss: .bce, dtype: .float32, reduction: .none, inputs: .init(input: t, target: t),
+                          expectation: .outputs(.init(loss: t)))
+    }
+
+    static func outputs(_ values: [Double]) throws -> CaseOutcome {
+        .outputs(CaseOutputs(loss: try GoldenTensor(dtype: .float32, shape: [values.count], values: values)))
+    }
+
+    static func compare(_ exact: [Double], _ a: [Double], _ b: [Double]) throws -> Comparison {
+        PairJudge.compare(try golden(exact), PairOutcome(a: try outputs(a), b: try outputs(b)), names: (a: "A", b: "B"))
+    }
+
+    @Test func elementsDisagreeOnlyBeyondEachOthersToleranceAndNotBothNearTheExactValue() throws {
+        // 0: equal; 1: A and B within each other's tolerance (both off the exact value); 2: far apart but
+        // both within the exact value's tolerance (an absolute 1e-5 at 0); 3: B far off; 4: A is NaN.
+        let c = try Self.compare([1, 2, 0, 4, 5], [1, 2.5, 9e-6, 4, .nan], [1, 2.5, -9e-6, 40, 5])
+        #expect(c.status == .failed)
+        #expect(c.mismatches.map(\.index) == [3, 4])
+        #expect(c.mismatches[0].problem.contains("B is farther from the exact value"))
+        #expect(c.mismatches[1].problem.contains("A is farther from the exact value"))
+        #expect(try Self.compare([1, 2], [1, 2.0000001], [1, 2]).status == .passed)
+    }
+
+    @Test func errorsDisagreeWhenOnlyOneRaisesOrTheKindsDiffer() throws {
+        let t = try GoldenTensor(dtype: .float32, shape: [1], values: [1.5])
+        let c = GoldenCase(id: "bce/float32/none/e", loss: .bce, dtype: .float32, reduction: .none, inputs: .init(input: t, target: t),
+                           expectation: .error(kind: "input_out_of_range"))
+        let raised = CaseOutcome.error(kind: "input_out_of_range", message: "")
+        let one = PairJudge.compare(c, PairOutcome(a: raised, b: try Self.outputs([0])), names: (a: "A", b: "B"))
+        #expect(one.status == .failed && one.summary.contains("B is wrong"), "\(one.summary)")
+        let kinds = PairJudge.compare(c, PairOutcome(a: raised, b: .error(kind: "shape_mismatch", message: "")), names: (a: "A", b: "B"))
+        #expect(kinds.status == .failed && kinds.summary.contains("A raises input_out_of_range, B raises shape_mismatch"))
+        #expect(PairJudge.compare(c, PairOutcome(a: raised, b: raised), names: (a: "A", b: "B")).status == .passed)
+    }
+}
