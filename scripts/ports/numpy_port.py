@@ -132,7 +132,8 @@ def run_case(case):
     with np.errstate(all="ignore"):
         if loss == "bce":
             l = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
-            gi = g * (x - y) / np.maximum((1 - x) * x, eps)
+            d = (1 - x) * x
+            gi = g * (x - y) / np.where(d < eps, eps, d)  # C++ std::max(d, eps): d = -0 (x = -0) stays -0
             gt = -(np.log(x) - np.log1p(-x)) * g
         else:
             ls = log_sigmoid(x)

@@ -29,10 +29,13 @@ public struct Capabilities: Sendable, Codable, Equatable {
 
     /// The error kinds a port may declare: those of the protocol (ErrorKinds.all).
     public static let errorKinds = ErrorKinds.all.sorted()
+    /// PyTorch's argument checks, the default of `errors` (CONTRACTS 5.1; `invalid_shape`, a
+    /// malformed array of the Swift library, may be declared too but no golden case expects it).
+    public static let pytorchChecks = ["shape_mismatch", "not_broadcastable", "input_out_of_range", "target_out_of_range"]
 
     public init(losses: [LossKind] = LossKind.allCases, dtypes: [DType] = DType.allCases,
                 reductions: [ReductionKind] = ReductionKind.allCases, outputs: [Output] = Output.allCases,
-                arguments: [Argument] = Argument.allCases, errors: [String] = Capabilities.errorKinds, notes: String? = nil) {
+                arguments: [Argument] = Argument.allCases, errors: [String] = Capabilities.pytorchChecks, notes: String? = nil) {
         self.losses = losses
         self.dtypes = dtypes
         self.reductions = reductions
@@ -49,6 +52,13 @@ public struct Capabilities: Sendable, Codable, Equatable {
         var other = self
         other.notes = nil
         return other.covers(.everything)
+    }
+
+    /// What both declare (`live --port A --against B` draws inside it), in this one's order.
+    public func intersection(_ other: Capabilities) -> Capabilities {
+        Capabilities(losses: losses.filter(other.losses.contains), dtypes: dtypes.filter(other.dtypes.contains),
+                     reductions: reductions.filter(other.reductions.contains), outputs: outputs.filter(other.outputs.contains),
+                     arguments: arguments.filter(other.arguments.contains), errors: errors.filter(other.errors.contains), notes: nil)
     }
 
     /// Whether every capability of `other` is one of these.

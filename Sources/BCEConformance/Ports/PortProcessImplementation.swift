@@ -55,6 +55,7 @@ public final class PortProcessImplementation: LossImplementation {
         signal(SIGPIPE, SIG_IGN)
         // Orphans below the runner (a setsid'd daemon of the port) come to it, to be killed.
         PortProcessTree.becomeSubreaper()
+        PortProcessTree.portStarting()
         var options = PlatformOptions()
         options.processGroupID = 0   // a new group led by the port: killable as a whole
         let outcome: Result<R, ImplementationFailure>
@@ -93,12 +94,12 @@ public final class PortProcessImplementation: LossImplementation {
             outcome = result.closureResult
             termination = result.terminationStatus
         } catch {
-            PortProcessTree.sweepOrphans()
+            PortProcessTree.portFinished()
             throw ImplementationFailure(caseID: nil, message: "could not start the port `\(command)`: \(error)", stderrTail: tail.text)
         }
         // The group is dead and its leader reaped: what is left below the runner was a daemon
         // (setsid) of the port, re-parented here; no child of the port survives the run.
-        PortProcessTree.sweepOrphans()
+        PortProcessTree.portFinished()
         switch outcome {
         case .success(let value):
             guard exitedInGrace.isSet else {
@@ -153,6 +154,53 @@ public final class PortProcessImplementation: LossImplementation {
             killGroup()
             throw ImplementationFailure(caseID: golden.id, message: "protocol violation: \(error)")
         }
+    }
+
+    /// Several cases in flight at once (`live --port`): every request is written (by a task of its
+    /// own, so a port that answers while it reads never blocks on a full pipe) and the replies are
+    /// read in order, each within the timeout. Every case must be covered (the caller decides
+    /// coverage first). A port reads one line and answers it before the next, so pipelining needs
+    /// nothing of it beyond the protocol.
+    public func evaluate(batch cases: [GoldenCase]) async throws(ImplementationFailure) -> [CaseOutcome] {
+        guard !cases.isEmpty else { return [] }
+        let request = cases.map { PortProtocol.runMessage($0) + "\n" }.joined()
+        let writer = self.writer
+        let writing = Task { () -> String? in
+            do {
+                _ = try await writer.write(request)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        var outcomes = [CaseOutcome]()
+        outcomes.reserveCapacity(cases.count)
+        for golden in cases {
+            let event = await Self.awaitEvent(mailbox, timeout: timeout, killGroup: killGroup)
+            switch event {
+            case .line(let line)?:
+                do {
+                    outcomes.append(try PortProtocol.parseResult(line, for: golden, outputs: info.capabilities.outputs))
+                } catch {
+                    killGroup()
+                    throw ImplementationFailure(caseID: golden.id, message: "protocol violation: \(error)")
+                }
+            case .overlong(let limit)?:
+                killGroup()
+                throw ImplementationFailure(caseID: golden.id, message: "protocol violation: the port sent a line longer than \(limit) bytes instead of its result; killed")
+            case .end(let reason)?:
+                killGroup()
+                let written = await writing.value.map { " (writing to it failed: \($0))" } ?? ""
+                throw ImplementationFailure(caseID: golden.id, message: "the port closed its stdout or exited before sending its result\(reason.map { " (\($0))" } ?? "")\(written)")
+            case nil:
+                killGroup()
+                throw ImplementationFailure(caseID: golden.id, message: "the port sent no reply within the timeout of \(timeout); killed")
+            }
+        }
+        if let failed = await writing.value {
+            throw ImplementationFailure(caseID: cases.last?.id, message: "the port stopped reading its stdin (\(failed))")
+        }
+        return outcomes
     }
 
     /// Sends "stop" and gives the port the exit grace to close its stdout (exit); anything it prints

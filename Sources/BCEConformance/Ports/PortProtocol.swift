@@ -37,12 +37,19 @@ public enum PortProtocol {
         var inputs = [("input", c.inputs.input), ("target", c.inputs.target)]
         if let w = c.inputs.weight { inputs.append(("weight", w)) }
         if let p = c.inputs.posWeight { inputs.append(("pos_weight", p)) }
-        if let g = c.inputs.gradOutput { inputs.append(("grad_output", g)) }
+        // Always sent (the protocol promises it): a generated case without one gets the default,
+        // 1 (0-d) for mean/sum and ones of the input's shape for none.
+        if let g = c.inputs.gradOutput ?? defaultGradOutput(c) { inputs.append(("grad_output", g)) }
         var s = #"{"type":"run","case":{"id":"# + JSONText.string(c.id)
         s += #","loss":"# + JSONText.string(c.loss.rawValue) + #","dtype":"# + JSONText.string(c.dtype.rawValue)
         s += #","reduction":"# + JSONText.string(c.reduction.rawValue) + #","inputs":"#
         s += JSONText.object(inputs.map { ($0.0, JSONText.tensor($0.1)) }) + "}}"
         return s
+    }
+
+    static func defaultGradOutput(_ c: GoldenCase) -> GoldenTensor? {
+        let shape = c.reduction == .none ? c.inputs.input.shape : []
+        return try? GoldenTensor(dtype: c.dtype, shape: shape, values: [Double](repeating: 1, count: shape.reduce(1, *)))
     }
 
     // MARK: Port → runner
