@@ -488,7 +488,8 @@ INLINE dd dd_reciprocal(double d) {
 }
 
 /// DoubleDoubleGradientLanes.bce.
-INLINE int dd_bce_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
+    (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
     if (!all(fast)) return 0;
     dd difference = two_sum(x, negate(y));
@@ -503,11 +504,14 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFact
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.logits.
-INLINE int dd_logits_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+/// DoubleDoubleGradientLanes.logits; with `posWeight` (hard labels, p in [2^-400, 2^400], else the
+/// scalar path): d/dx `-p sigmoid(-x)` where y = 1, and d/dy `p max(-x, 0) - max(x, 0) + (p - 1)
+/// log1p(exp(-|x|))` (BCEWithLogitsFormulas' forms) in double-double.
+INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     v8d a = magnitude(x);
     v8i one = y == 1;
     v8i fast = (a <= 700) & (a > 0) & (one | (y == 0));
+    if (posWeight) fast &= (*posWeight >= 0x1p-400) & (*posWeight <= 0x1p400);
     if (!all(fast)) return 0;
     dd e = dd_exp_negated(a);
     dd u = fast_two_sum(splat(1), e.hi);
@@ -515,8 +519,25 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetF
     v8i big = (x >= 0) ^ one;
     dd numerator = {select(big, splat(1), e.hi), select(big, splat(0), e.lo)};
     dd s = dd_divide(numerator, denominator);
+    if (posWeight) {
+        v8d p = *posWeight;
+        dd ps = dd_multiply(s, p);
+        s = (dd){select(one, ps.hi, s.hi), select(one, ps.lo, s.lo)};
+    }
     *inputFactor = (dd){select(one, negate(s.hi), s.hi), select(one, negate(s.lo), s.lo)};
-    *targetFactor = (dd){negate(x), splat(0)};
+    if (posWeight) {
+        v8d p = *posWeight;
+        dd tail = dd_log1p_unit(dd_exp_negated(a));
+        dd pMinusOne = two_sum(p, splat(-1));
+        dd r = dd_multiply_dd(pMinusOne, tail);
+        v8i negative = x < 0;
+        dd pa = two_product(p, a);
+        dd first = {select(negative, pa.hi, negate(a)), select(negative, pa.lo, splat(0))};
+        dd sum = two_sum(first.hi, r.hi);
+        *targetFactor = fast_two_sum(sum.hi, sum.lo + (first.lo + r.lo));
+    } else {
+        *targetFactor = (dd){negate(x), splat(0)};
+    }
     return 1;
 }
 
@@ -538,13 +559,11 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
     return any(zero) ? select(zero, factor.hi * scale.hi / divisor, result) : result;
 }
 
-/// doubleGradientGroups' loop; with a weight in `wt` (pos_weight is not evaluated here: the
-/// callers take the scalar path for it).
+/// doubleGradientGroups' loop; with a weight and/or pos_weight in `wt`.
 #define DD_GRADIENT_LOOP(FACTORS)                                                                 \
     INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
                                     ptrdiff_t gStride, const BCEWeights *wt, double divisor,      \
                                     ptrdiff_t i, ptrdiff_t end, double *dx, double *dy) {         \
-        if (wt && wt->posWeight) return i;                                                        \
         dd reciprocal = dd_reciprocal(divisor);                                                   \
         const dd *inverse = divisor == 1 ? 0 : &reciprocal;                                       \
         for (; end - i >= 8; i += 8) {                                                            \
@@ -556,8 +575,13 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
                 w = load_operand_f64(wt->weight, wt->weightStride, i);                            \
                 if (!all(dd_scalable(w))) break;                                                  \
             }                                                                                     \
+            v8d p, *posWeight = 0;                                                                \
+            if (wt && wt->posWeight) {                                                            \
+                p = load_operand_f64(wt->posWeight, wt->posWeightStride, i);                      \
+                posWeight = &p;                                                                   \
+            }                                                                                     \
             dd inputFactor, targetFactor;                                                         \
-            if (!FACTORS(load_f64(x + i), load_f64(y + i), &inputFactor, &targetFactor)) break;   \
+            if (!FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, &targetFactor)) break; \
             if (wt && wt->weight) {                                                               \
                 store_f64(dd_scaled_weighted(inputFactor, scale, w, divisor, inverse), dx + i);   \
                 store_f64(dd_scaled_weighted(targetFactor, scale, w, divisor, inverse), dy + i);  \

@@ -98,7 +98,7 @@ ptrdiff_t bce_logits_f64_weighted_sum(const double *input, const double *target,
 ptrdiff_t bce_logits_f64_weighted_store(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *output);
 
 /// The gradients above with `weight` and `pos_weight` (the grad_output times the weight, as the
-/// scalar path scales). Double: weight only (with a pos_weight nothing is evaluated).
+/// scalar path scales). Double BCEWithLogitsLoss: hard labels only, as without weights.
 ptrdiff_t bce_gradients_f32_weighted(const float *input, const float *target, const float *gradOutput,
                                      ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                      double epsilon, ptrdiff_t start, ptrdiff_t end, float *inputGradient,
