@@ -66,6 +66,14 @@ struct Bench: ParsableCommand {
     @Flag(help: "No bandwidth probe, and no forward-mean rows at 1e7 added for its bar.")
     var noBandwidth = false
 
+    @Option(help: "MiB of each of the bandwidth probe's two arrays (larger than the last-level cache).",
+            transform: { try NumericOption.int($0, "--probe-mib", 1...65_536) })
+    var probeMib = 64
+
+    @Option(help: "Rows from this many elements sample the bandwidth probe.",
+            transform: { try NumericOption.int($0, "--probe-from", 1...1_000_000_000) })
+    var probeFrom = 1_000_000
+
     @Option(help: "The Python that runs scripts/bench_torch.py (default: $TORCH_VENV/bin/python, else the venv of scripts/torch-parity.sh).")
     var torch: String?
 
@@ -109,7 +117,7 @@ struct Bench: ParsableCommand {
         }
         let cases = try matrix()
         let (worker, torchNote) = try startTorch()
-        let probe = noBandwidth ? nil : BandwidthProbe(threads: BCEThreads.maximum)
+        let probe = noBandwidth ? nil : BandwidthProbe(bytesPerArray: probeMib << 20, threads: BCEThreads.maximum)
         var context = try context(torch: worker, torchNote: torchNote)
         if let probe {
             printError("bench: the bandwidth probe (2 × \(probe.bytesPerArray >> 20) MiB read and summed on \(probe.threads) threads)")
@@ -120,7 +128,7 @@ struct Bench: ParsableCommand {
         var done = 0
         var benchmark = Benchmark(
             cases: cases, classes: classes, repetitions: repetitions, sampleSeconds: sampleSeconds,
-            includeNumPy: !noNumpy, torch: worker, torchNote: torchNote, probe: probe,
+            includeNumPy: !noNumpy, torch: worker, torchNote: torchNote, probe: probe, probeFrom: probeFrom,
             progress: { row in
                 done += 1
                 printError("[\(done)/\(cases.count)] " + BenchmarkReport.line(row, BenchmarkBars.check(row, unweighted: nil)))

@@ -157,12 +157,31 @@ enum BenchmarkReport {
             var torch_note: String?
             var ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction: Double?
             var bars: [String: String]
+
+            /// Every key, a missing figure as null (not left out): a gap is visible in the JSON too.
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(loss, forKey: .loss); try c.encode(dtype, forKey: .dtype)
+                try c.encode(weight, forKey: .weight); try c.encode(pos_weight, forKey: .pos_weight)
+                try c.encode(targets, forKey: .targets); try c.encode(reduction, forKey: .reduction)
+                try c.encode(pass, forKey: .pass); try c.encode(n, forKey: .n); try c.encode(swift, forKey: .swift)
+                try c.encode(numpy, forKey: .numpy); try c.encode(torch, forKey: .torch)
+                try c.encode(torch_note, forKey: .torch_note); try c.encode(ratio_numpy, forKey: .ratio_numpy)
+                try c.encode(ratio_torch, forKey: .ratio_torch); try c.encode(weight_cost, forKey: .weight_cost)
+                try c.encode(read_bandwidth, forKey: .read_bandwidth)
+                try c.encode(bandwidth_fraction, forKey: .bandwidth_fraction); try c.encode(bars, forKey: .bars)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case loss, dtype, weight, pos_weight, targets, reduction, pass, n, swift, numpy, torch, torch_note
+                case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars
+            }
         }
         var date, machine, command: String
         var processors, swift_threads: Int
         var swift_instruction_set, numpy, torch, load_average: String
         var classes, repetitions: Int
-        var read_bandwidth: Double?
+        var read_bandwidth: Double?   // left out with --no-bandwidth
         var unit = "elements per second (read_bandwidth: bytes per second)"
         var rows: [Row]
     }

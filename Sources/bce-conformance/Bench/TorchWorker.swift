@@ -92,6 +92,8 @@ final class TorchWorker {
         do {
             try input.write(contentsOf: line)
         } catch {
+            // Most often the worker has exited: reading then reports its exit status.
+            _ = try readLine()
             throw TorchWorkerError("the worker stopped reading (\(exitDescription())): \(error.localizedDescription)")
         }
         let reply = try readLine()
