@@ -126,12 +126,15 @@ struct Bench: ParsableCommand {
         printError(context.summary)
         printError("\(cases.count) rows; " + BenchmarkReport.header)
         var done = 0
+        var finished: [BenchmarkCase: BenchmarkRow] = [:]
         var benchmark = Benchmark(
             cases: cases, classes: classes, repetitions: repetitions, sampleSeconds: sampleSeconds,
             includeNumPy: !noNumpy, torch: worker, torchNote: torchNote, probe: probe, probeFrom: probeFrom,
             progress: { row in
                 done += 1
-                printError("[\(done)/\(cases.count)] " + BenchmarkReport.line(row, BenchmarkBars.check(row, unweighted: nil)))
+                finished[row.config] = row
+                let checked = BenchmarkBars.check(row, unweighted: finished[row.config.unweighted])
+                printError("[\(done)/\(cases.count)] " + BenchmarkReport.line(row, checked))
             },
             warn: { printError($0) })
         let rows = try benchmark.run()
