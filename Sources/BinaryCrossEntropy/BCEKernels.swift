@@ -12,6 +12,7 @@ func bceLossKernel<S: BCEScalar>(
        let result = try vectorizedLoss(withLogits: false, operands.input, operands.target, reduction: reduction) {
         return result
     }
+    if operands.count > 0 { return try operands.weightedLoss(withLogits: false, hasWeight: true, reduction: reduction) }
     return try operands.reduce(reduction) { i, x, y, w, _, _ throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
@@ -28,7 +29,7 @@ func bceGradientKernel<S: BCEScalar>(
         input: input, target: target, weight: weight, posWeight: nil, gradOutput: gradOutput, reduction: reduction)
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     let epsilon = S.bceGradientEpsilon.bceWide
-    let group = weight == nil ? vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor) : nil
+    let group = vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
     return try operands.gradients(group: group) { i, x, y, w, _, g throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide

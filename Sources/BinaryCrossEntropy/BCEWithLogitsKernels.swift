@@ -13,6 +13,9 @@ func bceWithLogitsLossKernel<S: BCEScalar>(
        let result = try vectorizedLoss(withLogits: true, operands.input, operands.target, reduction: reduction) {
         return result
     }
+    if operands.count > 0 {
+        return try operands.weightedLoss(withLogits: true, hasWeight: weight != nil, reduction: reduction)
+    }
     let hasPosWeight = operands.hasPosWeight
     return try operands.reduce(reduction) { _, x, y, w, p, _ in
         BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)
@@ -31,8 +34,7 @@ func bceWithLogitsGradientKernel<S: BCEScalar>(
         reduction: reduction)
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let group = weight == nil && posWeight == nil
-        ? vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor) : nil
+    let group = vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor)
     return try operands.gradients(group: group) { _, x, y, w, p, g in
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(

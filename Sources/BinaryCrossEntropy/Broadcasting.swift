@@ -63,6 +63,38 @@ struct BroadcastPlan {
         }
     }
 
+    /// Writes operand `operand`'s value (from `source`, its scalars) at each output position of
+    /// `range` to `destination[0 ..< range.count]`: the broadcast expanded for one block.
+    func gather<S>(
+        operand: Int, _ range: Range<Int>, from source: UnsafePointer<S>, into destination: UnsafeMutablePointer<S>
+    ) {
+        if extents.contains(0) { return }
+        let inner = extents.count - 1
+        let rowLength = extents[inner]
+        let operandStrides = strides[operand]
+        let innerStride = operandStrides[inner]
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let column = i % rowLength
+            var row = i / rowLength
+            var offset = column * innerStride
+            var dim = inner - 1
+            while dim >= 0 {   // the row's position in the outer dimensions, innermost first
+                offset += (row % extents[dim]) * operandStrides[dim]
+                row /= extents[dim]
+                dim -= 1
+            }
+            let n = min(rowLength - column, range.upperBound - i)
+            let out = destination + (i - range.lowerBound)
+            if innerStride == 0 {
+                out.update(repeating: source[offset], count: n)
+            } else {
+                for j in 0 ..< n { out[j] = source[offset + j * innerStride] }
+            }
+            i += n
+        }
+    }
+
     /// Calls `body` for each row in ascending output order; stops early when it returns false.
     func forEachRow(_ body: (BroadcastRow) -> Bool) {
         if extents.contains(0) { return }

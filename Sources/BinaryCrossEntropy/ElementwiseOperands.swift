@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // Argument validation shared by both losses, and the single loop every kernel runs: input and
 // target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
 
@@ -10,7 +12,10 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     let posWeight: [Scalar]
     let gradOutput: [Scalar]
     let hasPosWeight: Bool
-    private let plan: BroadcastPlan
+    /// Whether a weight was given (`weight` is `[1]` when not).
+    let weightGiven: Bool
+    /// How weight (operand 0), pos_weight (1) and grad_output (2) broadcast to the input.
+    let plan: BroadcastPlan
 
     /// Validates in the documented order (docs/CONTRACTS.md): array consistency, input vs target
     /// shape, weight broadcast, pos_weight broadcast, grad_output shape. Ranges are checked by
@@ -50,6 +55,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
         self.posWeight = posWeight?.scalars ?? [1]
         self.gradOutput = gradOutput?.scalars ?? [1]
         self.hasPosWeight = posWeight != nil
+        self.weightGiven = weight != nil
         plan = BroadcastPlan(
             output: input.shape,
             operands: (weight?.shape ?? [], posWeight?.shape ?? [], gradShape))
@@ -124,96 +130,68 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     }
 
     /// Runs `element` over every output position and returns the two gradients, each rounded
-    /// once. The first error `element` throws stops the loop and is rethrown.
+    /// once. The first error `element` throws is rethrown (the lowest index's).
     ///
-    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one (no
-    ///   weight, no pos_weight); groups it declines, and the tail, take `element`.
+    /// The fixed blocks of ``BlockPartition``, shared among threads; weight and pos_weight are read
+    /// per block through ``withBlockOperands`` (in place, or expanded into a stack buffer), and
+    /// grad_output has one element or one per element (validated). Each value is computed and
+    /// rounded as by `element`, so the result does not depend on the thread count.
+    ///
+    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one;
+    ///   groups it declines, and the tail, take `element`.
     func gradients(
         group: GradientGroups? = nil,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) -> BCEGradients<Scalar> {
-        if weight.count == 1 && posWeight.count == 1 && (gradOutput.count == 1 || gradOutput.count == count) {
-            return try blockGradients(group: group, element)
-        }
-        var failure: BCEError?
-        var targetGradient: [Scalar] = []
-        let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
-            targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
-                forEach { i, x, y, w, p, g in
-                    do throws(BCEError) {
-                        let value = try element(i, x, y, w, p, g)
-                        gradX[i] = Scalar(bceRounding: value.input)
-                        gradY[i] = Scalar(bceRounding: value.target)
-                        return true
-                    } catch {
-                        failure = error
-                        return false
-                    }
-                }
-                initializedY = failure == nil ? count : 0
-            }
-            initializedX = failure == nil ? count : 0
-        }
-        if let failure { throw failure }
-        return BCEGradients(
-            input: NDArray(uncheckedShape: input.shape, scalars: inputGradient),
-            target: NDArray(uncheckedShape: input.shape, scalars: targetGradient))
-    }
-}
-
-extension ElementwiseOperands {
-    /// ``gradients(_:)`` where weight and pos_weight have one element and grad_output one or one
-    /// per element (so every operand is read at index 0 or at the element's index): the fixed
-    /// blocks of ``BlockPartition``, shared among threads; each value is computed and rounded as
-    /// in the serial loop, so the result does not depend on the thread count.
-    private func blockGradients(
-        group: GradientGroups?,
-        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
-            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
-    ) throws(BCEError) -> BCEGradients<Scalar> {
         let partition = BlockPartition(count: count)
         let failure = FirstBlockError()
-        let (w, p) = (weight[0], posWeight[0])
         let perElementGradOutput = gradOutput.count == count && count != 1
+        if count == 0 {
+            return BCEGradients(input: NDArray(uncheckedShape: input.shape, scalars: []),
+                                target: NDArray(uncheckedShape: input.shape, scalars: []))
+        }
+        let plan = self.plan
         var targetGradient: [Scalar] = []
         let inputGradient = [Scalar](unsafeUninitializedCapacity: count) { gradX, initializedX in
             targetGradient = [Scalar](unsafeUninitializedCapacity: count) { gradY, initializedY in
-                input.scalars.withUnsafeBufferPointer { x in
-                target.scalars.withUnsafeBufferPointer { y in
+                try? withSources(hasWeight: weightGiven) { (x, y, ws, ps) throws(BCEError) in
                 gradOutput.withUnsafeBufferPointer { g in
                     withoutActuallyEscaping(element) { element in
-                        let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
+                        let shared = UncheckedSendable((element, x, y, g.baseAddress!, gradX.baseAddress, gradY.baseAddress))
                         partition.forEachBlock(0 ..< partition.blockCount, threads: partition.threadCount) { b in
                             if failure.failed(before: b) { return }
-                            let (element, x, y, g, gradX, gradY) = shared.value
-                            @inline(__always) func scalar(_ i: Int) throws(BCEError) {
-                                let value = try element(i, x[i], y[i], w, p, g[perElementGradOutput ? i : 0])
-                                gradX[i] = Scalar(bceRounding: value.input)
-                                gradY[i] = Scalar(bceRounding: value.target)
-                            }
+                            let (element, x, y, g, outX, outY) = shared.value
+                            let (gradX, gradY) = (outX!, outY!)
+                            let range = partition.range(ofBlock: b)
                             do throws(BCEError) {
-                                let range = partition.range(ofBlock: b)
-                                var i = range.lowerBound
-                                if let group {
-                                    let (px, py, pg) = (UnsafeRawPointer(x.baseAddress!), UnsafeRawPointer(y.baseAddress!),
-                                                        UnsafeRawPointer(g.baseAddress!))
-                                    let (dx, dy) = (UnsafeMutableRawPointer(gradX.baseAddress!),
-                                                    UnsafeMutableRawPointer(gradY.baseAddress!))
-                                    while range.upperBound - i >= 8 {
-                                        i = group(i, range.upperBound, px, py, pg, perElementGradOutput ? 1 : 0, dx, dy)
-                                        guard range.upperBound - i >= 8 else { break }
-                                        for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
-                                        i += 8
+                                try withBlockOperands(range, elements: count, plan: plan, ws, ps) { (w, p) throws(BCEError) in
+                                    @inline(__always) func scalar(_ i: Int) throws(BCEError) {
+                                        let value = try element(
+                                            i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElementGradOutput ? i : 0])
+                                        gradX[i] = Scalar(bceRounding: value.input)
+                                        gradY[i] = Scalar(bceRounding: value.target)
                                     }
+                                    var i = range.lowerBound
+                                    if let group {
+                                        let weights: BCEWeights? = w == nil && p == nil ? nil : kernelWeights(w, p)
+                                        while range.upperBound - i >= 8 {
+                                            i = group(i, range.upperBound, UnsafeRawPointer(x), UnsafeRawPointer(y),
+                                                      UnsafeRawPointer(g), perElementGradOutput ? 1 : 0, weights,
+                                                      UnsafeMutableRawPointer(gradX), UnsafeMutableRawPointer(gradY))
+                                            guard range.upperBound - i >= 8 else { break }
+                                            for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
+                                            i += 8
+                                        }
+                                    }
+                                    for j in i ..< range.upperBound { try scalar(j) }
                                 }
-                                for j in i ..< range.upperBound { try scalar(j) }
                             } catch {
                                 failure.record(block: b, error)
                             }
                         }
                     }
-                }}}
+                }}
                 initializedY = failure.error == nil ? count : 0
             }
             initializedX = failure.error == nil ? count : 0
