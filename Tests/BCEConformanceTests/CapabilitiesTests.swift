@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// Port protocol version 2 (CONTRACTS 5.1): a port declares what it implements; cases outside are
 /// not covered (never sent), declared outputs only are compared, and nothing compared is never CONFORMANT.
