@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""docs/MATRIX.md from the JSON reports of `bce-conformance run --format json` (scripts/matrix.sh).
+
+    /usr/bin/python3 -I scripts/matrix_report.py --out docs/MATRIX.md REPORT.json...
+
+For each report (one implementation): passed / failed / not covered (with the reasons) and the
+version it announced; then every failed case explained by the first entry of DEVIATIONS whose
+signature it matches (the implementation's name and a pattern of the case: loss, flags, id, the
+message, the output and values of its first failing element), with a count and an example case
+(its id and, for a value, "expected E, got A"). Failed cases that match no signature are listed
+as such, by flag, so a new deviation is visible instead of being folded into a known one.
+Standard library only. Exit 1 when an implementation named in --expect-clean has failures
+(PyTorch, the specification, must have none), 2 on unreadable input.
+"""
+
+import argparse
+import fnmatch
+import json
+import math
+import os
+import re
+import sys
+from collections import Counter, OrderedDict
+
+# -----------------------------------------------------------------------------------------------
+# The explanations: one sentence per deviation, keyed by a signature (first match wins). Fields:
+#   impl      regex on the implementation's name (the "started" message's name)
+#   loss, dtype, reduction   exact values (optional)
+#   flags_any / flags_all    flags of the case (optional)
+#   id        glob on the case id (optional)
+#   message   regex on the case's messages, joined (optional)
+#   output    the output of the first failing element (optional)
+#   actual    "zero", "finite", "nonfinite", "nan": the first failing element's value (optional)
+# Sentences say what the implementation does differently from PyTorch, never how to fix it.
+
+DEVIATIONS = [
+    # --- Keras 3 ---------------------------------------------------------------------------------
+    dict(key="keras-clip", impl=r"^Keras$", loss="bce", flags_any=["boundary", "log-clamp", "epsilon", "nearest-neighbour"],
+         sentence="Keras clips the probability to [1e-7, 1 - 1e-7] before the log (backend.epsilon()), where "
+                  "PyTorch clamps each log at -100: at p = 0 the loss is -log(1e-7) = 16.118 instead of 100, and "
+                  "the clipped elements get gradient 0."),
+    dict(key="keras-no-range-check", impl=r"^Keras$", message=r"expected error (input|target)_out_of_range, got a result",
+         sentence="Keras checks no range: a probability or target outside [0, 1] gives a number where PyTorch raises."),
+    dict(key="keras-broadcast", impl=r"^Keras$", message=r"expected error not_broadcastable, got a result",
+         sentence="Keras broadcasts a sample_weight that PyTorch refuses (one that would enlarge the loss, or that "
+                  "Keras aligns by expanding the last axis instead of PyTorch's trailing alignment)."),
+    dict(key="keras-weight", impl=r"^Keras$", flags_any=["weight", "negative-weight", "broadcast"],
+         sentence="Keras applies sample_weight by its own rules (squeeze_or_expand_to_same_rank aligns a weight of "
+                  "lower rank at the front, not PyTorch's trailing alignment), so the weighted elements differ."),
+    dict(key="keras-empty", impl=r"^Keras$", flags_any=["empty"],
+         sentence="Keras returns an empty tensor unreduced (reduce_values skips shape (0,)) and divides with "
+                  "divide_no_nan, where PyTorch's empty mean is NaN and its empty sum is 0."),
+    # --- tinygrad --------------------------------------------------------------------------------
+    dict(key="tinygrad-no-clamp", impl=r"^tinygrad$", loss="bce", flags_any=["boundary", "log-clamp", "epsilon", "nearest-neighbour"],
+         sentence="tinygrad's binary_crossentropy is -(y log p + (1 - y) log(1 - p)) without PyTorch's clamp of "
+                  "each log at -100: at p = 0 or 1 the loss is inf (or NaN where y log p is 0 * -inf) instead of 100."),
+    dict(key="tinygrad-no-checks", impl=r"^tinygrad$", message=r"expected error \w+, got a result",
+         sentence="tinygrad checks no argument: out-of-range probabilities, mismatched shapes and weights that "
+                  "PyTorch refuses all give numbers."),
+    # --- JAX / optax -----------------------------------------------------------------------------
+    dict(key="jax-no-checks", impl=r"^JAX", message=r"expected error \w+, got a result",
+         sentence="optax checks no argument: it broadcasts logits against labels of another shape, where PyTorch "
+                  "raises."),
+    # --- any implementation ----------------------------------------------------------------------
+    dict(key="float16-arithmetic", dtype="float16",
+         sentence="float16 computed with another order or accumulation of roundings than PyTorch's c10::Half "
+                  "arithmetic and than the exact value: outside both the exact value's and PyTorch's tolerance."),
+    dict(key="bfloat16-arithmetic", dtype="bfloat16",
+         sentence="bfloat16 computed with another order of roundings than PyTorch's (c10::BFloat16 rounds after "
+                  "every operation): outside both the exact value's and PyTorch's tolerance."),
+]
+
+NOT_COVERED = ("skipped", "not_covered")
+
+
+def matches(entry, impl, case):
+    if "impl" in entry and not re.search(entry["impl"], impl):
+        return False
+    for field in ("loss", "dtype", "reduction"):
+        if field in entry and case.get(field) != entry[field]:
+            return False
+    flags = set(case.get("flags", []))
+    if "flags_any" in entry and not flags & set(entry["flags_any"]):
+        return False
+    if "flags_all" in entry and not set(entry["flags_all"]) <= flags:
+        return False
+    if "id" in entry and not fnmatch.fnmatchcase(case["id"], entry["id"]):
+        return False
+    if "message" in entry and not re.search(entry["message"], " | ".join(case.get("messages", []))):
+        return False
+    first = (case.get("mismatches") or [None])[0]
+    if "output" in entry and (first is None or first.get("output") != entry["output"]):
+        return False
+    if "actual" in entry and (first is None or value_kind(first.get("actual")) != entry["actual"]):
+        return False
+    return True
+
+
+def number(v):
+    """A report value: a number, or "nan" / "inf" / "-inf" (JSONReport's non-finite strings)."""
+    return float(v) if isinstance(v, (int, float, str)) else math.nan
+
+
+def value_kind(v):
+    x = number(v)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "nonfinite"
+    return "zero" if x == 0 else "finite"
+
+
+def fmt(v):
+    x = number(v)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x:.5g}"
+
+
+def example_text(case):
+    """`id` output[index]: expected E, got A   (or the case's first message)."""
+    first = (case.get("mismatches") or [None])[0]
+    if first is not None:
+        return (f"`{case['id']}` {first['output']}[{first['index']}]: expected {fmt(first['expected'])}, "
+                f"got {fmt(first['actual'])}")
+    messages = case.get("messages") or ["(no message)"]
+    return f"`{case['id']}`: {messages[0]}"
+
+
+def example_rank(case):
+    """Prefer float32 / reduction none / short ids as examples: the plainest case of a deviation."""
+    return (case.get("dtype") != "float32", case.get("reduction") != "none", len(case["id"]), case["id"])
+
+
+def not_covered_reason(case):
+    reason = case.get("reason") or (case.get("messages") or ["(no reason given)"])[0]
+    return re.sub(r"\s+\(\w+_port\)$", "", reason)
+
+
+class Implementation:
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+        info = report.get("implementation") or {}
+        self.path = path
+        self.name = info.get("name", os.path.basename(path))
+        self.version = info.get("version", "unknown")
+        self.suite = report.get("suite") or {}
+        self.runner = report.get("runner") or {}
+        self.failure = report.get("implementation_failure")
+        self.coverage = report.get("coverage") or {}
+        cases = report.get("cases") or []
+        self.total = len(cases)
+        self.status = Counter(c["status"] for c in cases)
+        self.passed = self.status["passed"] + self.status["expected_failure"]
+        self.failed = [c for c in cases if c["status"] in ("failed", "unexpected_pass")]
+        self.not_covered = Counter(not_covered_reason(c) for c in cases if c["status"] in NOT_COVERED)
+        self.explained = OrderedDict()  # key -> (entry, [cases])
+        self.unexplained = []
+        for case in self.failed:
+            entry = next((e for e in DEVIATIONS if matches(e, self.name, case)), None)
+            if entry is None:
+                self.unexplained.append(case)
+            else:
+                self.explained.setdefault(entry["key"], (entry, []))[1].append(case)
+
+    def verdict(self):
+        if self.failure:
+            return "BROKE: " + self.failure.get("message", "")
+        compared = self.total - sum(self.not_covered.values())
+        if compared == 0:
+            return "NOTHING COMPARED"
+        if self.failed:
+            return "NOT CONFORMANT"
+        return "CONFORMANT" + (" (for what it covers)" if self.not_covered else "")
+
+
+def cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(impls):
+    lines = []
+    suites = {(i.suite.get("version"), i.suite.get("manifest_sha256")) for i in impls}
+    lines.append("# Conformance matrix")
+    lines.append("")
+    lines.append("Generated by `scripts/matrix.sh` (tables by `scripts/matrix_report.py` from the JSON reports of "
+                 "`bce-conformance run --format json`; do not edit by hand). Every golden case, default mode: an "
+                 "element passes within tolerance of the exact value or of PyTorch's own CPU arithmetic "
+                 "(docs/CONTRACTS.md section 0). Not covered: a case outside what the implementation declares "
+                 "(docs/CONTRACTS.md section 5.1), never counted as passed.")
+    lines.append("")
+    for version, sha in sorted(suites, key=str):
+        lines.append(f"Suite {version}, MANIFEST.json sha256 `{(sha or '?')[:16]}…`.")
+    if len(suites) > 1:
+        lines.append("")
+        lines.append("**The reports come from different suites: regenerate them together.**")
+    lines.append("")
+    lines.append("| Implementation | Version | Cases | Passed | Failed | Not covered | Verdict |")
+    lines.append("|---|---|---:|---:|---:|---:|---|")
+    for i in impls:
+        lines.append(f"| {cell(i.name)} | {cell(i.version)} | {i.total} | {i.passed} | {len(i.failed)} | "
+                     f"{sum(i.not_covered.values())} | {cell(i.verdict())} |")
+    lines.append("")
+
+    if any(i.not_covered for i in impls):
+        lines.append("## Not covered, by reason")
+        lines.append("")
+        lines.append("| Implementation | Reason | Cases |")
+        lines.append("|---|---|---:|")
+        for i in impls:
+            for reason, n in sorted(i.not_covered.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"| {cell(i.name)} | {cell(reason)} | {n} |")
+        lines.append("")
+
+    lines.append("## Deviations from PyTorch")
+    lines.append("")
+    lines.append("Each failed case under the first explanation whose signature it matches (scripts/matrix_report.py "
+                 "DEVIATIONS); the example is the plainest such case, with its first failing element.")
+    lines.append("")
+    for i in impls:
+        lines.append(f"### {i.name}")
+        lines.append("")
+        if not i.failed:
+            lines.append("No failed case." if not i.failure else "The run broke: " + cell(i.failure.get("message", "")))
+            lines.append("")
+            continue
+        lines.append("| Deviation | Cases | Example |")
+        lines.append("|---|---:|---|")
+        for entry, cases in i.explained.values():
+            example = min(cases, key=example_rank)
+            lines.append(f"| {cell(entry['sentence'])} | {len(cases)} | {cell(example_text(example))} |")
+        if i.unexplained:
+            flags = Counter(f for c in i.unexplained for f in c.get("flags", []))
+            top = ", ".join(f"{f} {n}" for f, n in flags.most_common(6)) or "no flags"
+            example = min(i.unexplained, key=example_rank)
+            lines.append(f"| Not explained yet (by flag: {cell(top)}) | {len(i.unexplained)} | "
+                         f"{cell(example_text(example))} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_atomically(path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports", nargs="+", help="JSON reports of bce-conformance run --format json")
+    parser.add_argument("--out", help="the Markdown file to write (default: stdout)")
+    parser.add_argument("--expect-clean", action="append", default=[], metavar="NAME",
+                        help="exit 1 if the implementation of this name has a failed case (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        impls = [Implementation(p) for p in args.reports]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"matrix_report: cannot read the reports: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    text = render(impls) + "\n"
+    if args.out:
+        write_atomically(args.out, text)
+        print(f"matrix_report: wrote {args.out} ({len(impls)} implementations)")
+    else:
+        sys.stdout.write(text)
+    status = 0
+    for name in args.expect_clean:
+        found = [i for i in impls if i.name == name]
+        if not found:
+            print(f"matrix_report: no report of {name}", file=sys.stderr)
+            status = 1
+        for i in found:
+            if i.failed or i.failure:
+                print(f"matrix_report: {name} has {len(i.failed)} failed cases"
+                      f"{' and broke' if i.failure else ''}", file=sys.stderr)
+                status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
