@@ -13,7 +13,7 @@ Tensors: float16 / float32 / float64 from NumPy arrays; bfloat16 (NumPy has none
 float32 value cast to dtypes.bfloat16 (exact: every bfloat16 is a float32) and leaves through
 Tensor.bitcast(dtypes.uint16), bit for bit.
 
-Threads: NUM_CPU_THREADS=1 (set before tinygrad is imported), DEV=CPU.
+Threads: NUM_CPU_THREADS=1 and PARALLEL=0 (set before tinygrad is imported), DEV=CPU.
 
 Run by hand:
     printf '%s\n' '{"type":"start","protocol_version":2,"accepts":[1,2]}' '{"type":"stop"}' | \
@@ -25,6 +25,7 @@ import sys
 
 os.environ.setdefault("DEV", "CPU")
 os.environ.setdefault("NUM_CPU_THREADS", "1")
+os.environ.setdefault("PARALLEL", "0")  # no pool of compiler processes: the port is one process
 
 import numpy as np  # noqa: E402
 import tinygrad  # noqa: E402
