@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import struct
 import sys
 from collections import Counter, OrderedDict
 
@@ -31,25 +32,32 @@ from collections import Counter, OrderedDict
 #   message   regex on the case's messages, joined (optional)
 #   output    the output of the first failing element (optional)
 #   actual    "zero", "finite", "nonfinite", "nan": the first failing element's value (optional)
+#   input_outside (low, high): some element of the case's input (read from the golden file) lies
+#             outside [low, high] (optional)
 # Sentences say what the implementation does differently from PyTorch, never how to fix it.
 
 DEVIATIONS = [
     # --- Keras 3 ---------------------------------------------------------------------------------
-    dict(key="keras-clip", impl=r"^Keras$", loss="bce", flags_any=["boundary", "log-clamp", "epsilon", "nearest-neighbour"],
-         sentence="Keras clips the probability to [1e-7, 1 - 1e-7] before the log (backend.epsilon()), where "
-                  "PyTorch clamps each log at -100: at p = 0 the loss is -log(1e-7) = 16.118 instead of 100, and "
-                  "the clipped elements get gradient 0."),
+    dict(key="keras-empty", impl=r"^Keras$", flags_any=["empty"],
+         sentence="Keras returns an empty loss unreduced (reduce_values skips shape (0,)) and divides with "
+                  "divide_no_nan, where PyTorch's empty mean is NaN and its empty sum is 0."),
     dict(key="keras-no-range-check", impl=r"^Keras$", message=r"expected error (input|target)_out_of_range, got a result",
          sentence="Keras checks no range: a probability or target outside [0, 1] gives a number where PyTorch raises."),
-    dict(key="keras-broadcast", impl=r"^Keras$", message=r"expected error not_broadcastable, got a result",
-         sentence="Keras broadcasts a sample_weight that PyTorch refuses (one that would enlarge the loss, or that "
-                  "Keras aligns by expanding the last axis instead of PyTorch's trailing alignment)."),
-    dict(key="keras-weight", impl=r"^Keras$", flags_any=["weight", "negative-weight", "broadcast"],
-         sentence="Keras applies sample_weight by its own rules (squeeze_or_expand_to_same_rank aligns a weight of "
-                  "lower rank at the front, not PyTorch's trailing alignment), so the weighted elements differ."),
-    dict(key="keras-empty", impl=r"^Keras$", flags_any=["empty"],
-         sentence="Keras returns an empty tensor unreduced (reduce_values skips shape (0,)) and divides with "
-                  "divide_no_nan, where PyTorch's empty mean is NaN and its empty sum is 0."),
+    dict(key="keras-weight-broadcast", impl=r"^Keras$", message=r"expected error not_broadcastable, got a result",
+         sentence="Keras broadcasts a sample_weight that PyTorch refuses because it would enlarge the loss "
+                  "(weight (3, 2) on input (2,) gives a (3, 2) loss)."),
+    dict(key="keras-clip", impl=r"^Keras$", loss="bce", input_outside=(1e-7, 1 - 1e-7),
+         sentence="Keras clips the probability to [1e-7, 1 - 1e-7] before the log (backend.epsilon()) where PyTorch "
+                  "clamps each log at -100: at p = 0 the loss is -log(1e-7) = 16.118 instead of 100 and the "
+                  "gradients of clipped elements are 0; in float16 and bfloat16 1 - 1e-7 rounds to 1, so p = 1 is "
+                  "not clipped at all and the loss is inf."),
+    dict(key="keras-float64-mean", impl=r"^Keras$", dtype="float64",
+         sentence="Keras' ops.mean on the JAX backend computes in dtypes.result_type(dtype, \"float32\"), float32 "
+                  "for float64, so the mean over the last axis inside binary_crossentropy rounds every float64 loss "
+                  "and gradient to float32 precision."),
+    dict(key="keras-half", impl=r"^Keras$", dtypes=["float16", "bfloat16"],
+         sentence="Keras computes float16 and bfloat16 operation by operation in the dtype (jax.numpy), landing "
+                  "outside the tolerance of both the exact value and PyTorch's arithmetic."),
     # --- tinygrad --------------------------------------------------------------------------------
     dict(key="tinygrad-no-clamp", impl=r"^tinygrad$", loss="bce", flags_any=["boundary", "log-clamp", "epsilon", "nearest-neighbour"],
          sentence="tinygrad's binary_crossentropy is -(y log p + (1 - y) log(1 - p)) without PyTorch's clamp of "
@@ -61,16 +69,38 @@ DEVIATIONS = [
     dict(key="jax-no-checks", impl=r"^JAX", message=r"expected error \w+, got (a result|error unrecognised_exception)",
          sentence="optax checks no argument: it broadcasts logits against labels of another shape (or jax.numpy "
                   "fails with its own TypeError / ValueError), where PyTorch raises."),
-    dict(key="jax-infinity", impl=r"^JAX", flags_any=["infinity"],
-         sentence="optax computes -y log σ(x) - (1 - y) log σ(-x), which at x = -inf and y = 1 is inf (its limit) "
-                  "where PyTorch's (1 - y) x - log σ(x) is -inf + inf = NaN."),
     dict(key="jax-half-rounding", impl=r"^JAX", dtypes=["float16", "bfloat16"],
          sentence="In float16 and bfloat16 optax's two log σ terms, and JAX's derivatives of them, are each rounded "
                   "in the dtype, so results (mostly grad_input) land a few ULP from both the exact value and "
                   "PyTorch's σ(x) - y, beyond the dtype's tolerance."),
+    # --- JAX and Keras (the same log σ form) ----------------------------------------------------
+    dict(key="log-sigmoid-infinity", impl=r"^(JAX|Keras$)", loss="bce_with_logits", flags_any=["infinity"],
+         sentence="optax and Keras compute -y log σ(x) - (1 - y) log σ(-x), which at x = -inf and y = 1 is inf "
+                  "(the limit) where PyTorch's (1 - y) x - log σ(x) is -inf + inf = NaN."),
 ]
 
 NOT_COVERED = ("skipped", "not_covered")
+GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+_golden_cases = {}
+
+
+def golden_input(case):
+    """The elements of the golden case's input, each golden file read once."""
+    path = os.path.join(GOLDEN, case["file"])
+    if path not in _golden_cases:
+        with open(path, encoding="utf-8") as f:
+            _golden_cases[path] = {c["id"]: c for c in json.load(f)["cases"]}
+    golden = _golden_cases[path].get(case["id"])
+    return [] if golden is None else decode(golden["inputs"]["input"])
+
+
+def decode(tensor):
+    """A golden TENSOR's elements as floats (golden/FORMAT.md: big-endian IEEE bits in hex)."""
+    raw = bytes.fromhex(tensor["hex"])
+    if tensor["dtype"] == "bfloat16":  # the upper half of a float32
+        raw = b"".join(raw[i:i + 2] + b"\0\0" for i in range(0, len(raw), 2))
+    code = {"float16": "e", "bfloat16": "f", "float32": "f", "float64": "d"}[tensor["dtype"]]
+    return list(struct.unpack(f">{len(raw) // struct.calcsize(code)}{code}", raw))
 
 
 def matches(entry, impl, case):
@@ -90,6 +120,10 @@ def matches(entry, impl, case):
         return False
     if "message" in entry and not re.search(entry["message"], " | ".join(case.get("messages", []))):
         return False
+    if "input_outside" in entry:
+        low, high = entry["input_outside"]
+        if not any(v < low or v > high for v in golden_input(case) if not math.isnan(v)):
+            return False
     first = (case.get("mismatches") or [None])[0]
     if "output" in entry and (first is None or first.get("output") != entry["output"]):
         return False
@@ -112,11 +146,19 @@ def value_kind(v):
     return "zero" if x == 0 else "finite"
 
 
-def fmt(v):
+def fmt(v, digits=5):
     x = number(v)
     if math.isnan(x) or math.isinf(x):
         return str(x)
-    return f"{x:.5g}"
+    return f"{x:.{digits}g}"
+
+
+def digits_apart(a, b):
+    """The fewest significant digits (at least 5) that print a and b differently, if any do."""
+    for digits in range(5, 18):
+        if fmt(a, digits) != fmt(b, digits):
+            return digits
+    return 17
 
 
 def example_text(case):
@@ -125,12 +167,13 @@ def example_text(case):
     P: an acceptable alternative's value for that element, shown when it is not E as printed."""
     first = (case.get("mismatches") or [None])[0]
     if first is not None:
-        also = "".join(f" ({a['source']}: {fmt(a['value'])})" for a in first.get("acceptable") or []
-                       if fmt(a["value"]) != fmt(first["expected"]))
-        return (f"`{case['id']}` {first['output']}[{first['index']}]: expected {fmt(first['expected'])}{also}, "
-                f"got {fmt(first['actual'])}")
-    messages = case.get("messages") or ["(no message)"]
-    return f"`{case['id']}`: {messages[0]}"
+        n = digits_apart(first["expected"], first["actual"])
+        also = "".join(f" ({a['source']}: {fmt(a['value'], n)})" for a in first.get("acceptable") or []
+                       if fmt(a["value"], n) != fmt(first["expected"], n))
+        return (f"`{case['id']}` {first['output']}[{first['index']}]: expected {fmt(first['expected'], n)}{also}, "
+                f"got {fmt(first['actual'], n)}")
+    message = (case.get("messages") or ["(no message)"])[0]
+    return f"`{case['id']}`: {message if len(message) <= 160 else message[:157] + '...'}"
 
 
 def example_rank(case):
@@ -256,12 +299,15 @@ def write_atomically(path, text):
 
 
 def main(argv=None):
+    global GOLDEN  # noqa: PLW0603 (read by golden_input)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+", help="JSON reports of bce-conformance run --format json")
     parser.add_argument("--out", help="the Markdown file to write (default: stdout)")
+    parser.add_argument("--golden", default=GOLDEN, help="the golden directory the reports were run on (default: %(default)s)")
     parser.add_argument("--expect-clean", action="append", default=[], metavar="NAME",
                         help="exit 1 if the implementation of this name has a failed case (repeatable)")
     args = parser.parse_args(argv)
+    GOLDEN = args.golden
     try:
         impls = [Implementation(p) for p in args.reports]
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -52,6 +52,9 @@ ERROR_KINDS = [
     (ValueError, r"Arguments `target` and `output` must have the same shape", "shape_mismatch"),
     # jax.numpy multiplying the losses by a sample_weight of another shape
     ((TypeError, ValueError), r"[Ii]ncompatible shapes for broadcasting", "not_broadcastable"),
+    # jax.vjp: a grad_output of another shape than the loss (torch_port.py maps PyTorch's
+    # "Mismatch in shape: grad_output[0]" the same way); also what a loss that Keras enlarged meets
+    (ValueError, r"unexpected JAX type \(e\.g\. shape/dtype\) for argument to VJP function", "not_broadcastable"),
 ]
 
 CAPABILITIES = {
@@ -84,12 +87,14 @@ def run_case(case):
     def loss_of(y_pred, y_true):
         return loss(y_true[..., None], y_pred[..., None], sample_weight=weight)
 
+    stage = "keras.losses.BinaryCrossentropy"
     try:
         out, pullback = jax.vjp(loss_of, x, y)
+        stage = "jax.vjp pullback(grad_output)"
         grad_x, grad_y = pullback(g)
     except Exception as exc:  # Keras' (or JAX's) own exception, mapped by what it is
         kind = error_kind(exc)
-        text = f"{type(exc).__name__}: {exc}"
+        text = f"{stage}: {type(exc).__name__}: {exc}"
         raise PortError(kind or "unrecognised_exception",
                         text if kind else "not a recognised Keras error (keras_port.py ERROR_KINDS): " + text) from exc
     return {"loss": encode(np.asarray(out), dtype), "grad_input": encode(np.asarray(grad_x), dtype),
