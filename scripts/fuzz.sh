@@ -30,7 +30,7 @@ mkdir -p "$OUT/src" "$OUT/artifacts" "$OUT/corpus/$TARGET"
 # the SHA-256 of a file's bytes, which no reader check depends on: a stand-in keeps the build free
 # of SwiftPM (the checksum comparison itself is tested in Tests/BCEConformanceTests).
 SOURCES=(Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
-         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/CaseOutcome.swift)
+         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/{CaseOutcome,Capabilities}.swift)
 rm -f "$OUT"/src/*.swift
 for f in "${SOURCES[@]}"; do sed '/^import Crypto$/d' "$f" > "$OUT/src/$(basename "$f")"; done
 cat > "$OUT/src/SHA256StandIn.swift" <<'SWIFT'

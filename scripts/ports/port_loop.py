@@ -54,6 +54,8 @@ def check_capabilities(capabilities):
         unknown = [v for v in values if v not in CAPABILITY_VALUES[name]]
         if unknown:
             raise ValueError(f"capability {name}: unknown value(s) {unknown}")
+    if "outputs" in capabilities and "loss" not in capabilities["outputs"]:
+        raise ValueError("capability outputs must include \"loss\"")
 
 
 def negotiate(start):

@@ -66,6 +66,8 @@ class Negotiation(unittest.TestCase):
             converse([], capabilities={"gradients": []})
         with self.assertRaisesRegex(ValueError, r"capability errors: unknown value\(s\) \['nan_input'\]"):
             converse([], capabilities={"errors": ["nan_input"]})
+        with self.assertRaisesRegex(ValueError, 'outputs must include "loss"'):
+            converse([], capabilities={"outputs": ["grad_input"]})
 
 
 class NotCovered(unittest.TestCase):

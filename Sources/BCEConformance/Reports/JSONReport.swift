@@ -13,6 +13,8 @@ public struct JSONReport: Codable, Sendable {
     public var implementation: ImplementationInfo
     public var options: Options
     public var summary: Summary
+    /// What was compared and what was not covered (CONTRACTS 5.1).
+    public var coverage: CoverageSummary
     public var cases: [Case]
     /// Present when the implementation broke and the run stopped (exit code 4).
     public var implementationFailure: Failure?
@@ -42,11 +44,25 @@ public struct JSONReport: Codable, Sendable {
         public var total: Int
         public var passed: Int
         public var failed: Int
-        public var skipped: Int
+        public var notCovered: Int
         public var expectedFailures: Int
         public var unexpectedPasses: Int
         public var conformant: Bool
+        /// "CONFORMANT", "NOT CONFORMANT" or "NOTHING COMPARED".
+        public var verdict: RunReport.Verdict
         public var seconds: Double
+    }
+
+    public struct CoverageSummary: Codable, Sendable {
+        public var compared: Int
+        public var notCovered: Int
+        /// Not-covered cases per reason (keys written as given, e.g. "no pos_weight").
+        public var byReason: [String: Int]
+        /// Compared cases per expected output that was not compared because it was not declared.
+        public var outputsNotCovered: [String: Int]
+        /// The declared capabilities the verdict is for.
+        public var conformantFor: Capabilities
+        public var requireFullCoverage: Bool
     }
 
     public struct Location: Codable, Sendable {
@@ -77,11 +93,15 @@ public struct JSONReport: Codable, Sendable {
         /// Elements that missed the exact value but matched an acceptable alternative (default mode).
         public var acceptedElements: Int
         public var knownFailureReason: String?
+        /// Why the case was not covered (status "not_covered").
+        public var reason: String?
+        /// Expected outputs not compared on this case (not declared).
+        public var outputsNotCovered: [String]?
         public var seconds: Double
     }
 
     enum CodingKeys: String, CodingKey {
-        case reportVersion = "report_version", runner, suite, implementation, options, summary, cases, implementationFailure
+        case reportVersion = "report_version", runner, suite, implementation, options, summary, coverage, cases, implementationFailure
     }
 
     public init(_ report: RunReport) {
@@ -92,9 +112,13 @@ public struct JSONReport: Codable, Sendable {
         implementation = report.implementation
         options = Options(maxULP: report.maxULP)
         summary = Summary(total: report.results.count, passed: report.count(.passed), failed: report.count(.failed),
-                          skipped: report.count(.skipped), expectedFailures: report.count(.expectedFailure),
+                          notCovered: report.count(.notCovered), expectedFailures: report.count(.expectedFailure),
                           unexpectedPasses: report.count(.unexpectedPass), conformant: report.isConformant,
-                          seconds: report.seconds)
+                          verdict: report.verdict, seconds: report.seconds)
+        let c = report.coverage
+        coverage = CoverageSummary(compared: c.compared, notCovered: c.notCovered, byReason: c.byReason,
+                                   outputsNotCovered: c.outputsNotCovered, conformantFor: report.implementation.capabilities,
+                                   requireFullCoverage: report.requireFullCoverage)
         implementationFailure = report.implementationFailure.map {
             Failure(caseID: $0.caseID, message: $0.message, stderrTail: $0.stderrTail)
         }
@@ -105,7 +129,9 @@ public struct JSONReport: Codable, Sendable {
                         maxULP: s.maxULP, worstULPAt: s.worstULPAt.map { Location($0, withProblem: false) },
                         messages: r.comparison.messages, mismatchCount: r.comparison.mismatchCount,
                         mismatches: r.comparison.mismatches.map { Location($0, withProblem: true) },
-                        acceptedElements: r.comparison.acceptedElements, knownFailureReason: r.knownFailureReason, seconds: r.seconds)
+                        acceptedElements: r.comparison.acceptedElements, knownFailureReason: r.knownFailureReason,
+                        reason: r.notCoveredReason, outputsNotCovered: r.uncoveredOutputs.isEmpty ? nil : r.uncoveredOutputs.map(\.rawValue),
+                        seconds: r.seconds)
         }
     }
 

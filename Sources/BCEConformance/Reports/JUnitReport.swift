@@ -7,7 +7,7 @@ public enum JUnitReport {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let impl = report.implementation
         out += "<testsuites name=\"\(escape("bce-conformance: \(impl.name) \(impl.version)"))\" tests=\"\(report.results.count)\""
-        out += " failures=\"\(report.count(.failed))\" errors=\"\(report.implementationFailure == nil ? 0 : 1)\" skipped=\"\(report.count(.skipped) + report.count(.expectedFailure))\""
+        out += " failures=\"\(report.count(.failed))\" errors=\"\(report.implementationFailure == nil ? 0 : 1)\" skipped=\"\(report.count(.notCovered) + report.count(.expectedFailure))\""
         out += " time=\"\(seconds(report.seconds))\">\n"
         var order = [String]()
         var byFile = [String: [CaseResult]]()
@@ -18,7 +18,7 @@ public enum JUnitReport {
         for file in order {
             let results = byFile[file] ?? []
             let failures = results.filter { $0.status == .failed }.count
-            let skipped = results.filter { $0.status == .skipped || $0.status == .expectedFailure }.count
+            let skipped = results.filter { $0.status == .notCovered || $0.status == .expectedFailure }.count
             let time = results.reduce(0) { $0 + $1.seconds }
             out += "  <testsuite name=\"\(escape(file))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\""
             out += " skipped=\"\(skipped)\" time=\"\(seconds(time))\">\n"
@@ -40,8 +40,8 @@ public enum JUnitReport {
                     out += ">\n      <failure message=\"\(escape(first))\" type=\"conformance\">\(escape(r.comparison.summary))</failure>\n    </testcase>\n"
                 case .expectedFailure:
                     out += ">\n      <skipped message=\"\(escape("expected failure: \(r.knownFailureReason ?? "")"))\"/>\n    </testcase>\n"
-                case .skipped:
-                    out += ">\n      <skipped message=\"\(escape(r.comparison.messages.first ?? "skipped"))\"/>\n    </testcase>\n"
+                case .notCovered:
+                    out += ">\n      <skipped message=\"\(escape("not covered: \(r.notCoveredReason ?? "skipped")"))\"/>\n    </testcase>\n"
                 }
             }
             out += "  </testsuite>\n"

@@ -12,8 +12,8 @@ public enum TextReport {
                 if verbose { out += "XFAIL \(r.id) (known failure: \(r.knownFailureReason ?? ""))\n" + indent(r.comparison.summary) }
             case .unexpectedPass:
                 out += "XPASS \(r.id): listed in --known-failures (\(r.knownFailureReason ?? "")) but passed; remove the entry\n"
-            case .skipped:
-                if verbose { out += "SKIP \(r.id): \(r.comparison.messages.first ?? "")\n" }
+            case .notCovered:
+                if verbose { out += "NOT COVERED \(r.id): \(r.notCoveredReason ?? "")\n" }
             case .passed:
                 if verbose {
                     let accepted = r.comparison.acceptedElements
@@ -31,7 +31,7 @@ public enum TextReport {
         var out = "\n\(impl.name) \(impl.version) (\(impl.language)) against golden suite \(report.suite.suiteVersion)"
         out += " (manifest sha256 \(report.suite.manifestSHA256.prefix(12))), runner bce-conformance \(SwiftBCEVersion.current)"
         if let maxULP = report.maxULP { out += ", strict mode --max-ulp \(format(maxULP))" }
-        out += "\n\(report.results.count) cases: \(report.count(.passed)) passed, \(report.count(.failed)) failed, \(report.count(.skipped)) skipped"
+        out += "\n\(report.results.count) cases: \(report.count(.passed)) passed, \(report.count(.failed)) failed, \(report.count(.notCovered)) not covered"
         let xfail = report.count(.expectedFailure), xpass = report.count(.unexpectedPass)
         if xfail > 0 { out += ", \(xfail) expected failures" }
         if xpass > 0 { out += ", \(xpass) known failures passed" }
@@ -50,7 +50,27 @@ public enum TextReport {
         if let failure = report.implementationFailure {
             out += "the implementation broke\(failure.caseID.map { " on case \($0)" } ?? ""): \(failure.message)\n"
         }
-        out += report.isConformant ? "CONFORMANT\n" : "NOT CONFORMANT\n"
+        out += coverageLines(report)
+        out += report.verdict.rawValue + "\n"
+        return out
+    }
+
+    /// "conformant for: ..." (when CONFORMANT) and "not covered: N cases (by reason)" (CONTRACTS 5.1).
+    public static func coverageLines(_ report: RunReport) -> String {
+        let coverage = report.coverage
+        var out = ""
+        if report.verdict == .conformant { out += "conformant for: \(report.implementation.capabilities.conformantFor)\n" }
+        if coverage.notCovered > 0 {
+            out += "not covered: \(coverage.notCoveredSummary)"
+            out += report.requireFullCoverage ? " (--require-full-coverage: not conformant)\n" : "\n"
+        }
+        if !coverage.outputsNotCovered.isEmpty {
+            out += "outputs not compared (not declared): "
+            out += coverage.outputsNotCovered.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value) cases" }.joined(separator: ", ")
+            out += report.requireFullCoverage ? " (--require-full-coverage: not conformant)\n" : "\n"
+        }
+        if let notes = report.implementation.capabilities.notes { out += "port notes: \(notes)\n" }
+        if report.verdict == .nothingCompared { out += "no case was compared: a run that compares nothing is never conformant\n" }
         return out
     }
 

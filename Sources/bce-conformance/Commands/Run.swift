@@ -8,7 +8,8 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the golden cases against the Swift library (default) or a port, then summarise.",
         discussion: """
-            Exit codes: 0 conformant (known failures allowed), 1 some case failed, 2 usage error (also: no case \
+            Exit codes: 0 conformant (known failures allowed), 1 some case failed, or no case was compared \
+            (NOTHING COMPARED), or --require-full-coverage and a case was not covered, 2 usage error (also: no case \
             selected), 3 golden files corrupt or of an unknown format version, 4 the port crashed, hung or broke \
             the protocol, 5 a report could not be written; 128 + N when stopped by signal N (SIGINT, SIGTERM, \
             SIGHUP: the port's processes are killed and the partial report is written first).
@@ -27,6 +28,14 @@ struct Run: AsyncParsableCommand {
     var timeout: Double = 10
 
     static let timeoutRange: ClosedRange<Double> = 0.001...1_000_000
+
+    @Option(name: .customLong("exit-grace"), help: ArgumentHelp(
+        "Seconds the port may take to exit after \"stop\" before it is killed and the run is \"port broke\" (default: the --timeout).",
+        valueName: "seconds"), transform: { try NumericOption.double($0, "--exit-grace", Run.timeoutRange, unit: " of seconds") })
+    var exitGrace: Double?
+
+    @Flag(name: .customLong("require-full-coverage"), help: "Fail the run (exit 1) if any case is not covered by the port's declared capabilities.")
+    var requireFullCoverage = false
 
     @Option(name: .customLong("max-ulp"), help: ArgumentHelp(
         "Strict mode: also fail any value more than N ULP from the golden value (gradients measured at their grad_*_scale).",
@@ -60,7 +69,9 @@ struct Run: AsyncParsableCommand {
         let suite = try golden.loadSuite()
         let cases = try selection.selectChecked(suite)
         warnAboutUnusedKnownFailures(knownFailures, cases)
-        let runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
+        var runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
+        runner.requireFullCoverage = requireFullCoverage
+        let requireFullCoverage = self.requireFullCoverage
         let identity = SuiteIdentity(suite.manifest)
         // Results are collected as they come, so a port that breaks still leaves a partial report.
         let completed = Mutex([CaseResult]())
@@ -73,7 +84,7 @@ struct Run: AsyncParsableCommand {
             let elapsed = clock.now - start
             return RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                             implementationFailure: failure)
+                             implementationFailure: failure, requireFullCoverage: requireFullCoverage)
         }
         if port != nil {
             // On SIGINT/SIGTERM/SIGHUP: the port tree is killed (Interrupts), then what was found is written.
@@ -86,7 +97,9 @@ struct Run: AsyncParsableCommand {
         var report: RunReport
         do {
             if let port {
-                report = try await PortProcessImplementation.with(command: port, timeout: .nanoseconds(Int64(timeout * 1e9))) {
+                report = try await PortProcessImplementation.with(
+                    command: port, timeout: .nanoseconds(Int64(timeout * 1e9)),
+                    exitGrace: .nanoseconds(Int64((exitGrace ?? timeout) * 1e9))) {
                     implementation throws(ImplementationFailure) in
                     announced.withLock { $0 = implementation.info }
                     return try await runner.run(cases, on: implementation, suite: identity, progress: progress)
