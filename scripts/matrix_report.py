@@ -32,8 +32,9 @@ from collections import Counter, OrderedDict
 #   message   regex on the case's messages, joined (optional)
 #   output    the output of the first failing element (optional)
 #   actual    "zero", "finite", "nonfinite", "nan": the first failing element's value (optional)
-#   input_outside (low, high): some element of the case's input (read from the golden file) lies
-#             outside [low, high] (optional)
+#   input_rank  the number of dimensions of the case's input (from the golden file; optional)
+#   input_outside (low, high): some element of the case's input (read from the golden file) is
+#             <= low or >= high (optional)
 # Sentences say what the implementation does differently from PyTorch, never how to fix it.
 
 DEVIATIONS = [
@@ -59,12 +60,25 @@ DEVIATIONS = [
          sentence="Keras computes float16 and bfloat16 operation by operation in the dtype (jax.numpy), landing "
                   "outside the tolerance of both the exact value and PyTorch's arithmetic."),
     # --- tinygrad --------------------------------------------------------------------------------
-    dict(key="tinygrad-no-clamp", impl=r"^tinygrad$", loss="bce", flags_any=["boundary", "log-clamp", "epsilon", "nearest-neighbour"],
-         sentence="tinygrad's binary_crossentropy is -(y log p + (1 - y) log(1 - p)) without PyTorch's clamp of "
-                  "each log at -100: at p = 0 or 1 the loss is inf (or NaN where y log p is 0 * -inf) instead of 100."),
-    dict(key="tinygrad-no-checks", impl=r"^tinygrad$", message=r"expected error \w+, got a result",
-         sentence="tinygrad checks no argument: out-of-range probabilities, mismatched shapes and weights that "
-                  "PyTorch refuses all give numbers."),
+    dict(key="tinygrad-no-checks", impl=r"^tinygrad$", message=r"expected error \w+, got (a result|error unrecognised_exception)",
+         sentence="tinygrad checks no argument: a probability or target outside [0, 1] gives a number, and mismatched "
+                  "shapes fail inside tinygrad (IndexError, RuntimeError, AssertionError) with none of PyTorch's errors."),
+    dict(key="tinygrad-0d", impl=r"^tinygrad$", input_rank=0, message=r"grad_(input|target) is missing",
+         sentence="tinygrad makes a 0-d tensor a constant (Ops.CONST), which backward() gives no .grad: a 0-d case "
+                  "has no gradients."),
+    dict(key="tinygrad-no-clamp", impl=r"^tinygrad$", loss="bce", input_outside=(math.exp(-100), 1.0),
+         sentence="tinygrad's binary_crossentropy is -(y log p + (1 - y) log(1 - p)) without PyTorch's clamp of each "
+                  "log at -100: at p = 0 or 1 the loss is inf, or NaN where 0 · log 0 appears, instead of 100 or 0."),
+    dict(key="tinygrad-epsilon", impl=r"^tinygrad$", loss="bce", flags_any=["epsilon", "nearest-neighbour"], output="grad_input",
+         sentence="tinygrad's grad_input is the derivative of its formula, -y/p + (1 - y)/(1 - p), without PyTorch's "
+                  "denominator max((1 - p) p, EPSILON): next to 0 and 1 it is off by orders of magnitude."),
+    dict(key="tinygrad-logaddexp-infinity", impl=r"^tinygrad$", loss="bce_with_logits", flags_any=["infinity"],
+         sentence="tinygrad's logsigmoid goes through logaddexp, max + log(exp(a - max) + exp(b - max)), which at "
+                  "x = ±inf is inf - inf = NaN where PyTorch gives an infinity or a finite gradient."),
+    dict(key="tinygrad-half", impl=r"^tinygrad$", dtypes=["float16", "bfloat16"],
+         sentence="tinygrad computes float16 and bfloat16 operation by operation in the dtype (logsigmoid through "
+                  "logaddexp, log(1 - p) after rounding 1 - p), landing outside the tolerance of both the exact value "
+                  "and PyTorch's arithmetic."),
     # --- JAX / optax -----------------------------------------------------------------------------
     dict(key="jax-no-checks", impl=r"^JAX", message=r"expected error \w+, got (a result|error unrecognised_exception)",
          sentence="optax checks no argument: it broadcasts logits against labels of another shape (or jax.numpy "
@@ -84,14 +98,20 @@ GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 _golden_cases = {}
 
 
-def golden_input(case):
-    """The elements of the golden case's input, each golden file read once."""
+def golden_tensor(case):
+    """The golden case's input TENSOR (each golden file read once)."""
     path = os.path.join(GOLDEN, case["file"])
     if path not in _golden_cases:
         with open(path, encoding="utf-8") as f:
             _golden_cases[path] = {c["id"]: c for c in json.load(f)["cases"]}
     golden = _golden_cases[path].get(case["id"])
-    return [] if golden is None else decode(golden["inputs"]["input"])
+    if golden is None:
+        raise KeyError(f"case {case['id']} is not in {path}: the report is of another suite than --golden")
+    return golden["inputs"]["input"]
+
+
+def golden_input(case):
+    return decode(golden_tensor(case))
 
 
 def decode(tensor):
@@ -120,9 +140,11 @@ def matches(entry, impl, case):
         return False
     if "message" in entry and not re.search(entry["message"], " | ".join(case.get("messages", []))):
         return False
+    if "input_rank" in entry and len(golden_tensor(case)["shape"]) != entry["input_rank"]:
+        return False
     if "input_outside" in entry:
         low, high = entry["input_outside"]
-        if not any(v < low or v > high for v in golden_input(case) if not math.isnan(v)):
+        if not any(v <= low or v >= high for v in golden_input(case) if not math.isnan(v)):
             return False
     first = (case.get("mismatches") or [None])[0]
     if "output" in entry and (first is None or first.get("output") != entry["output"]):
@@ -186,10 +208,29 @@ def not_covered_reason(case):
     return re.sub(r"\s+\(\w+_port\)$", "", reason)
 
 
-class Implementation:
-    def __init__(self, path):
+def read_reports(paths):
+    """The reports, those of one implementation (same name and version: --shard runs) merged into one."""
+    merged = OrderedDict()
+    for path in paths:
         with open(path, encoding="utf-8") as f:
             report = json.load(f)
+        info = report.get("implementation") or {}
+        key = (info.get("name", path), info.get("version"))
+        if key in merged:
+            first = merged[key]
+            first["cases"] = (first.get("cases") or []) + (report.get("cases") or [])
+            first["implementation_failure"] = first.get("implementation_failure") or report.get("implementation_failure")
+            verdicts = {(first.get("summary") or {}).get("verdict"), (report.get("summary") or {}).get("verdict")}
+            if "summary" in first and len(verdicts) > 1:
+                first["summary"]["verdict"] = next(v for v in ("NOT CONFORMANT", "CONFORMANT", "NOTHING COMPARED")
+                                                   if v in verdicts)
+        else:
+            merged[key] = report
+    return [Implementation(report, key[0]) for key, report in merged.items()]
+
+
+class Implementation:
+    def __init__(self, report, path):
         info = report.get("implementation") or {}
         self.path = path
         self.name = info.get("name", os.path.basename(path))
@@ -198,6 +239,7 @@ class Implementation:
         self.runner = report.get("runner") or {}
         self.failure = report.get("implementation_failure")
         self.coverage = report.get("coverage") or {}
+        self.runner_verdict = (report.get("summary") or {}).get("verdict")
         cases = report.get("cases") or []
         self.total = len(cases)
         self.status = Counter(c["status"] for c in cases)
@@ -216,6 +258,9 @@ class Implementation:
     def verdict(self):
         if self.failure:
             return "BROKE: " + self.failure.get("message", "")
+        if self.runner_verdict:  # protocol version 2 runners say it themselves
+            covered = " (for what it declares)" if self.runner_verdict == "CONFORMANT" and self.not_covered else ""
+            return self.runner_verdict + covered
         compared = self.total - sum(self.not_covered.values())
         if compared == 0:
             return "NOTHING COMPARED"
@@ -309,7 +354,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     GOLDEN = args.golden
     try:
-        impls = [Implementation(p) for p in args.reports]
+        impls = read_reports(args.reports)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"matrix_report: cannot read the reports: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
