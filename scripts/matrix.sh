@@ -16,6 +16,8 @@
 #                  scripts/torch-parity.sh), TORCH_PYTHON the interpreter that creates it
 #   MATRIX_OUT     the JSON (and, when the runner has --html, HTML) reports (default: .build/matrix)
 #   MATRIX_DOC     the Markdown written (default: docs/MATRIX.md)
+#   MATRIX_TIMEOUT seconds a port may take for one case (default 600: on a loaded 2-core machine tinygrad
+#                  took over 120 s to compile and run bce_with_logits/bfloat16/none/pos-weight-per-channel-bchw)
 #   BCE_BIN        a built bce-conformance (default: the release build, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +95,7 @@ has_option() { grep -q -- "$1" <<<"$HELP"; }
 # run_suite NAME [PORT COMMAND]: every golden case, the JSON report in OUT/NAME.json
 run_suite() {
     local name="$1" port="${2:-}" args=(--format json) start status=0
-    [ -z "$port" ] || args+=(--port "$port" --timeout 120)
+    [ -z "$port" ] || args+=(--port "$port" --timeout "${MATRIX_TIMEOUT:-600}")
     has_option --html && args+=(--html "$OUT/$name.html")
     echo "== matrix: $name: bce-conformance run ${port:+--port \"$port\"} (every golden case)"
     start=$(date +%s)

@@ -240,6 +240,7 @@ class Implementation:
         self.failure = report.get("implementation_failure")
         self.coverage = report.get("coverage") or {}
         self.runner_verdict = (report.get("summary") or {}).get("verdict")
+        self.capabilities = info.get("capabilities")  # protocol version 2 runners report them
         cases = report.get("cases") or []
         self.total = len(cases)
         self.status = Counter(c["status"] for c in cases)
@@ -297,6 +298,19 @@ def render(impls):
                      f"{sum(i.not_covered.values())} | {cell(i.verdict())} |")
     lines.append("")
 
+    declared = [i for i in impls if i.capabilities is not None]
+    if declared:
+        lines.append("## What each declares (protocol version 2 capabilities)")
+        lines.append("")
+        lines.append("| Implementation | Losses | Dtypes | Reductions | Outputs | Arguments | Errors it checks | Notes |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for i in declared:
+            caps = i.capabilities
+            fields = [", ".join(caps.get(f) or []) or "none" for f in
+                      ("losses", "dtypes", "reductions", "outputs", "arguments", "errors")]
+            lines.append(f"| {cell(i.name)} | " + " | ".join(cell(f) for f in fields) + f" | {cell(caps.get('notes', ''))} |")
+        lines.append("")
+
     if any(i.not_covered for i in impls):
         lines.append("## Not covered, by reason")
         lines.append("")
@@ -307,6 +321,9 @@ def render(impls):
                 lines.append(f"| {cell(i.name)} | {cell(reason)} | {n} |")
         lines.append("")
 
+    lines.append("Rerun: `scripts/matrix.sh` (all), or `scripts/matrix.sh NAME...` for some of swift numpy c torch jax "
+                 "keras tinygrad; the JSON reports are in .build/matrix/.")
+    lines.append("")
     lines.append("## Deviations from PyTorch")
     lines.append("")
     lines.append("Each failed case under the first explanation whose signature it matches (scripts/matrix_report.py "
