@@ -322,7 +322,8 @@ def render(impls):
         lines.append("")
 
     lines.append("Rerun: `scripts/matrix.sh` (all), or `scripts/matrix.sh NAME...` for some of swift numpy c torch jax "
-                 "keras tinygrad; the JSON reports are in .build/matrix/.")
+                 "keras tinygrad; the JSON reports (and, with a runner that has `--html`, one page per implementation) "
+                 "are in .build/matrix/.")
     lines.append("")
     lines.append("## Deviations from PyTorch")
     lines.append("")
