@@ -241,6 +241,7 @@ class Implementation:
         self.coverage = report.get("coverage") or {}
         self.runner_verdict = (report.get("summary") or {}).get("verdict")
         self.capabilities = info.get("capabilities")  # protocol version 2 runners report them
+        self.protocol = info.get("protocol_version", 1)
         cases = report.get("cases") or []
         self.total = len(cases)
         self.status = Counter(c["status"] for c in cases)
@@ -291,12 +292,16 @@ def render(impls):
         lines.append("")
         lines.append("**The reports come from different suites: regenerate them together.**")
     lines.append("")
-    lines.append("| Implementation | Version | Cases | Passed | Failed | Not covered | Verdict |")
-    lines.append("|---|---|---:|---:|---:|---:|---|")
+    lines.append("| Implementation | Version | Cases | Passed | Failed | Not covered | Verdict | Protocol |")
+    lines.append("|---|---|---:|---:|---:|---:|---|---:|")
     for i in impls:
         lines.append(f"| {cell(i.name)} | {cell(i.version)} | {i.total} | {i.passed} | {len(i.failed)} | "
-                     f"{sum(i.not_covered.values())} | {cell(i.verdict())} |")
+                     f"{sum(i.not_covered.values())} | {cell(i.verdict())} | {i.protocol} |")
     lines.append("")
+    if any(i.protocol == 1 for i in impls):
+        lines.append("Protocol 1: a report from a runner or port without capabilities; there the cases a framework "
+                     "does not implement are failures or the port's own skips, not \"not covered\".")
+        lines.append("")
 
     declared = [i for i in impls if i.capabilities is not None]
     if declared:

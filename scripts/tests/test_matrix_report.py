@@ -38,7 +38,7 @@ def row(markdown, name):
     """The summary table's row of `name`, as its cells."""
     for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if line.startswith("| ") and cells[0] == name and len(cells) == 7:
+        if line.startswith("| ") and cells[0] == name and len(cells) == 8:
             return cells
     raise AssertionError(f"no row for {name} in:\n{markdown}")
 
@@ -59,20 +59,20 @@ class SummaryTable(unittest.TestCase):
         self.md = mr.render(list(impls("torch", "keras", "jax", "tinygrad").values()))
 
     def test_pytorch_passes_every_case_it_was_given(self):
-        name, version, cases, passed, failed, not_covered, verdict = row(self.md, "PyTorch")
+        name, version, cases, passed, failed, not_covered, verdict, protocol = row(self.md, "PyTorch")
         self.assertTrue(version.startswith("torch 2.15.0"), version)
-        self.assertEqual((cases, passed, failed, not_covered, verdict), ("6", "6", "0", "0", "CONFORMANT"))
+        self.assertEqual((cases, passed, failed, not_covered, verdict, protocol), ("6", "6", "0", "0", "CONFORMANT", "2"))
         self.assertIn("No failed case.", self.md.split("### PyTorch\n", 1)[1].split("###", 1)[0])
 
     def test_keras_fails_its_clip_and_its_limit_and_has_no_pos_weight_nor_range_check_to_compare(self):
-        self.assertEqual(row(self.md, "Keras")[2:], ["6", "1", "2", "3", "NOT CONFORMANT"])
+        self.assertEqual(row(self.md, "Keras")[2:], ["6", "1", "2", "3", "NOT CONFORMANT", "2"])
         self.assertIn("| Keras | no pos_weight | 2 |", self.md)
         self.assertIn("| Keras | no argument validation: input_out_of_range | 1 |", self.md)
 
     def test_jax_and_tinygrad_rows(self):
-        self.assertEqual(row(self.md, "JAX/optax")[2:], ["6", "0", "1", "5", "NOT CONFORMANT"])
+        self.assertEqual(row(self.md, "JAX/optax")[2:], ["6", "0", "1", "5", "NOT CONFORMANT", "2"])
         self.assertIn("| JAX/optax | no loss bce | 3 |", self.md)
-        self.assertEqual(row(self.md, "tinygrad")[2:], ["6", "1", "4", "1", "NOT CONFORMANT"])
+        self.assertEqual(row(self.md, "tinygrad")[2:], ["6", "1", "4", "1", "NOT CONFORMANT", "2"])
         self.assertIn("| tinygrad | no argument validation: input_out_of_range | 1 |", self.md)
 
     def test_declared_capabilities_come_from_the_started_message(self):
