@@ -241,7 +241,8 @@ class Implementation:
         self.coverage = report.get("coverage") or {}
         self.runner_verdict = (report.get("summary") or {}).get("verdict")
         self.capabilities = info.get("capabilities")  # protocol version 2 runners report them
-        self.protocol = info.get("protocol_version", 1)
+        # the port's protocol version; the in-process library has none (its report still has capabilities)
+        self.protocol = info.get("protocol_version") or ("in-process" if self.capabilities is not None else 1)
         cases = report.get("cases") or []
         self.total = len(cases)
         self.status = Counter(c["status"] for c in cases)
