@@ -9,7 +9,10 @@
 //                        path: no pkg-config): macros, globals, version-specific calls. It does not link
 //                        libpython: it opens it with dlopen on first use, so the runner starts without it.
 //   PythonBridge         Swift API over the shim: one embedded interpreter, GIL scopes, NumPy arrays.
-//   BCEConformance       golden-file format, comparison policy, port protocol, reports (no Python).
+//   SwiftBCEShared       the package version and the binary16 rounding, shared by the two libraries below.
+//   BCEConformance       golden-file format, comparison policy, port protocol, reports (no Python, and
+//                        not the loss library: it checks any implementation).
+//   BCEConformanceSwiftLibrary  the adapter that puts the loss library under test (`run`'s default).
 //   bce-conformance      the command-line runner (golden checks, ports, live fuzzing, regeneration, benchmarks).
 import PackageDescription
 
@@ -30,8 +33,12 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "SwiftBCEShared",
+            exclude: ["README.md"]
+        ),
+        .target(
             name: "BinaryCrossEntropy",
-            dependencies: ["BCESIMDKernels", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["BCESIMDKernels", "SwiftBCEShared", .product(name: "RealModule", package: "swift-numerics")],
             exclude: ["README.md"]
         ),
         .target(
@@ -50,17 +57,22 @@ let package = Package(
         .target(
             name: "BCEConformance",
             dependencies: [
-                "BinaryCrossEntropy",
+                "SwiftBCEShared",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             exclude: ["README.md"]
+        ),
+        .target(
+            name: "BCEConformanceSwiftLibrary",
+            dependencies: ["BCEConformance", "BinaryCrossEntropy"]
         ),
         .executableTarget(
             name: "bce-conformance",
             dependencies: [
                 "BinaryCrossEntropy",
                 "BCEConformance",
+                "BCEConformanceSwiftLibrary",
                 "PythonBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -81,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "BCEConformanceTests",
             // "bce-conformance": the end-to-end tests run the built executable, so swift test must build it first.
-            dependencies: ["BCEConformance", "BinaryCrossEntropy", "bce-conformance"]
+            dependencies: ["BCEConformance", "BCEConformanceSwiftLibrary", "BinaryCrossEntropy", "bce-conformance"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -28,11 +28,13 @@ mkdir -p "$OUT/src" "$OUT/artifacts" "$OUT/corpus/$TARGET"
 
 # The reader's sources, as they are in the library. Manifest.swift imports swift-crypto only for
 # the SHA-256 of a file's bytes, which no reader check depends on: a stand-in keeps the build free
-# of SwiftPM (the checksum comparison itself is tested in Tests/BCEConformanceTests).
-SOURCES=(Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
-         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/CaseOutcome.swift)
+# of SwiftPM (the checksum comparison itself is tested in Tests/BCEConformanceTests). SwiftBCEShared's
+# rounding (bfloat16 golden values) is compiled into the same module, so its import goes too.
+SOURCES=(Sources/SwiftBCEShared/Binary16Rounding.swift
+         Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFields,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
+         Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/{CaseOutcome,Capabilities}.swift)
 rm -f "$OUT"/src/*.swift
-for f in "${SOURCES[@]}"; do sed '/^import Crypto$/d' "$f" > "$OUT/src/$(basename "$f")"; done
+for f in "${SOURCES[@]}"; do sed -e '/^import Crypto$/d' -e '/^import SwiftBCEShared$/d' "$f" > "$OUT/src/$(basename "$f")"; done
 cat > "$OUT/src/SHA256StandIn.swift" <<'SWIFT'
 import Foundation
 enum SHA256 { static func hash(data: Data) -> [UInt8] { [UInt8](repeating: 0, count: 32) } }

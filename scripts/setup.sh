@@ -5,7 +5,8 @@ set -euo pipefail
 
 need=()
 # python3-mpmath and python3-jsonschema: the reference's mpmath check and the golden schema check run, not skip.
-for pkg in python3-dev python3-numpy python3-mpmath python3-jsonschema; do
+# chromium: scripts/check_html_report.py renders `run --html` in a real (headless) browser.
+for pkg in python3-dev python3-numpy python3-mpmath python3-jsonschema chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -37,6 +37,21 @@ INLINE v8d load_f32(const float *p) { v8f f; memcpy(&f, p, sizeof f); return __b
 INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); memcpy(p, &f, sizeof f); }
 INLINE v8d load_f64(const double *p) { v8d d; memcpy(&d, p, sizeof d); return d; }
 INLINE void store_f64(v8d v, double *p) { memcpy(p, &v, sizeof v); }
+/// A broadcast operand of BCEWeights: `p[0]` in every lane (stride 0) or `p[i ..< i + 8]`.
+INLINE v8d load_operand_f32(const void *p, ptrdiff_t stride, ptrdiff_t i) {
+    const float *f = (const float *)p;
+    return stride == 0 ? splat((double)f[0]) : load_f32(f + i);
+}
+INLINE v8d load_operand_f64(const void *p, ptrdiff_t stride, ptrdiff_t i) {
+    const double *d = (const double *)p;
+    return stride == 0 ? splat(d[0]) : load_f64(d + i);
+}
+/// Lanes where a double-double value may be scaled by `w` exactly enough: 0, or a magnitude in
+/// [2^-400, 2^400] (no overflow, and the exact product's error is representable).
+INLINE v8i dd_scalable(v8d w) {
+    v8d m = dbl(bits(w) & 0x7FFFFFFFFFFFFFFFull);
+    return ((m >= 0x1p-400) | (w == 0)) & (m <= 0x1p400);
+}
 
 // ---- VectorMath (fdlibm e_log.c, e_exp.c) ----
 
@@ -124,28 +139,40 @@ INLINE v8d vm_expm1_small(v8d x) {
 // ---- VectorizedLosses: Float in Double lanes ----
 
 /// VectorBCELoss.terms; 0 where the group must take the scalar path.
-INLINE int bce_f32_terms(const float *input, const float *target, ptrdiff_t i, v8d *out) {
+/// With `wt` (not null): the term times the weight, in Double, as the scalar path multiplies.
+INLINE int bce_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
     v8d x = load_f32(input + i), y = load_f32(target + i);
     v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
     if (!all(fast)) return 0;
+    v8d v;
     if (all((y == 0) | (y == 1))) {
-        *out = -vm_log(x * y + (1 - x) * (1 - y));
-        return 1;
+        v = -vm_log(x * y + (1 - x) * (1 - y));
+    } else {
+        v = (y - 1) * vm_log(1 - x) - y * vm_log(x);
     }
-    *out = (y - 1) * vm_log(1 - x) - y * vm_log(x);
+    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
     return 1;
 }
 
 /// VectorBCEWithLogitsLoss.terms.
-INLINE int bce_logits_f32_terms(const float *input, const float *target, ptrdiff_t i, v8d *out) {
+/// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
+/// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
+INLINE int bce_logits_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
     v8d x = load_f32(input + i), y = load_f32(target + i);
     v8d mag = magnitude(x);
     v8i fast = (mag <= 700) & (y >= 0) & (y <= 1);
+    v8d p = splat(1);
+    int hasP = wt && wt->posWeight;
+    if (hasP) {
+        p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);
+        fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
+    }
     if (!all(fast)) return 0;
     v8d tail = vm_log1p_unit(vm_exp_nonpositive(-mag));
     v8d softplusX = positive_part(x) + tail;
     v8d softplusMinusX = positive_part(-x) + tail;
-    *out = (1 - y) * softplusX + softplusMinusX * y;
+    v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
+    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
     return 1;
 }
 
@@ -173,6 +200,18 @@ INLINE dd fast_two_sum(v8d a, v8d b) {
 INLINE dd two_product(v8d a, v8d b) {
     v8d p = a * b;
     return (dd){p, __builtin_elementwise_fma(a, b, -p)};
+}
+
+/// DD.multiply (double-double by double-double).
+INLINE dd dd_multiply_dd(dd a, dd b) {
+    dd p = two_product(a.hi, b.hi);
+    return fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
+}
+
+/// DD.multiply.
+INLINE dd dd_multiply(dd a, v8d b) {
+    dd p = two_product(a.hi, b);
+    return fast_two_sum(p.hi, p.lo + a.lo * b);
 }
 
 /// DD.log.
@@ -233,9 +272,29 @@ INLINE dd dd_log1p_unit(dd e) {
 // ---- DoubleDoubleLosses ----
 
 /// DoubleDoubleBCELoss.terms.
-INLINE int bce_f64_terms(const double *input, const double *target, ptrdiff_t i, dd *out) {
+/// `value` (positive) times the weight lanes `w` (dd_scalable), as a double-double; a zero weight
+/// gives the scalar path's signed zero.
+INLINE dd dd_weighted(dd value, v8d w) {
+    dd q = two_product(value.hi, w);
+    v8d lo = q.lo + value.lo * w;
+    v8i zero = w == 0;
+    if (any(zero)) {
+        v8d z = value.hi * w;   // ±0 with the weight's sign, as the scalar product
+        return (dd){select(zero, z, q.hi), select(zero, z, lo)};
+    }
+    return (dd){q.hi, lo};
+}
+
+/// With `wt`: the weight (dd_scalable lanes only, else the scalar path) applied by dd_weighted.
+INLINE int bce_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8i fast = (x >= 0x1p-140) & (x < 1) & (y >= 0) & (y <= 1);
+    v8d w = splat(1);
+    int hasW = wt && wt->weight;
+    if (hasW) {
+        w = load_operand_f64(wt->weight, wt->weightStride, i);
+        fast &= dd_scalable(w);
+    }
     if (!all(fast)) return 0;
     v8d u = 1 - x;
     v8d delta = ((1 - u) - x) / u;
@@ -252,7 +311,7 @@ INLINE int bce_f64_terms(const double *input, const double *target, ptrdiff_t i,
             value.hi = select(series, x, value.hi);
             value.lo = select(series, -seriesLo, value.lo);
         }
-        *out = value;
+        *out = hasW ? dd_weighted(value, w) : value;
         return 1;
     }
     if (!all(x >= 0x1p-52)) return 0;
@@ -269,24 +328,54 @@ INLINE int bce_f64_terms(const double *input, const double *target, ptrdiff_t i,
     dd q2 = two_product(y, logX.hi);
     v8d e2 = q2.lo + y * logX.lo;
     dd s = two_sum(q1.hi, -q2.hi);
-    *out = (dd){s.hi, s.lo + (e1 - e2)};
+    dd value = {s.hi, s.lo + (e1 - e2)};
+    *out = hasW ? dd_weighted(value, w) : value;
     return 1;
 }
 
 /// DoubleDoubleBCEWithLogitsLoss.terms.
-INLINE int bce_logits_f64_terms(const double *input, const double *target, ptrdiff_t i, dd *out) {
+/// With `wt`: pos_weight p (0 or in [2^-400, 2^400], else the scalar path), evaluated as
+/// `c |x| + (1 - y + p y) log1p(exp(-|x|))` with c = 1 - y for x ≥ 0 and c = p y for x < 0 (the
+/// scalar path's `(1 - y) softplus(x) + p y softplus(-x)` regrouped: every term non-negative),
+/// then the weight as in bce_f64_terms.
+INLINE int bce_logits_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8d a = magnitude(x);
     v8i fast = (a <= 700) & (y >= 0) & (y <= 1);
+    v8d w = splat(1), p = splat(1);
+    int hasW = wt && wt->weight, hasP = wt && wt->posWeight;
+    if (hasW) {
+        w = load_operand_f64(wt->weight, wt->weightStride, i);
+        fast &= dd_scalable(w);
+    }
+    if (hasP) {
+        p = load_operand_f64(wt->posWeight, wt->posWeightStride, i);
+        fast &= dd_scalable(p) & (p >= 0);
+    }
     if (!all(fast)) return 0;
     dd tail = dd_log1p_unit(dd_exp_negated(a));
+    if (hasP) {
+        dd t = two_product(p, y);
+        dd oneMinusY = fast_two_sum(splat(1), -y);
+        dd lw0 = two_sum(oneMinusY.hi, t.hi);
+        dd logWeight = fast_two_sum(lw0.hi, lw0.lo + (oneMinusY.lo + t.lo));
+        v8i negative = x < 0;
+        dd c = {select(negative, t.hi, oneMinusY.hi), select(negative, t.lo, oneMinusY.lo)};
+        dd q = dd_multiply(c, a);
+        dd r = dd_multiply_dd(logWeight, tail);
+        dd s = two_sum(q.hi, r.hi);
+        dd value = {s.hi, s.lo + (q.lo + r.lo)};
+        *out = hasW ? dd_weighted(value, w) : value;
+        return 1;
+    }
     v8u negative = 0 - (bits(x) >> 63);
     dd oneMinusY = fast_two_sum(splat(1), -y);
     v8d c = dbl((bits(oneMinusY.hi) & ~negative) | (bits(y) & negative));
     v8d cLo = dbl(bits(oneMinusY.lo) & ~negative);
     dd q = all((c == 0) | (c == 1)) ? (dd){c * a, splat(0)} : two_product(c, a);
     dd s = two_sum(q.hi, tail.hi);
-    *out = (dd){s.hi, s.lo + ((q.lo + cLo * a) + tail.lo)};
+    dd value = {s.hi, s.lo + ((q.lo + cLo * a) + tail.lo)};
+    *out = hasW ? dd_weighted(value, w) : value;
     return 1;
 }
 
@@ -296,7 +385,9 @@ INLINE int bce_logits_f64_terms(const double *input, const double *target, ptrdi
 INLINE v8d negate(v8d v) { return dbl(bits(v) ^ 0x8000000000000000ull); }
 
 /// BCEGradientLanes.factors.
-INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, v8d *targetFactor) {
+INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
+                                v8d *targetFactor) {
+    (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
     if (!all(fast)) return 0;
     v8d product = (1 - x) * x;
@@ -316,13 +407,17 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, 
     return 1;
 }
 
-/// BCEWithLogitsGradientLanes.factors.
-INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputFactor, v8d *targetFactor) {
+/// BCEWithLogitsGradientLanes.factors; with `posWeight` (lanes in [0, DBL_MAX], else the scalar
+/// path) t = p * y and the target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
+/// BCEWithLogitsFormulas' operations.
+INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
+                                       v8d *targetFactor) {
     (void)epsilon;
     v8d mag = magnitude(x);
     v8i fast = (mag <= 700) & (magnitude(y) <= 0x1.fffffffffffffp+1023);
+    if (posWeight) fast &= (*posWeight >= 0) & (*posWeight <= 0x1.fffffffffffffp+1023);
     if (!all(fast)) return 0;
-    v8d t = y;
+    v8d t = posWeight ? *posWeight * y : y;
     v8i near = mag < 1;
     v8d factor = splat(0);
     if (any(near)) {
@@ -338,19 +433,31 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, v8d *inputF
         factor = select(near, factor, (1 - y) * ofX - t * ofMinusX);
     }
     *inputFactor = factor;
-    *targetFactor = negate(x);
+    if (posWeight) {
+        v8d p = *posWeight;
+        v8d tail = vm_log1p_unit(vm_exp_nonpositive(negate(mag)));
+        *targetFactor = p * positive_part(negate(x)) - positive_part(x) + (p - 1) * tail;
+    } else {
+        *targetFactor = negate(x);
+    }
     return 1;
 }
 
 /// VectorizedGradients' evaluateGradientGroup, for every group from `i` while in the fast domain.
 #define GRADIENT_LOOP(FACTORS)                                                                    \
     INLINE ptrdiff_t FACTORS##_loop(const float *x, const float *y, const float *g, ptrdiff_t gStride, \
-                                    double divisor, double epsilon, ptrdiff_t i, ptrdiff_t end,   \
-                                    float *dx, float *dy) {                                       \
+                                    const BCEWeights *wt, double divisor, double epsilon,         \
+                                    ptrdiff_t i, ptrdiff_t end, float *dx, float *dy) {           \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d scale = gStride == 0 ? splat((double)g[0]) : load_f32(g + i);                      \
+            if (wt && wt->weight) scale = scale * load_operand_f32(wt->weight, wt->weightStride, i); \
+            v8d p, *posWeight = 0;                                                                \
+            if (wt && wt->posWeight) {                                                            \
+                p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);                      \
+                posWeight = &p;                                                                   \
+            }                                                                                     \
             v8d inputFactor, targetFactor;                                                        \
-            if (!FACTORS(load_f32(x + i), load_f32(y + i), epsilon, &inputFactor, &targetFactor)) \
+            if (!FACTORS(load_f32(x + i), load_f32(y + i), epsilon, posWeight, &inputFactor, &targetFactor)) \
                 break;                                                                            \
             store_f32(inputFactor * scale / divisor, dx + i);                                     \
             store_f32(targetFactor * scale / divisor, dy + i);                                    \
@@ -380,20 +487,9 @@ INLINE dd dd_reciprocal(double d) {
     return (dd){hi, ((1 - e.hi) - e.lo) / dv};
 }
 
-/// DD.multiply (double-double by double-double).
-INLINE dd dd_multiply_dd(dd a, dd b) {
-    dd p = two_product(a.hi, b.hi);
-    return fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
-}
-
-/// DD.multiply.
-INLINE dd dd_multiply(dd a, v8d b) {
-    dd p = two_product(a.hi, b);
-    return fast_two_sum(p.hi, p.lo + a.lo * b);
-}
-
 /// DoubleDoubleGradientLanes.bce.
-INLINE int dd_bce_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
+    (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
     if (!all(fast)) return 0;
     dd difference = two_sum(x, negate(y));
@@ -408,11 +504,14 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFact
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.logits.
-INLINE int dd_logits_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetFactor) {
+/// DoubleDoubleGradientLanes.logits; with `posWeight` (hard labels, p in [2^-400, 2^400], else the
+/// scalar path): d/dx `-p sigmoid(-x)` where y = 1, and d/dy `p max(-x, 0) - max(x, 0) + (p - 1)
+/// log1p(exp(-|x|))` (BCEWithLogitsFormulas' forms) in double-double.
+INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     v8d a = magnitude(x);
     v8i one = y == 1;
     v8i fast = (a <= 700) & (a > 0) & (one | (y == 0));
+    if (posWeight) fast &= (*posWeight >= 0x1p-400) & (*posWeight <= 0x1p400);
     if (!all(fast)) return 0;
     dd e = dd_exp_negated(a);
     dd u = fast_two_sum(splat(1), e.hi);
@@ -420,8 +519,25 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, dd *inputFactor, dd *targetF
     v8i big = (x >= 0) ^ one;
     dd numerator = {select(big, splat(1), e.hi), select(big, splat(0), e.lo)};
     dd s = dd_divide(numerator, denominator);
+    if (posWeight) {
+        v8d p = *posWeight;
+        dd ps = dd_multiply(s, p);
+        s = (dd){select(one, ps.hi, s.hi), select(one, ps.lo, s.lo)};
+    }
     *inputFactor = (dd){select(one, negate(s.hi), s.hi), select(one, negate(s.lo), s.lo)};
-    *targetFactor = (dd){negate(x), splat(0)};
+    if (posWeight) {
+        v8d p = *posWeight;
+        dd tail = dd_log1p_unit(dd_exp_negated(a));
+        dd pMinusOne = two_sum(p, splat(-1));
+        dd r = dd_multiply_dd(pMinusOne, tail);
+        v8i negative = x < 0;
+        dd pa = two_product(p, a);
+        dd first = {select(negative, pa.hi, negate(a)), select(negative, pa.lo, splat(0))};
+        dd sum = two_sum(first.hi, r.hi);
+        *targetFactor = fast_two_sum(sum.hi, sum.lo + (first.lo + r.lo));
+    } else {
+        *targetFactor = (dd){negate(x), splat(0)};
+    }
     return 1;
 }
 
@@ -432,21 +548,47 @@ INLINE v8d dd_scaled(dd factor, v8d g, const dd *inverse) {
     return value.hi + value.lo;
 }
 
-/// doubleGradientGroups' loop.
+/// `factor * (g * w) / divisor` rounded once, for dd_scalable `w`; a zero weight gives the
+/// scalar path's signed zero.
+INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd *inverse) {
+    dd scale = two_product(g, w);
+    dd product = dd_multiply_dd(factor, scale);
+    dd value = inverse ? dd_multiply_dd(product, *inverse) : product;
+    v8d result = value.hi + value.lo;
+    v8i zero = w == 0;
+    return any(zero) ? select(zero, factor.hi * scale.hi / divisor, result) : result;
+}
+
+/// doubleGradientGroups' loop; with a weight and/or pos_weight in `wt`.
 #define DD_GRADIENT_LOOP(FACTORS)                                                                 \
     INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
-                                    ptrdiff_t gStride, double divisor, ptrdiff_t i, ptrdiff_t end, \
-                                    double *dx, double *dy) {                                     \
+                                    ptrdiff_t gStride, const BCEWeights *wt, double divisor,      \
+                                    ptrdiff_t i, ptrdiff_t end, double *dx, double *dy) {         \
         dd reciprocal = dd_reciprocal(divisor);                                                   \
         const dd *inverse = divisor == 1 ? 0 : &reciprocal;                                       \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d scale = gStride == 0 ? splat(g[0]) : load_f64(g + i);                              \
             v8d size = magnitude(scale);                                                          \
             if (!all((size >= 0x1p-400) & (size <= 0x1p400))) break;                              \
+            v8d w = splat(1);                                                                     \
+            if (wt && wt->weight) {                                                               \
+                w = load_operand_f64(wt->weight, wt->weightStride, i);                            \
+                if (!all(dd_scalable(w))) break;                                                  \
+            }                                                                                     \
+            v8d p, *posWeight = 0;                                                                \
+            if (wt && wt->posWeight) {                                                            \
+                p = load_operand_f64(wt->posWeight, wt->posWeightStride, i);                      \
+                posWeight = &p;                                                                   \
+            }                                                                                     \
             dd inputFactor, targetFactor;                                                         \
-            if (!FACTORS(load_f64(x + i), load_f64(y + i), &inputFactor, &targetFactor)) break;   \
-            store_f64(dd_scaled(inputFactor, scale, inverse), dx + i);                              \
-            store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                            \
+            if (!FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, &targetFactor)) break; \
+            if (wt && wt->weight) {                                                               \
+                store_f64(dd_scaled_weighted(inputFactor, scale, w, divisor, inverse), dx + i);   \
+                store_f64(dd_scaled_weighted(targetFactor, scale, w, divisor, inverse), dy + i);  \
+            } else {                                                                              \
+                store_f64(dd_scaled(inputFactor, scale, inverse), dx + i);                          \
+                store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                        \
+            }                                                                                     \
         }                                                                                         \
         return i;                                                                                 \
     }
@@ -457,12 +599,12 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
 // ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
 
 #define SUM_LOOP(TERMS, SCALAR)                                                                  \
-    INLINE ptrdiff_t TERMS##_sum_loop(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t end, \
-                                      double *sums, double *compensations) {                     \
+    INLINE ptrdiff_t TERMS##_sum_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt,   \
+                                      ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
             v8d t = sum + v;                                                                      \
             v8d bv = t - sum;                                                                     \
             compensation += (sum - (t - bv)) + (v - bv);                                          \
@@ -472,23 +614,23 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const SCALAR *x, const SCALAR *y, ptrdiff_t i,           \
-                                        ptrdiff_t end, SCALAR *out) {                             \
+    INLINE ptrdiff_t TERMS##_store_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, \
+                                        ptrdiff_t i, ptrdiff_t end, SCALAR *out) {                \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
             store_f32(v, out + i);                                                                \
         }                                                                                         \
         return i;                                                                                 \
     }
 
 #define DD_SUM_LOOP(TERMS)                                                                        \
-    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, ptrdiff_t i, ptrdiff_t end, \
-                                      double *sums, double *compensations) {                     \
+    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt,   \
+                                      ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
             dd t = two_sum(sum, v.hi);                                                            \
             compensation += t.lo + v.lo;                                                          \
             sum = t.hi;                                                                           \
@@ -497,11 +639,11 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, ptrdiff_t i,           \
-                                        ptrdiff_t end, double *out) {                             \
+    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, const BCEWeights *wt, \
+                                        ptrdiff_t i, ptrdiff_t end, double *out) {                \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
             store_f64(v.hi + v.lo, out + i);                                                      \
         }                                                                                         \
         return i;                                                                                 \
@@ -515,59 +657,59 @@ DD_SUM_LOOP(bce_logits_f64_terms)
 // ---- One copy of every loop per level ----
 
 #define LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                                       \
-    ATTRIBUTES static ptrdiff_t bce_f32_sum_##SUFFIX(const float *x, const float *y, ptrdiff_t i,  \
-                                                     ptrdiff_t e, double *s, double *c) {                    \
-        return bce_f32_terms_sum_loop(x, y, i, e, s, c);                                             \
+    FORWARD_LEVEL(bce_f32, bce_f32_terms, float, float, SUFFIX, ATTRIBUTES)                       \
+    FORWARD_LEVEL(bce_logits_f32, bce_logits_f32_terms, float, float, SUFFIX, ATTRIBUTES)         \
+    FORWARD_LEVEL(bce_f64, bce_f64_terms, double, double, SUFFIX, ATTRIBUTES)                     \
+    FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, double, SUFFIX, ATTRIBUTES)
+
+/// The unweighted (`wt` a constant null, so the weight code folds away) and weighted entry points
+/// of one forward loop at one level.
+#define FORWARD_LEVEL(NAME, TERMS, SCALAR, OUT, SUFFIX, ATTRIBUTES)                               \
+    ATTRIBUTES static ptrdiff_t NAME##_sum_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
+                                                    ptrdiff_t e, double *s, double *c) {          \
+        return TERMS##_sum_loop(x, y, 0, i, e, s, c);                                             \
     }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_f32_store_##SUFFIX(const float *x, const float *y, ptrdiff_t i, \
-                                                       ptrdiff_t e, float *o) {                   \
-        return bce_f32_terms_store_loop(x, y, i, e, o);                                           \
+    ATTRIBUTES static ptrdiff_t NAME##_store_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
+                                                      ptrdiff_t e, OUT *o) {                      \
+        return TERMS##_store_loop(x, y, 0, i, e, o);                                              \
     }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_f32_sum_##SUFFIX(const float *x, const float *y,        \
-                                                            ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
-        return bce_logits_f32_terms_sum_loop(x, y, i, e, s, c);                                      \
+    ATTRIBUTES static ptrdiff_t NAME##_weighted_sum_##SUFFIX(const SCALAR *x, const SCALAR *y,    \
+        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {                   \
+        return TERMS##_sum_loop(x, y, wt, i, e, s, c);                                            \
     }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_f32_store_##SUFFIX(const float *x, const float *y,      \
-                                                              ptrdiff_t i, ptrdiff_t e, float *o) { \
-        return bce_logits_f32_terms_store_loop(x, y, i, e, o);                                    \
-    }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_f64_sum_##SUFFIX(const double *x, const double *y,            \
-                                                     ptrdiff_t i, ptrdiff_t e, double *s, double *c) {       \
-        return bce_f64_terms_sum_loop(x, y, i, e, s, c);                                             \
-    }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_f64_store_##SUFFIX(const double *x, const double *y,          \
-                                                       ptrdiff_t i, ptrdiff_t e, double *o) {     \
-        return bce_f64_terms_store_loop(x, y, i, e, o);                                           \
-    }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_f64_sum_##SUFFIX(const double *x, const double *y,      \
-                                                            ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
-        return bce_logits_f64_terms_sum_loop(x, y, i, e, s, c);                                      \
-    }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_f64_store_##SUFFIX(const double *x, const double *y,    \
-                                                              ptrdiff_t i, ptrdiff_t e, double *o) { \
-        return bce_logits_f64_terms_store_loop(x, y, i, e, o);                                    \
+    ATTRIBUTES static ptrdiff_t NAME##_weighted_store_##SUFFIX(const SCALAR *x, const SCALAR *y,  \
+        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, OUT *o) {                                 \
+        return TERMS##_store_loop(x, y, wt, i, e, o);                                             \
     }
 
 #define GRADIENT_LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                              \
-    ATTRIBUTES static ptrdiff_t bce_gradients_f32_##SUFFIX(                                       \
+    GRADIENT_LEVEL_F32(bce_gradients_f32, bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)          \
+    GRADIENT_LEVEL_F32(bce_logits_gradients_f32, bce_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_F64(bce_gradients_f64, dd_bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)       \
+    GRADIENT_LEVEL_F64(bce_logits_gradients_f64, dd_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES)
+
+#define GRADIENT_LEVEL_F32(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
+    ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
         ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
-        return bce_gradient_factors_loop(x, y, g, gs, d, eps, i, e, dx, dy);                      \
+        return LOOP(x, y, g, gs, 0, d, eps, i, e, dx, dy);                                        \
     }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_gradients_f32_##SUFFIX(                                \
-        const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
-        ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
-        return bce_logits_gradient_factors_loop(x, y, g, gs, d, eps, i, e, dx, dy);               \
-    }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_gradients_f64_##SUFFIX(                                       \
+    ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
+        const float *x, const float *y, const float *g, ptrdiff_t gs, const BCEWeights *wt,       \
+        double d, double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                   \
+        return LOOP(x, y, g, gs, wt, d, eps, i, e, dx, dy);                                       \
+    }
+
+#define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
+    ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
         ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
-        return dd_bce_gradient_factors_loop(x, y, g, gs, d, i, e, dx, dy);                        \
+        return LOOP(x, y, g, gs, 0, d, i, e, dx, dy);                                             \
     }                                                                                             \
-    ATTRIBUTES static ptrdiff_t bce_logits_gradients_f64_##SUFFIX(                                \
-        const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
-        ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
-        return dd_logits_gradient_factors_loop(x, y, g, gs, d, i, e, dx, dy);                     \
+    ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
+        const double *x, const double *y, const double *g, ptrdiff_t gs, const BCEWeights *wt,    \
+        double d, ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                             \
+        return LOOP(x, y, g, gs, wt, d, i, e, dx, dy);                                            \
     }
 
 // No baseline copy: at the baseline level the library runs its Swift lanes, which are the same
@@ -667,4 +809,39 @@ ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, p
 ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
                                    ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
     DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+}
+
+#define FORWARD_ENTRIES(NAME, SCALAR)                                                             \
+    ptrdiff_t NAME##_weighted_sum(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, ptrdiff_t i, \
+                                  ptrdiff_t e, double *s, double *c) {                            \
+        DISPATCH(i, NAME##_weighted_sum, x, y, wt, i, e, s, c)                                    \
+    }                                                                                             \
+    ptrdiff_t NAME##_weighted_store(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, ptrdiff_t i, \
+                                    ptrdiff_t e, SCALAR *o) {                                     \
+        DISPATCH(i, NAME##_weighted_store, x, y, wt, i, e, o)                                     \
+    }
+FORWARD_ENTRIES(bce_f32, float)
+FORWARD_ENTRIES(bce_logits_f32, float)
+FORWARD_ENTRIES(bce_f64, double)
+FORWARD_ENTRIES(bce_logits_f64, double)
+
+ptrdiff_t bce_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
+                                     const BCEWeights *wt, double d, double eps, ptrdiff_t i, ptrdiff_t e,
+                                     float *dx, float *dy) {
+    DISPATCH(i, bce_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+}
+ptrdiff_t bce_logits_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
+                                            const BCEWeights *wt, double d, double eps, ptrdiff_t i,
+                                            ptrdiff_t e, float *dx, float *dy) {
+    DISPATCH(i, bce_logits_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+}
+ptrdiff_t bce_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
+                                     const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e, double *dx,
+                                     double *dy) {
+    DISPATCH(i, bce_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy)
+}
+ptrdiff_t bce_logits_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
+                                            const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e,
+                                            double *dx, double *dy) {
+    DISPATCH(i, bce_logits_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy)
 }

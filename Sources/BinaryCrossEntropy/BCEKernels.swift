@@ -39,6 +39,9 @@ func bceLossPass<S: BCEScalar>(
            withLogits: false, operands.input, operands.target, into: destination, execution: execution) {
         return result
     }
+    if operands.count > 0 {
+        return try operands.weightedLoss(withLogits: false, into: destination, execution: execution)
+    }
     return try operands.reduce(destination) { i, x, y, w, _, _ throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
         return BCEFormulas.loss(input: x.bceWide, target: y.bceWide) * w.bceWide
@@ -53,7 +56,7 @@ func bceGradientPass<S: BCEScalar>(
 ) throws(BCEError) {
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
     let epsilon = S.bceGradientEpsilon.bceWide
-    let group = operands.hasWeight ? nil : vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
+    let group = vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
     try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) {
         i, x, y, w, _, g throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)

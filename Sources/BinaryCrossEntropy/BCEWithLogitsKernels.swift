@@ -40,6 +40,9 @@ func bceWithLogitsLossPass<S: BCEScalar>(
            withLogits: true, operands.input, operands.target, into: destination, execution: execution) {
         return result
     }
+    if operands.count > 0 {
+        return try operands.weightedLoss(withLogits: true, into: destination, execution: execution)
+    }
     let hasPosWeight = operands.hasPosWeight
     return try operands.reduce(destination) { _, x, y, w, p, _ in
         BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight)
@@ -55,8 +58,7 @@ func bceWithLogitsGradientPass<S: BCEScalar>(
 ) throws(BCEError) {
     let hasPosWeight = operands.hasPosWeight
     let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let group = !operands.hasWeight && !hasPosWeight
-        ? vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor) : nil
+    let group = vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor)
     try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) { _, x, y, w, p, g in
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(

@@ -1,3 +1,5 @@
+import SwiftBCEShared
+
 /// The bfloat16 ("brain floating point") format: a 16-bit binary floating-point type with one sign
 /// bit, Float's 8 exponent bits and 7 stored significand bits — the upper half of a `Float`.
 ///

@@ -74,6 +74,40 @@ struct BroadcastPlan {
         }
     }
 
+    /// Writes operand `operand`'s value (from `source`, its scalars) at each output position of
+    /// `range` to `destination[0 ..< range.count]`: the broadcast expanded for one block.
+    func gather<S>(
+        operand: Int, _ range: Range<Int>, from source: UnsafePointer<S>, into destination: UnsafeMutablePointer<S>
+    ) {
+        if empty { return }
+        var plan = self
+        let inner = rank - 1
+        let rowLength = plan.extents[inner]
+        var operandStrides = operand == 0 ? plan.strides.0 : operand == 1 ? plan.strides.1 : plan.strides.2
+        let innerStride = operandStrides[inner]
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let column = i % rowLength
+            var row = i / rowLength
+            var offset = column * innerStride
+            var dim = inner - 1
+            while dim >= 0 {   // the row's position in the outer dimensions, innermost first
+                let extent = plan.extents[dim]
+                offset += (row % extent) * operandStrides[dim]
+                row /= extent
+                dim -= 1
+            }
+            let n = min(rowLength - column, range.upperBound - i)
+            let out = destination + (i - range.lowerBound)
+            if innerStride == 0 {
+                out.update(repeating: source[offset], count: n)
+            } else {
+                for j in 0 ..< n { out[j] = source[offset + j * innerStride] }
+            }
+            i += n
+        }
+    }
+
     /// Calls `body` for each row in ascending output order; stops early when it returns false.
     func forEachRow(_ body: (BroadcastRow) -> Bool) {
         if empty { return }

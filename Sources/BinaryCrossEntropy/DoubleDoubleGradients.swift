@@ -113,16 +113,22 @@ enum DoubleDoubleGradientLanes {
 /// The double-double gradient groups for Double (see ``GradientGroups``).
 func doubleGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let inverse = divisor == 1 ? nil : DD.reciprocal(divisor)   // once per call, not per block
-    return { i, end, x, y, g, gStride, dx, dy in
+    return { i, end, x, y, g, gStride, weights, dx, dy in
         let (x, y, g) = (x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self),
                          g.assumingMemoryBound(to: Double.self))
         let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy.assumingMemoryBound(to: Double.self))
         if BCEVectorKernels.useC {
             // The same arithmetic in the C kernels (AVX2, AVX-512).
+            if var weights {
+                return withLogits
+                    ? bce_logits_gradients_f64_weighted(x, y, g, gStride, &weights, divisor, i, end, dx, dy)
+                    : bce_gradients_f64_weighted(x, y, g, gStride, &weights, divisor, i, end, dx, dy)
+            }
             return withLogits
                 ? bce_logits_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
                 : bce_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
         }
+        if weights != nil { return i }   // weighted: the C kernels only
         @inline(__always) func load(_ p: UnsafePointer<Double>) -> DDLanes {
             UnsafeRawPointer(p).loadUnaligned(as: DDLanes.self)
         }

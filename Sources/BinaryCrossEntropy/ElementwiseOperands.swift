@@ -1,3 +1,5 @@
+internal import BCESIMDKernels
+
 // Argument validation shared by both losses, and the single loop every kernel runs: input and
 // target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
 // The operands are the caller's buffers (views), never copied; results go to the caller's
@@ -16,7 +18,9 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     let gradOutput: UnsafeBufferPointer<Scalar>?
     var hasWeight: Bool { weight != nil }
     var hasPosWeight: Bool { posWeight != nil }
-    private let plan: BroadcastPlan?
+    /// How weight (operand 0), pos_weight (1) and grad_output (2) broadcast to the input; nil
+    /// when each has one element (grad_output: or one per element).
+    let plan: BroadcastPlan?
 
     /// Validates in the documented order (docs/CONTRACTS.md): array consistency, input vs target
     /// shape, weight broadcast, pos_weight broadcast, grad_output shape. Ranges are checked by
@@ -152,10 +156,10 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
 
     /// Runs `element` over every output position and writes the two gradients, each rounded
     /// once, to `inputGradient` and (when given) `targetGradient`. The first error `element`
-    /// throws stops the loop and is rethrown.
+    /// throws is rethrown (the lowest index's).
     ///
-    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one (no
-    ///   weight, no pos_weight); groups it declines, and the tail, take `element`.
+    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one
+    ///   (with or without weight and pos_weight); groups it declines, and the tail, take `element`.
     func gradients(
         into inputGradient: UnsafeMutablePointer<Scalar>?, _ targetGradient: UnsafeMutablePointer<Scalar>?,
         group: GradientGroups? = nil, execution: ResolvedExecution,
@@ -163,22 +167,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) {
         guard count > 0, let gradX = inputGradient else { return }
-        if plan == nil {
-            return try blockGradients(into: gradX, targetGradient, group: group, execution: execution, element)
-        }
-        var failure: BCEError?
-        forEach { i, x, y, w, p, g in
-            do throws(BCEError) {
-                let value = try element(i, x, y, w, p, g)
-                gradX[i] = Scalar(bceRounding: value.input)
-                targetGradient?[i] = Scalar(bceRounding: value.target)
-                return true
-            } catch {
-                failure = error
-                return false
-            }
-        }
-        if let failure { throw failure }
+        try blockGradients(into: gradX, targetGradient, group: group, execution: execution, element)
     }
 }
 
@@ -187,11 +176,11 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
 private let scratchCount = 128
 
 extension ElementwiseOperands {
-    /// ``gradients(into:_:group:execution:_:)`` where weight and pos_weight have one element and
-    /// grad_output one or one per element (so every operand is read at index 0 or at the
-    /// element's index): the fixed blocks of ``BlockPartition``, shared among threads; each value
-    /// is computed and rounded as in the serial loop, so the result does not depend on the thread
-    /// count.
+    /// ``gradients(into:_:group:execution:_:)``: the fixed blocks of ``BlockPartition``, shared
+    /// among threads; weight and pos_weight are read per block through ``withBlockOperands``
+    /// (in place, or expanded into a stack buffer), and grad_output has one element or one per
+    /// element (validated). Each value is computed and rounded as by `element`, so the result does
+    /// not depend on the thread count.
     private func blockGradients(
         into gradX: UnsafeMutablePointer<Scalar>, _ gradY: UnsafeMutablePointer<Scalar>?,
         group: GradientGroups?, execution: ResolvedExecution,
@@ -199,12 +188,13 @@ extension ElementwiseOperands {
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) {
         let partition = BlockPartition(count: count)
-        let (w, p) = (weight?[0] ?? 1, posWeight?[0] ?? 1)
         let perElement = perElementGradOutput && count != 1
+        let plan = self.plan
         let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
             one.initialize(repeating: 1)
             let g = gradOutput?.baseAddress ?? UnsafePointer(one.baseAddress!)
             let (x, y) = (input.baseAddress!, target.baseAddress!)
+            let (ws, ps) = sources
             return withFirstBlockError { failure in
                 withoutActuallyEscaping(element) { element in
                     let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
@@ -213,18 +203,21 @@ extension ElementwiseOperands {
                         let (element, x, y, g, gradX, gradY) = shared.value
                         do throws(BCEError) {
                             let range = partition.range(ofBlock: b)
-                            if let gradY {
-                                try Self.gradientRange(range, x, y, g, perElement, w, p, gradX, gradY, offset: 0, group, element)
-                            } else {
-                                // The groups write d/dtarget too: into a scratch chunk, discarded.
-                                try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
-                                    (scratch) throws(BCEError) in
-                                    var start = range.lowerBound
-                                    while start < range.upperBound {
-                                        let end = min(range.upperBound, start + scratchCount)
-                                        try Self.gradientRange(start ..< end, x, y, g, perElement, w, p, gradX,
-                                                               scratch.baseAddress!, offset: start, group, element)
-                                        start = end
+                            try withBlockOperands(range, elements: count, plan: plan, ws, ps) { (w, p) throws(BCEError) in
+                                if let gradY {
+                                    try Self.gradientRange(range, x, y, g, perElement, w, p, gradX, gradY, offset: 0,
+                                                           group, element)
+                                } else {
+                                    // The groups write d/dtarget too: into a scratch chunk, discarded.
+                                    try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
+                                        (scratch) throws(BCEError) in
+                                        var start = range.lowerBound
+                                        while start < range.upperBound {
+                                            let end = min(range.upperBound, start + scratchCount)
+                                            try Self.gradientRange(start ..< end, x, y, g, perElement, w, p, gradX,
+                                                                   scratch.baseAddress!, offset: start, group, element)
+                                            start = end
+                                        }
                                     }
                                 }
                             }
@@ -244,13 +237,13 @@ extension ElementwiseOperands {
     @inline(__always)
     private static func gradientRange(
         _ range: Range<Int>, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>, _ g: UnsafePointer<Scalar>,
-        _ perElement: Bool, _ w: Scalar, _ p: Scalar, _ gradX: UnsafeMutablePointer<Scalar>,
+        _ perElement: Bool, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?, _ gradX: UnsafeMutablePointer<Scalar>,
         _ gradY: UnsafeMutablePointer<Scalar>, offset: Int, _ group: GradientGroups?,
         _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
             throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
     ) throws(BCEError) {
         @inline(__always) func scalar(_ i: Int) throws(BCEError) {
-            let value = try element(i, x[i], y[i], w, p, g[perElement ? i : 0])
+            let value = try element(i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElement ? i : 0])
             gradX[i] = Scalar(bceRounding: value.input)
             gradY[i - offset] = Scalar(bceRounding: value.target)
         }
@@ -259,8 +252,9 @@ extension ElementwiseOperands {
             let (px, py, pg) = (UnsafeRawPointer(x), UnsafeRawPointer(y), UnsafeRawPointer(g))
             // The groups index d/dtarget by element index: hand them the shifted base.
             let (dx, dy) = (UnsafeMutableRawPointer(gradX), UnsafeMutableRawPointer(gradY - offset))
+            let weights: BCEWeights? = w == nil && p == nil ? nil : kernelWeights(w, p)
             while range.upperBound - i >= 8 {
-                i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, dx, dy)
+                i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, weights, dx, dy)
                 guard range.upperBound - i >= 8 else { break }
                 for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
                 i += 8

@@ -1,4 +1,5 @@
 import RealModule
+import SwiftBCEShared
 
 // Float16 is evaluated in Double: a Float16 value converts exactly, Double's 53-bit significand
 // leaves 42 guard bits, so rounding the Double result once to Float16 is within 1 ULP (the

@@ -13,11 +13,12 @@ internal import BCESIMDKernels
 /// Evaluates the two gradients of the groups of eight elements from `i` while every lane is in the
 /// fast domain and eight elements remain before `end`, storing each gradient rounded once at `dx`
 /// and `dy` (same index); returns the index of the first group not evaluated. `g` holds
-/// grad_output: one value (`gStride` 0) or one per element (`gStride` 1). The pointers are raw so
-/// the closure's type does not depend on the element type.
+/// grad_output: one value (`gStride` 0) or one per element (`gStride` 1); `weights` the weight and
+/// pos_weight views of the block (nil when there are neither). The pointers are raw so the
+/// closure's type does not depend on the element type.
 typealias GradientGroups = (
     _ i: Int, _ end: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
-    _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+    _ weights: BCEWeights?, _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
 ) -> Int
 
 /// The eight-lane gradient evaluator for `S` without weight or pos_weight: Double lanes for Float
@@ -44,16 +45,22 @@ func vectorizedGradientGroups<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor
 // concrete element type (a closure formed in a generic function stayed generic: 10 times slower).
 private func floatGradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = Float.bceGradientEpsilon.bceWide
-    return { i, end, x, y, g, gStride, dx, dy in
+    return { i, end, x, y, g, gStride, weights, dx, dy in
         if BCEVectorKernels.useC {
             // The same arithmetic in the C kernels (AVX2, AVX-512).
             let (x, y, g) = (x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self),
                              g.assumingMemoryBound(to: Float.self))
             let (dx, dy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
+            if var weights {
+                return withLogits
+                    ? bce_logits_gradients_f32_weighted(x, y, g, gStride, &weights, divisor, epsilon, i, end, dx, dy)
+                    : bce_gradients_f32_weighted(x, y, g, gStride, &weights, divisor, epsilon, i, end, dx, dy)
+            }
             return withLogits
                 ? bce_logits_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
                 : bce_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
         }
+        if weights != nil { return i }   // weighted: the C kernels only
         var i = i
         while end - i >= 8, evaluateGradientGroup(Float.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
             i += 8
@@ -65,7 +72,8 @@ private func floatGradientGroups(withLogits: Bool, divisor: Double) -> GradientG
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 private func float16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = Float16.bceGradientEpsilon.bceWide
-    return { i, end, x, y, g, gStride, dx, dy in
+    return { i, end, x, y, g, gStride, weights, dx, dy in
+        if weights != nil { return i }   // weighted: no lanes for this type
         var i = i
         while end - i >= 8, evaluateGradientGroup(Float16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
             i += 8
@@ -77,7 +85,8 @@ private func float16GradientGroups(withLogits: Bool, divisor: Double) -> Gradien
 
 private func brainFloat16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = BrainFloat16.bceGradientEpsilon.bceWide
-    return { i, end, x, y, g, gStride, dx, dy in
+    return { i, end, x, y, g, gStride, weights, dx, dy in
+        if weights != nil { return i }   // weighted: no lanes for this type
         var i = i
         while end - i >= 8,
               evaluateGradientGroup(BrainFloat16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {

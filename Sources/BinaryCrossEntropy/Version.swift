@@ -1,9 +1,5 @@
-/// The version of swift-bce, in one place: the loss library, the `bce-conformance` runner
-/// (`--version`, and every report through the Swift library's implementation version) and the
-/// release tarball (`scripts/package.sh` names it after `bce-conformance --version`) all carry it.
-/// The golden suite it ships says its own in golden/MANIFEST.json (`suite_version`, written by
-/// scripts/generate_golden.py); a release bumps both together (docs/CONTRACTS.md section 0).
-public enum SwiftBCEVersion {
-    /// Semantic version, e.g. "2.0.0".
-    public static let current = "2.0.0"
-}
+import SwiftBCEShared
+
+/// The version of swift-bce (defined once, in SwiftBCEShared): `SwiftBCEVersion.current` for
+/// users of the library alone.
+public typealias SwiftBCEVersion = SwiftBCEShared.SwiftBCEVersion

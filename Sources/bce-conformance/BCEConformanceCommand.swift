@@ -15,7 +15,7 @@ struct BCEConformanceCommand: AsyncParsableCommand {
             Documentation: docs/RUNNER.md.
             """,
         version: versionText,
-        subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self, Bench.self],
+        subcommands: [Run.self, List.self, Verify.self, Regenerate.self, Live.self, Serve.self, Bench.self, Request.self],
         defaultSubcommand: Run.self
     )
 }

@@ -362,6 +362,63 @@ struct GoldenFormatTests {
         #expect(errors > 1000)
     }
 
+    /// JSONDecoder checks a number's or a string's syntax only when a field is decoded, and takes
+    /// trailing commas: the reader checks strict JSON on the bytes first, ignored fields included.
+    @Test func strictJSONIsRequiredEvenInFieldsTheReaderIgnores() {
+        let text = String(decoding: F.json(F.caseFile(cases: [F.bceCase()])), as: UTF8.self)
+        #expect(readError(data: Data(text.utf8)) == nil)
+        // "comment" is read, each tensor's "values" (if any) and unknown fields are not.
+        let edits: [(String, String, String)] = [
+            ("\"comment\" : \"", "\"ignored\" : 01, \"comment\" : \"", "a number with a leading zero"),
+            ("\"comment\" : \"", "\"ignored\" : [1, 2, ], \"comment\" : \"", "a trailing comma before ']'"),
+            ("\"comment\" : \"", "\"ignored\" : {\"a\" : 1, }, \"comment\" : \"", "a trailing comma before '}'"),
+            ("\"comment\" : \"", "\"ignored\" : \"\\x\", \"comment\" : \"", "invalid escape \\x in a string"),
+            ("\"comment\" : \"", "\"ignored\" : \"\\udc00\", \"comment\" : \"", "a low surrogate \\udc00 without a high one"),
+            ("\"comment\" : \"", "\"ignored\" : \"\\ud800\", \"comment\" : \"", "a high surrogate \\ud800 without a low one"),
+            ("\"comment\" : \"", "\"ignored\" : 1., \"comment\" : \"", "a number without digits after its '.'"),
+            ("\"comment\" : \"", "\"ignored\" : -, \"comment\" : \"", "'-' without digits"),
+            ("\"comment\" : \"", "\"ignored\" : 2e, \"comment\" : \"", "a number without digits in its exponent"),
+            ("\"comment\" : \"", "\"ignored\" : nul, \"comment\" : \"", "expected null"),
+            ("\"comment\" : \"", "\"ignored\" : \"a\tb\", \"comment\" : \"", "a control character (0x9) in a string"),
+        ]
+        for (plain, edited, says) in edits {
+            let data = Data(text.replacingOccurrences(of: plain, with: edited).utf8)
+            #expect(data.count > text.utf8.count, "\(plain) is not in the fixture")
+            let error = readError(data: data)
+            guard case .invalidJSON(let why) = error?.reason else { Issue.record("\(edited): got \(String(describing: error))"); continue }
+            #expect(why.hasPrefix(says) && why.contains("(line "), "\(why)")
+            #expect(error?.file == "bce/float32.json")
+        }
+        // A file that ends inside a string, right after a backslash (the scanner must not wait for more).
+        let cut = readError(data: Data(#"{"comment": "abc\"#.utf8))
+        #expect(cut?.reason == .invalidJSON("a string that does not end (line 1)"), "\(String(describing: cut))")
+        let deep = String(repeating: "[", count: GoldenBytes.maxDepth + 1) + String(repeating: "]", count: GoldenBytes.maxDepth + 1)
+        #expect(readError(data: Data(deep.utf8))?.description.contains("nest more than \(GoldenBytes.maxDepth) deep") == true)
+        // Escapes that are valid JSON stay valid: a surrogate pair, \/ and \u0041.
+        let valid = text.replacingOccurrences(of: "\"comment\" : \"", with: "\"ignored\" : \"\\ud83d\\ude00\\/\\u0041\", \"comment\" : \"")
+        #expect(readError(data: Data(valid.utf8)) == nil)
+    }
+
+    /// The coding path is the field path: nested objects joined by ".", array elements as "[i]",
+    /// relative to the case once its id is known.
+    @Test func fieldPathsAreTheCodingPathsOfTheFields() {
+        let flag = readError(fileWithCase { $0["flags"] = ["boundary", 7] })
+        #expect(flag?.field == "flags[1]" && flag?.caseID == "bce/float32/mean/simple")
+        #expect(flag?.description == "bce/float32.json: case bce/float32/mean/simple: field flags[1]: must be a string")
+        let shape = readError(editInput("weight") { $0 = ["dtype": "float32", "shape": [2, 0.5], "hex": ""] })
+        #expect(shape?.field == "inputs.weight.shape[1]" && shape?.reason == .wrongType(expected: "an integer"))
+        var file = F.caseFile(cases: [F.bceCase()])
+        file["cases"] = [F.bceCase(), "not a case"]
+        let second = readError(file)
+        #expect(second?.field == "cases[1]" && second?.caseID == nil && second?.reason == .wrongType(expected: "an object"))
+        let boolean = readError(fileWithCase { $0["tolerance"] = ["rtol": true, "atol": 0] })
+        #expect(boolean?.field == "tolerance.rtol" && boolean?.reason == .wrongType(expected: "a number"))
+        let null = readError(editInput("input") { $0["hex"] = NSNull() })
+        #expect(null?.field == "inputs.input.hex" && null?.reason == .missingField)
+        let top = readError(data: Data("[1, 2]".utf8))
+        #expect(top?.field == nil && top?.reason == .wrongType(expected: "a JSON object at the top level"))
+    }
+
     @Test func garbageNeverTraps() {
         let inputs: [Data] = [Data(), Data("[]".utf8), Data("{\"format_version\": \"1\"}".utf8), Data([0xFF, 0xFE, 0x00]),
                               Data("{\"format_version\": 1, \"loss\": \"bce\", \"dtype\": \"float32\", \"cases\": [1, 2]}".utf8),

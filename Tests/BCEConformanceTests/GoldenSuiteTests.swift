@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// The repository's golden files (golden/, written by scripts/generate_golden.py) against the
 /// Swift library, and their integrity (issue #4).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// Issue 15 (hardening, round two): each class of defect, reproduced in-process where it can be.
 @Suite("Hardening round two: in-process checks")

@@ -1,5 +1,6 @@
 import Testing
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// `live --dtypes`: the generator draws only the dtypes asked for, and the rest of each case's
 /// draw (loss, reduction, shape) is the same whatever the list, so a reproduction command that

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// The live fuzzer's core, with the library as the oracle and a planted bug in a test double.
 @Suite("Live fuzzing")

@@ -8,10 +8,11 @@ bfloat16 (NumPy has none) travels as 4 hex digits, the upper half of the float32
 shifting them into a float32, encoded by rounding float64 to bfloat16 (nearest even) here.
 
 Protocol (docs/CONTRACTS.md section 5): JSON Lines on stdin/stdout, one message per line.
-    runner: {"type": "start", "protocol_version": 1}    port: {"type": "started", ...}
+    runner: {"type": "start", "protocol_version": 2, "accepts": [1, 2]}
+                                                        port: {"type": "started", ..., "capabilities": {...}}
     runner: {"type": "run", "case": {...}}              port: {"type": "result", "id": ..., "outputs" | "error" | "skipped"}
     runner: {"type": "stop"}                            port exits 0
-Run it by hand:  echo '{"type": "start", "protocol_version": 1}' | /usr/bin/python3 -I scripts/ports/numpy_port.py
+Run it by hand:  echo '{"type": "start", "protocol_version": 2}' | /usr/bin/python3 -I scripts/ports/numpy_port.py
 """
 
 import json
@@ -20,7 +21,12 @@ import sys
 
 import numpy as np
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+# What it implements (protocol version 2): everything, PyTorch's argument checks included.
+CAPABILITIES = {"losses": ["bce", "bce_with_logits"], "dtypes": ["float16", "bfloat16", "float32", "float64"],
+                "reductions": ["none", "mean", "sum"], "outputs": ["loss", "grad_input", "grad_target"],
+                "arguments": ["weight", "pos_weight"],
+                "errors": ["shape_mismatch", "not_broadcastable", "input_out_of_range", "target_out_of_range"]}
 # NUMPY_PORT_IN_DTYPE=1 computes in the case dtype (bfloat16: float32) instead of float64 (to see what the tolerances allow).
 IN_DTYPE = os.environ.get("NUMPY_PORT_IN_DTYPE") == "1"
 TYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
@@ -126,7 +132,8 @@ def run_case(case):
     with np.errstate(all="ignore"):
         if loss == "bce":
             l = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
-            gi = g * (x - y) / np.maximum((1 - x) * x, eps)
+            d = (1 - x) * x
+            gi = g * (x - y) / np.where(d < eps, eps, d)  # C++ std::max(d, eps): d = -0 (x = -0) stays -0
             gt = -(np.log(x) - np.log1p(-x)) * g
         else:
             ls = log_sigmoid(x)
@@ -165,11 +172,13 @@ def main():
         msg = json.loads(line)
         kind = msg.get("type")
         if kind == "start":
-            send({"type": "started", "protocol_version": PROTOCOL_VERSION,
-                  "implementation": {"name": "numpy_port", "language": "python",
-                                     "version": f"numpy {np.__version__}",
-                                     "losses": ["bce", "bce_with_logits"],
-                                     "dtypes": DTYPES}})
+            implementation = {"name": "numpy_port", "language": "python", "version": f"numpy {np.__version__}"}
+            if PROTOCOL_VERSION in msg.get("accepts", [msg.get("protocol_version")]):
+                send({"type": "started", "protocol_version": PROTOCOL_VERSION, "implementation": implementation,
+                      "capabilities": CAPABILITIES})
+            else:  # a version-1 runner: losses and dtypes inside implementation
+                implementation.update(losses=CAPABILITIES["losses"], dtypes=DTYPES)
+                send({"type": "started", "protocol_version": 1, "implementation": implementation})
         elif kind == "run":
             case = msg["case"]
             try:

@@ -162,8 +162,9 @@ class CPort(unittest.TestCase):
         port = Port(self.binary)
         failures, total, elements = [], 0, 0
         try:
-            hello = port.ask({"type": "start", "protocol_version": 1})
-            self.assertEqual((hello["type"], hello["protocol_version"]), ("started", 1))
+            hello = port.ask({"type": "start", "protocol_version": 2, "accepts": [1, 2]})
+            self.assertEqual((hello["type"], hello["protocol_version"]), ("started", 2))
+            self.assertEqual(len(hello["capabilities"]["errors"]), 4)
             for entry in manifest["files"]:
                 with open(os.path.join(GOLDEN, entry["path"])) as fh:
                     cases = json.load(fh)["cases"]
@@ -348,7 +349,7 @@ class CPort(unittest.TestCase):
             (b"[" * 100_000 + b"\n", "nested too deeply"),
             (b'{"type": "unheard-of"}\n', 'unknown message type "unheard-of"'),
             (b'["type", "stop"]\n', "expected a JSON object"),
-            (b'{"type":"start","protocol_version":2}\n', "protocol version 2"),
+            (b'{"type":"start","protocol_version":3}\n', "protocol version 3"),
             (start + b'{"type":"run"}\n', 'a "run" message needs an object "case"'),
             (run_with(set_in(["id"], None)), 'case has no field "id"'),
             (run_with(set_in(["reduction"], "avg")), 'case.reduction is "avg"'),

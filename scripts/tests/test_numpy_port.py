@@ -62,9 +62,10 @@ class NumpyPort(unittest.TestCase):
         total = 0
         only_alternative = 0
         try:
-            hello = ask({"type": "start", "protocol_version": 1})
+            hello = ask({"type": "start", "protocol_version": 2, "accepts": [1, 2]})
             self.assertEqual(hello["type"], "started")
-            self.assertEqual(hello["protocol_version"], 1)
+            self.assertEqual(hello["protocol_version"], 2)
+            self.assertEqual(hello["capabilities"]["arguments"], ["weight", "pos_weight"])
             for entry in manifest["files"]:
                 with open(os.path.join(GOLDEN, entry["path"])) as fh:
                     cases = json.load(fh)["cases"]

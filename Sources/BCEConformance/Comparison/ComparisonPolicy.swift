@@ -1,3 +1,5 @@
+import Foundation
+
 /// The comparison policy (CONTRACTS sections 0 and 3), in one place. docs/RUNNER.md describes it.
 ///
 /// - Shapes must be exactly equal.
@@ -68,8 +70,8 @@ public struct ComparisonPolicy: Sendable {
     /// Why `actual` does not match the reference element `reference` (nil: it matches). The one
     /// definition of "matches", used against the exact value and against every alternative.
     static func matchProblem(_ actual: Double, _ reference: Double, tolerance: Tolerance, signedZero: Bool) -> String? {
-        if reference.isNaN { return actual.isNaN ? nil : "expected nan" }
-        if actual.isNaN { return "expected a number, got nan" }
+        if reference.isNaN { return actual.isNaN ? nil : "not NaN" }
+        if actual.isNaN { return "NaN instead of a number" }
         if reference.isInfinite || actual.isInfinite { return actual == reference ? nil : "infinities must match exactly" }
         if signedZero, reference == 0, !(actual == 0 && actual.sign == reference.sign) {
             return "sign of zero differs (case flagged signed-zero)"
@@ -159,6 +161,17 @@ public struct ComparisonPolicy: Sendable {
         return index
     }
 
+    /// Whether a ULP distance at `magnitude` (max(|expected|, scale)) says something about an
+    /// element: in strict mode wherever the bound applies and the magnitude is not 0 (at 0 the
+    /// ULP is the smallest subnormal, and the absolute error is reported instead); in default mode
+    /// only where the tolerance is relative (rtol·magnitude ≥ atol): an element the atol decides
+    /// (expected 6.4e-18 in float64, got 0) is judged by its absolute error, and its ULP count
+    /// (8e15) would mislead.
+    static func ulpsAreMeaningful(atMagnitude magnitude: Double, tolerance: Tolerance, strict: Bool) -> Bool {
+        guard magnitude > 0 else { return false }
+        return strict || tolerance.rtol * magnitude >= tolerance.atol
+    }
+
     /// Compares one output element by element, accumulating the worst errors (against the exact
     /// value) and the mismatches. `strict` says per element whether strict mode's ULP bound
     /// applies (nil: everywhere).
@@ -178,16 +191,25 @@ public struct ComparisonPolicy: Sendable {
                 for i in 0..<e.count {
                     let ev = e[i], av = a[i]
                     var problem = Self.matchProblem(av, ev, tolerance: tolerance, signedZero: signedZero)
+                    // ULPs reported for this element (nil where they mean nothing: see `ulpsAreMeaningful`).
+                    var reportedULPs: Double?
+                    var multiple = Double.infinity
                     if !ev.isNaN, !av.isNaN, !ev.isInfinite, !av.isInfinite {
                         let diff = abs(av - ev)
                         let magnitude = abs(ev)
-                        let relative = magnitude > 0 ? diff / magnitude : (diff == 0 ? 0 : .infinity)
                         let ulpMagnitude = max(magnitude, abs(scales?[i] ?? 0))
                         let ulps = diff / dtype.ulp(atMagnitude: ulpMagnitude)
+                        let strictHere = maxULP != nil && (strict?[i] ?? true)
+                        let meaningful = Self.ulpsAreMeaningful(atMagnitude: ulpMagnitude, tolerance: tolerance, strict: strictHere)
+                        reportedULPs = meaningful ? ulps : nil
+                        let allowed = tolerance.atol + tolerance.rtol * magnitude
+                        multiple = allowed > 0 ? diff / allowed : (diff == 0 ? 0 : .infinity)
                         result.stats.record(output: name, index: i, expected: ev, actual: av,
-                                            absolute: diff, relative: relative, ulps: ulps)
-                        if problem == nil, let maxULP, strict?[i] ?? true, ulps > maxULP {
-                            problem = "\(Comparison.format(ulps)) ULP > --max-ulp \(Comparison.format(maxULP))"
+                                            absolute: diff, ulps: meaningful ? ulps : nil)
+                        if problem == nil, let maxULP, strictHere, ulps > maxULP {
+                            problem = ulpMagnitude == 0
+                                ? "abs error \(Comparison.format(diff)) where the exact value is 0: more than --max-ulp \(Comparison.format(maxULP)) × the smallest subnormal"
+                                : "\(Comparison.format(ulps)) ULP > --max-ulp \(Comparison.format(maxULP))"
                         }
                     }
                     guard let exactProblem = problem else { continue }
@@ -198,7 +220,7 @@ public struct ComparisonPolicy: Sendable {
                     let acceptable = others.map { AcceptableValue(source: $0.source, value: $0.values[i]) }
                     result.addMismatch(Mismatch(output: name, index: i, expected: ev, actual: av,
                                                 problem: acceptable.isEmpty ? exactProblem : exactProblem + ", and matches no acceptable value",
-                                                acceptable: acceptable))
+                                                acceptable: acceptable, ulps: reportedULPs, toleranceMultiple: multiple))
                 }
             }
         }
@@ -236,13 +258,7 @@ public struct Comparison: Sendable {
     /// One line per problem, for text reports, JUnit and test messages.
     public var summary: String {
         var lines = messages
-        for m in mismatches {
-            var line = "\(m.output)[\(m.index)]: expected \(Comparison.format(m.expected))"
-            if !m.acceptable.isEmpty {
-                line += " (exact)" + m.acceptable.map { " or \(Comparison.format($0.value)) (acceptable: \($0.source))" }.joined()
-            }
-            lines.append(line + ", got \(Comparison.format(m.actual)): \(m.problem)")
-        }
+        lines += mismatches.map(\.line)
         if mismatchCount > mismatches.count { lines.append("... \(mismatchCount - mismatches.count) more mismatching elements") }
         return lines.joined(separator: "\n")
     }
@@ -251,6 +267,21 @@ public struct Comparison: Sendable {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x < 0 ? "-inf" : "inf" }
         return "\(x)"
+    }
+
+    /// Four significant digits (errors and distances, where the exact value is not the point).
+    static func short(_ x: Double) -> String {
+        guard x.isFinite else { return format(x) }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+        var s = String(format: "%.4g", x)
+        if let e = s.range(of: "e") {
+            // 1.5e-05 -> 1.5e-5, as Swift prints doubles.
+            var exponent = String(s[e.upperBound...])
+            let sign = exponent.hasPrefix("-") ? "-" : ""
+            exponent = String(exponent.drop { $0 == "-" || $0 == "+" || $0 == "0" })
+            s = String(s[..<e.lowerBound]) + "e" + sign + (exponent.isEmpty ? "0" : exponent)
+        }
+        return s
     }
 }
 
@@ -264,6 +295,39 @@ public struct Mismatch: Sendable, Equatable {
     public var problem: String
     /// The acceptable alternatives' values the element was also compared with (default mode).
     public var acceptable: [AcceptableValue] = []
+    /// The distance in ULP, where it is meaningful (`ComparisonPolicy.ulpsAreMeaningful`).
+    public var ulps: Double?
+    /// |actual − expected| / (atol + rtol·|expected|): how many tolerances off the exact value
+    /// (infinite for a NaN or infinity that does not match); ranks failures for the "worst" line.
+    public var toleranceMultiple: Double = 0
+
+    /// |actual − expected|, when both are finite.
+    public var absoluteError: Double? {
+        expected.isFinite && actual.isFinite ? abs(actual - expected) : nil
+    }
+
+    /// |actual − expected| / |expected|, when both are finite and the expected value is not 0.
+    public var relativeError: Double? {
+        guard let a = absoluteError, expected != 0 else { return nil }
+        return a / abs(expected)
+    }
+
+    /// "output[i]: expected E (exact) or A (acceptable: source), got G (errors): problem".
+    public var line: String {
+        var line = "\(output)[\(index)]: expected \(Comparison.format(expected))"
+        if !acceptable.isEmpty {
+            line += " (exact)" + acceptable.map { " or \(Comparison.format($0.value)) (acceptable: \($0.source))" }.joined()
+        }
+        return line + ", got \(Comparison.format(actual))\(errorsDescription): \(problem)"
+    }
+
+    /// " (abs error X, rel error Y[, N ULP])", or with an expected 0 " (abs error X; the exact
+    /// value is 0)"; empty when either value is not finite.
+    public var errorsDescription: String {
+        guard let a = absoluteError, a > 0 else { return "" }
+        guard let r = relativeError else { return " (abs error \(Comparison.short(a)); the exact value is 0)" }
+        return " (abs error \(Comparison.short(a)), rel error \(Comparison.short(r))\(ulps.map { ", \(Comparison.short($0)) ULP" } ?? ""))"
+    }
 }
 
 /// One acceptable alternative's value for a mismatching element, and where it comes from.
@@ -276,20 +340,30 @@ public struct AcceptableValue: Sendable, Equatable, Codable {
 /// the worst ULP distance is.
 public struct ErrorStats: Sendable, Equatable {
     public var maxAbsolute: Double = 0
+    /// Over the elements whose exact value is not 0 (relative error means nothing at 0).
     public var maxRelative: Double = 0
+    /// Over the elements where a ULP distance is meaningful (`ComparisonPolicy.ulpsAreMeaningful`).
     public var maxULP: Double = 0
     /// Where `maxULP` is: output name and flat index, with the two values.
     public var worstULPAt: Mismatch?
+    /// The largest absolute error among the elements where ULPs are not meaningful (exact value 0,
+    /// or in default mode a tolerance decided by atol), and where it is.
+    public var maxAbsoluteWithoutULP: Double = 0
+    public var worstAbsoluteWithoutULPAt: Mismatch?
     public var comparedElements = 0
 
-    mutating func record(output: String, index: Int, expected: Double, actual: Double,
-                         absolute: Double, relative: Double, ulps: Double) {
+    mutating func record(output: String, index: Int, expected: Double, actual: Double, absolute: Double, ulps: Double?) {
         comparedElements += 1
         maxAbsolute = max(maxAbsolute, absolute)
-        maxRelative = max(maxRelative, relative)
-        if ulps > maxULP || (worstULPAt == nil && ulps >= maxULP) {
-            maxULP = ulps
-            worstULPAt = Mismatch(output: output, index: index, expected: expected, actual: actual, problem: "")
+        if expected != 0 { maxRelative = max(maxRelative, absolute / abs(expected)) }
+        if let ulps {
+            if ulps > maxULP || (worstULPAt == nil && ulps >= maxULP) {
+                maxULP = ulps
+                worstULPAt = Mismatch(output: output, index: index, expected: expected, actual: actual, problem: "", ulps: ulps)
+            }
+        } else if absolute > maxAbsoluteWithoutULP {
+            maxAbsoluteWithoutULP = absolute
+            worstAbsoluteWithoutULPAt = Mismatch(output: output, index: index, expected: expected, actual: actual, problem: "")
         }
     }
 }

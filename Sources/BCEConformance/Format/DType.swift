@@ -1,3 +1,5 @@
+import SwiftBCEShared
+
 /// The element types the golden files and the library share, named as PyTorch and NumPy name them.
 ///
 /// `allCases` is in the contract's order (float16, bfloat16, float32, float64), which is also
@@ -98,9 +100,9 @@ public enum ErrorKinds {
 
 /// bfloat16 (1 sign, 8 exponent, 7 fraction bits: the upper half of a float32) as the golden
 /// format needs it: rounding a Double to it once, to nearest even (not through Float, which
-/// would round twice), its ULP, and its bits. The loss library's `BrainFloat16` is for computing in
-/// bfloat16; this is for reading and writing golden values (a second rounding to bfloat16, kept
-/// until BCEConformance stops depending on the loss library, issue 13).
+/// would round twice), its ULP, and its bits. The rounding is the loss library's own
+/// (`binary16Bits(rounding:fractionBits:)` in SwiftBCEShared, which `BrainFloat16` uses too), so
+/// the golden format and the library cannot round differently; the canonical NaN is the format's.
 public enum BFloat16Bits {
     /// The largest finite bfloat16, 0x7f7f: (2 − 2^-7) · 2^127.
     public static let greatestFiniteMagnitude = Double(Float(bitPattern: 0x7F7F_0000))
@@ -116,24 +118,18 @@ public enum BFloat16Bits {
         return Double(sign: .plus, exponent: e - 7, significand: 1)
     }
 
-    /// `value` rounded to nearest even bfloat16, widened back (overflow gives ±infinity).
+    /// `value` rounded to nearest even bfloat16, widened back (overflow gives ±infinity, NaN stays NaN).
     @inlinable
     public static func rounded(_ value: Double) -> Double {
-        guard value.isFinite, value != 0 else { return value }
-        let q = spacing(value)
-        // Dividing and multiplying by a power of two is exact; the rounding is the only one.
-        var r = (value / q).rounded(.toNearestOrEven) * q
-        // Rounding up can cross into the next binade; that is still a bfloat16 number (or overflows).
-        if abs(r) > greatestFiniteMagnitude { r = value < 0 ? -.infinity : .infinity }
-        return r
+        guard !value.isNaN else { return value }
+        // Every bfloat16 number is a float32 whose lower 16 bits are zero: widening is exact.
+        return Double(Float(bitPattern: UInt32(binary16Bits(rounding: value, fractionBits: 7)) << 16))
     }
 
     /// The bits of `value` rounded to bfloat16 (NaN: the canonical quiet NaN).
     @inlinable
     public static func bits(of value: Double) -> UInt16 {
-        if value.isNaN { return canonicalNaN }
-        // Every bfloat16 number is a float32 whose lower 16 bits are zero: the conversion is exact.
-        return UInt16(truncatingIfNeeded: Float(rounded(value)).bitPattern >> 16)
+        value.isNaN ? canonicalNaN : binary16Bits(rounding: value, fractionBits: 7)
     }
 
     /// The spacing of bfloat16 numbers at magnitude `m` (`m` >= 0): of the bfloat16 number `m`

@@ -1,16 +1,22 @@
 import Foundation
 
-/// What a golden file's bytes must be beyond valid JSON (CONTRACTS section 2, golden/FORMAT.md),
-/// checked on the raw bytes because JSONSerialization accepts more and keeps no trace of it:
+/// What a golden file's bytes must be, checked on the raw bytes in one pass before the JSON is
+/// decoded (CONTRACTS section 2, golden/FORMAT.md):
 ///
 /// - ASCII only (so no byte order mark and no non-ASCII character: text outside ASCII is
 ///   written as `\u` escapes);
 /// - `\n` line ends (a carriage return anywhere is an error: CRLF is not the format);
-/// - no key twice in one object (readers disagree on which value wins; JSONSerialization keeps
-///   the last, Python's json the last, others the first).
+/// - strict JSON (RFC 8259) everywhere, in fields the reader ignores too: JSONDecoder checks a
+///   number's or a string's syntax only when a field is decoded, and accepts trailing commas;
+/// - no key twice in one object (readers disagree on which value wins; Python's json keeps the
+///   last, others the first);
+/// - at most `maxDepth` nested arrays and objects.
 ///
 /// Case names (ids, flags, alternative sources) are restricted to `GoldenNames` separately.
 enum GoldenBytes {
+    /// Deepest nesting of arrays and objects (a golden file nests 6 deep; JSONDecoder refuses 512).
+    static let maxDepth = 256
+
     /// ASCII, no byte order mark, no carriage return; run before the JSON is parsed.
     static func checkEncoding(_ data: Data, file: String) throws(GoldenFormatError) {
         if let problem = data.withUnsafeBytes({ encodingProblem($0.bindMemory(to: UInt8.self)) }) {
@@ -18,9 +24,9 @@ enum GoldenBytes {
         }
     }
 
-    /// No key twice in one object; run on bytes JSONSerialization accepted.
-    static func checkKeys(_ data: Data, file: String) throws(GoldenFormatError) {
-        if let problem = data.withUnsafeBytes({ duplicateKey($0.bindMemory(to: UInt8.self)) }) {
+    /// Strict JSON, no key twice in one object, bounded nesting; run on bytes `checkEncoding` accepted.
+    static func checkSyntax(_ data: Data, file: String) throws(GoldenFormatError) {
+        if let problem = data.withUnsafeBytes({ syntaxProblem($0.bindMemory(to: UInt8.self)) }) {
             throw GoldenFormatError(file: file, reason: problem)
         }
     }
@@ -48,51 +54,190 @@ enum GoldenBytes {
         return nil
     }
 
-    /// The first key that repeats within one object. Runs on text JSONSerialization accepted, so
-    /// the structure is valid; keys are compared after unescaping (`"a"` and `"\u0061"` are one key).
-    private static func duplicateKey(_ bytes: UnsafeBufferPointer<UInt8>) -> GoldenFormatError.Reason? {
-        // One entry per open container: the keys seen so far (nil for an array), and whether the
-        // next string in it is a key.
-        var stack: [(keys: Set<String>?, expectingKey: Bool)] = []
+    /// The first syntax problem or repeated key. One pass with an explicit stack (no recursion).
+    /// Keys are compared after unescaping (`"a"` and `"\u0061"` are one key).
+    private static func syntaxProblem(_ bytes: UnsafeBufferPointer<UInt8>) -> GoldenFormatError.Reason? {
+        enum Expect { case value, valueOrClose, key, keyOrClose, colon, commaOrClose, end }
+        // One entry per open container: the keys seen so far, nil for an array.
+        var stack: [Set<String>?] = []
+        var expect = Expect.value
         var i = 0
-        while i < bytes.count {
-            switch bytes[i] {
-            case UInt8(ascii: "{"): stack.append((Set(), true))
-            case UInt8(ascii: "["): stack.append((nil, false))
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
-            case UInt8(ascii: ","):
-                if stack.last?.keys != nil { stack[stack.count - 1].expectingKey = true }
-            case UInt8(ascii: "\""):
-                let start = i
-                var escaped = false
+        func invalid(_ why: String, at offset: Int) -> GoldenFormatError.Reason {
+            .invalidJSON("\(why) (line \(line(of: min(offset, bytes.count), in: bytes)))")
+        }
+        func shown(_ b: UInt8) -> String { (0x21..<0x7F).contains(b) ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16))" }
+        while true {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
+            guard i < bytes.count else {
+                return expect == .end ? nil : invalid(bytes.isEmpty ? "the file is empty" : "unexpected end of the file", at: i)
+            }
+            let b = bytes[i]
+            switch expect {
+            case .end:
+                return invalid("unexpected \(shown(b)) after the top-level value", at: i)
+            case .colon:
+                guard b == UInt8(ascii: ":") else { return invalid("expected ':' after a key, found \(shown(b))", at: i) }
                 i += 1
-                while i < bytes.count {
-                    let b = bytes[i]
-                    if b == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
-                    if b == UInt8(ascii: "\"") { break }
+                expect = .value
+                continue
+            case .commaOrClose:
+                let isObject = stack.last! != nil
+                if b == UInt8(ascii: ",") {
                     i += 1
+                    expect = isObject ? .key : .value
+                    continue
                 }
-                if let top = stack.last, top.keys != nil, top.expectingKey {
-                    let key = keyText(bytes, start..<min(i + 1, bytes.count), escaped: escaped)
-                    stack[stack.count - 1].expectingKey = false
-                    if stack[stack.count - 1].keys!.insert(key).inserted == false {
-                        return .duplicateKey(key, line: line(of: start, in: bytes))
+                guard b == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
+                    return invalid("expected ',' or '\(isObject ? "}" : "]")', found \(shown(b))", at: i)
+                }
+                i += 1
+                stack.removeLast()
+            case .key, .keyOrClose:
+                if expect == .keyOrClose, b == UInt8(ascii: "}") {
+                    i += 1
+                    stack.removeLast()
+                } else {
+                    guard b == UInt8(ascii: "\"") else {
+                        return invalid(expect == .key && b == UInt8(ascii: "}") ? "a trailing comma before '}'" : "expected a key string, found \(shown(b))", at: i)
+                    }
+                    let start = i
+                    switch scanString(bytes, &i, keepText: true) {
+                    case .failure(let problem): return invalid(problem.why, at: i)
+                    case .success(let key):
+                        if stack[stack.count - 1]!.insert(key).inserted == false {
+                            return .duplicateKey(key, line: line(of: start, in: bytes))
+                        }
+                    }
+                    expect = .colon
+                    continue
+                }
+            case .value, .valueOrClose:
+                if expect == .valueOrClose, b == UInt8(ascii: "]") {
+                    i += 1
+                    stack.removeLast()
+                } else {
+                    switch b {
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        guard stack.count < maxDepth else { return invalid("arrays and objects nest more than \(maxDepth) deep", at: i) }
+                        stack.append(b == UInt8(ascii: "{") ? Set<String>() : nil)
+                        i += 1
+                        expect = b == UInt8(ascii: "{") ? .keyOrClose : .valueOrClose
+                        continue
+                    case UInt8(ascii: "\""):
+                        if case .failure(let problem) = scanString(bytes, &i, keepText: false) { return invalid(problem.why, at: i) }
+                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        if let why = scanNumber(bytes, &i) { return invalid(why, at: i) }
+                    case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                        let literal = b == UInt8(ascii: "t") ? "true" : b == UInt8(ascii: "f") ? "false" : "null"
+                        guard bytes.count - i >= literal.utf8.count, zip(bytes[i...], literal.utf8).allSatisfy({ $0 == $1 }) else {
+                            return invalid("expected \(literal)", at: i)
+                        }
+                        i += literal.utf8.count
+                    default:
+                        return invalid(expect == .valueOrClose || b != UInt8(ascii: "]") ? "expected a value, found \(shown(b))"
+                                       : "a trailing comma before ']'", at: i)
                     }
                 }
-            default: break
             }
-            i += 1
+            // A value (or a container) ended.
+            expect = stack.isEmpty ? .end : .commaOrClose
         }
-        return nil
     }
 
-    /// The text of the string token at `range` (quotes included).
-    private static func keyText(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaped: Bool) -> String {
-        let token = UnsafeBufferPointer(rebasing: bytes[range])
-        if escaped, let s = try? JSONSerialization.jsonObject(with: Data(token), options: [.fragmentsAllowed]) as? String {
-            return s
+    private struct Problem: Error { let why: String }
+
+    /// Scans the string token starting at `i` (a quote); on success `i` is past its closing quote
+    /// and, with `keepText`, the result is its unescaped text.
+    private static func scanString(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int, keepText: Bool) -> Result<String, Problem> {
+        let start = i
+        i += 1
+        var escaped = false
+        var text = String.UnicodeScalarView()
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= bytes.count else { return nil }
+            var v: UInt32 = 0
+            for b in bytes[at..<at + 4] {
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = v << 4 | UInt32(b - 48)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = v << 4 | UInt32(b - 87)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): v = v << 4 | UInt32(b - 55)
+                default: return nil
+                }
+            }
+            return v
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: token.dropFirst().dropLast()), as: UTF8.self)
+        while i < bytes.count {
+            let b = bytes[i]
+            // The common byte of a hex string or a comment: nothing to check or keep.
+            if b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") {
+                if keepText { text.append(Unicode.Scalar(b)) }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                i += 1
+                guard keepText else { return .success("") }
+                if !escaped { return .success(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(i - 1)]), as: UTF8.self)) }
+                return .success(String(text))
+            case UInt8(ascii: "\\"):
+                escaped = true
+                guard i + 1 < bytes.count else { return .failure(Problem(why: "a string that does not end")) }
+                let e = bytes[i + 1]
+                let simple: KeyValuePairs<UInt8, Unicode.Scalar> = [0x22: "\"", 0x5C: "\\", 0x2F: "/", 0x62: "\u{8}", 0x66: "\u{C}", 0x6E: "\n", 0x72: "\r", 0x74: "\t"]
+                if let scalar = simple.first(where: { $0.key == e })?.value {
+                    if keepText { text.append(scalar) }
+                    i += 2
+                    continue
+                }
+                guard e == UInt8(ascii: "u") else { return .failure(Problem(why: "invalid escape \\\(Character(Unicode.Scalar(e))) in a string")) }
+                guard let unit = hex4(i + 2) else { return .failure(Problem(why: "\\u needs four hex digits")) }
+                i += 6
+                if (0xDC00...0xDFFF).contains(unit) { return .failure(Problem(why: "a low surrogate \\u\(String(unit, radix: 16)) without a high one")) }
+                if (0xD800...0xDBFF).contains(unit) {
+                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                          let low = hex4(i + 2), (0xDC00...0xDFFF).contains(low) else {
+                        return .failure(Problem(why: "a high surrogate \\u\(String(unit, radix: 16)) without a low one"))
+                    }
+                    i += 6
+                    if keepText { text.append(Unicode.Scalar(0x10000 + (unit - 0xD800) << 10 + (low - 0xDC00))!) }
+                } else if keepText {
+                    text.append(Unicode.Scalar(unit)!)
+                }
+                continue
+            default:
+                return .failure(Problem(why: "a control character (0x\(String(b, radix: 16))) in a string: it must be escaped"))
+            }
+        }
+        return .failure(Problem(why: "a string that does not end"))
+    }
+
+    /// Scans the number token at `i` (RFC 8259: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`);
+    /// nil when valid, `i` then past it.
+    private static func scanNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        func digit(_ at: Int) -> Bool { at < bytes.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[at]) }
+        func digits() -> Bool {
+            guard digit(i) else { return false }
+            while digit(i) { i += 1 }
+            return true
+        }
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "0") {
+            i += 1
+            if digit(i) { return "a number with a leading zero" }
+        } else if !digits() {
+            return "'-' without digits"
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() else { return "a number without digits after its '.'" }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() else { return "a number without digits in its exponent" }
+        }
+        return nil
     }
 }
 

@@ -15,48 +15,39 @@ public struct GoldenFile: Sendable {
 public enum GoldenFileReader {
     /// Parses the bytes of one case file; `path` is used in errors and recorded in each case.
     public static func read(_ data: Data, path: String) throws(GoldenFormatError) -> GoldenFile {
-        let top = try JSONFields.parseGolden(data, file: path)
-        let version = try top.int("format_version")
-        guard version == GoldenFormat.version else {
-            throw top.error("format_version", .unknownFormatVersion(version))
-        }
-        let loss = try top.enumValue("loss", as: LossKind.self)
-        let dtype = try top.enumValue("dtype", as: DType.self)
-        let rawCases = try top.array("cases")
-        var cases = [GoldenCase]()
-        cases.reserveCapacity(rawCases.count)
-        var seen = Set<String>()
-        for (index, rawCase) in rawCases.enumerated() {
-            guard let object = rawCase as? [String: Any] else {
-                throw top.error("cases[\(index)]", .wrongType(expected: "an object"))
+        try GoldenJSON.decode(data, file: path) { (top: GoldenFields) throws(GoldenFormatError) -> GoldenFile in
+            let version = try top.int("format_version")
+            guard version == GoldenFormat.version else {
+                throw top.error("format_version", .unknownFormatVersion(version))
             }
-            let golden = try readCase(JSONFields(object, file: path), index: index, fileLoss: loss, fileDType: dtype, path: path)
-            guard seen.insert(golden.id).inserted else {
-                throw GoldenFormatError(file: path, caseID: golden.id, field: "id", reason: .duplicateID(firstIn: path))
+            let loss = try top.enumValue("loss", as: LossKind.self)
+            let dtype = try top.enumValue("dtype", as: DType.self)
+            var cases = [GoldenCase]()
+            var seen = Set<String>()
+            for fields in try top.objects("cases") {
+                let golden = try readCase(fields, fileLoss: loss, fileDType: dtype, path: path)
+                guard seen.insert(golden.id).inserted else {
+                    throw GoldenFormatError(file: path, caseID: golden.id, field: "id", reason: .duplicateID(firstIn: path))
+                }
+                cases.append(golden)
             }
-            cases.append(golden)
+            return GoldenFile(path: path, loss: loss, dtype: dtype, cases: cases)
         }
-        return GoldenFile(path: path, loss: loss, dtype: dtype, cases: cases)
     }
 
-    /// Reads one CASE object. The file's loss and dtype must equal the case's.
-    static func readCase(_ fields: JSONFields, index: Int, fileLoss: LossKind?, fileDType: DType?,
+    /// Reads one CASE object. The file's loss and dtype must equal the case's. Once the id is read,
+    /// field paths in errors are relative to the case, which the error names by id.
+    static func readCase(_ fields: GoldenFields, fileLoss: LossKind?, fileDType: DType?,
                          path: String) throws(GoldenFormatError) -> GoldenCase {
         var c = fields
-        // Until the id is known, errors name the case by its index.
-        let id: String
-        do {
-            id = try c.string("id")
-        } catch {
-            var e = error
-            e.field = "cases[\(index)].id"
-            throw e
-        }
+        // Until the id is known, errors name the case by its index: the field path is "cases[i]...".
+        let id = try c.string("id")
         // Checked before the id names the case in any message: it may hold a newline or worse.
         if let problem = GoldenNames.problem(id, .caseID) {
-            throw GoldenFormatError(file: path, field: "cases[\(index)].id", reason: .inconsistent("the id \(problem)"))
+            throw c.error("id", .inconsistent("the id \(problem)"))
         }
         c.caseID = id
+        c.pathBase = c.container.codingPath.count
         let loss = try c.enumValue("loss", as: LossKind.self)
         let dtype = try c.enumValue("dtype", as: DType.self)
         if let fileLoss, loss != fileLoss {
@@ -133,27 +124,26 @@ public enum GoldenFileReader {
     /// `comment` and `outputs` holding some of loss / grad_input / grad_target. Each
     /// tensor is of the case dtype and has the shape of the expected field, which the case must
     /// have; a field equal to the expected one bit for bit is left out, so `outputs` is never empty.
-    static func readAcceptable(_ c: JSONFields, expected: GoldenCase.ExpectedOutputs,
+    static func readAcceptable(_ c: GoldenFields, expected: GoldenCase.ExpectedOutputs,
                                dtype: DType) throws(GoldenFormatError) -> [GoldenCase.Alternative] {
         let expectedFields: [String: GoldenTensor] = [
             "loss": expected.loss, "grad_input": expected.gradInput, "grad_target": expected.gradTarget,
         ].compactMapValues { $0 }
         var alternatives = [GoldenCase.Alternative]()
-        for (i, raw) in try c.array("acceptable").enumerated() {
-            guard let object = raw as? [String: Any] else { throw c.error("acceptable[\(i)]", .wrongType(expected: "an object")) }
-            let a = JSONFields(object, file: c.file, caseID: c.caseID, path: c.fieldPath("acceptable[\(i)]"))
-            for key in object.keys.sorted() where !["source", "comment", "outputs"].contains(key) {
+        for a in try c.objects("acceptable") {
+            for key in a.keys where !["source", "comment", "outputs"].contains(key) {
                 throw a.error(key, .inconsistent("unknown field of an acceptable alternative (it has source, comment, outputs)"))
             }
             let source = try a.string("source")
             if let problem = GoldenNames.problem(source, .source) { throw a.error("source", .inconsistent("the source \(problem)")) }
             let comment = try a.string("comment")
             let outputs = try a.object("outputs")
-            for key in outputs.object.keys.sorted() where !GoldenCase.Alternative.outputNames.contains(key) {
+            let outputKeys = outputs.keys
+            for key in outputKeys where !GoldenCase.Alternative.outputNames.contains(key) {
                 throw outputs.error(key, .inconsistent(
                     "unknown output of an acceptable alternative (it may have \(GoldenCase.Alternative.outputNames.joined(separator: ", ")))"))
             }
-            guard !outputs.object.isEmpty else {
+            guard !outputKeys.isEmpty else {
                 throw outputs.error(nil, .inconsistent("an acceptable alternative must differ from \"expected\" in some output"))
             }
             var tensors = [String: GoldenTensor]()
@@ -177,7 +167,7 @@ public enum GoldenFileReader {
     }
 
     /// The expected outputs' shapes follow from the reduction and the input's shape.
-    private static func checkShapes(_ o: GoldenCase.ExpectedOutputs, _ e: JSONFields, reduction: ReductionKind,
+    private static func checkShapes(_ o: GoldenCase.ExpectedOutputs, _ e: GoldenFields, reduction: ReductionKind,
                                     inputShape: [Int]) throws(GoldenFormatError) {
         let lossShape = reduction == .none ? inputShape : []
         guard o.loss.shape == lossShape else { throw e.error("loss.shape", .shapeMismatch(expected: lossShape, actual: o.loss.shape)) }
@@ -188,12 +178,13 @@ public enum GoldenFileReader {
         }
     }
 
-    static func readOptionalTensor(_ parent: JSONFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor? {
+    static func readOptionalTensor<R: GoldenObjectReader>(_ parent: R, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor? {
         parent.has(key) ? try readTensor(parent, key, dtype: dtype) : nil
     }
 
-    /// Reads a TENSOR `{dtype, shape, hex}` whose dtype must be `dtype` ("values" is ignored).
-    static func readTensor(_ parent: JSONFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor {
+    /// Reads a TENSOR `{dtype, shape, hex}` whose dtype must be `dtype` ("values" is ignored), from
+    /// a golden file or a port's message.
+    static func readTensor<R: GoldenObjectReader>(_ parent: R, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor {
         let t = try parent.object(key)
         let tensorDType = try t.enumValue("dtype", as: DType.self)
         guard tensorDType == dtype else {

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Typed access to one JSON object's fields, throwing `GoldenFormatError`s that name the file,
-/// the case and the dotted field path. Shared by the golden reader, the manifest and the port protocol.
-struct JSONFields {
+/// Typed access to one JSON object's fields (parsed by JSONSerialization), throwing
+/// `GoldenFormatError`s that name the file, the case and the dotted field path. Used by the port
+/// protocol's messages only; the golden files and the manifest are read through Codable
+/// (`GoldenFields`), and the port protocol moves there too once its version 2 lands (issue 13).
+struct JSONFields: GoldenObjectReader {
     let object: [String: Any]
     let file: String
     var caseID: String?
@@ -14,15 +16,6 @@ struct JSONFields {
         self.file = file
         self.caseID = caseID
         self.path = path
-    }
-
-    /// Parses a golden file (case file or MANIFEST.json): its bytes must also be the format's
-    /// (ASCII, `\n` line ends, no duplicate keys; `GoldenBytes`).
-    static func parseGolden(_ data: Data, file: String) throws(GoldenFormatError) -> JSONFields {
-        try GoldenBytes.checkEncoding(data, file: file)
-        let fields = try parse(data, file: file)
-        try GoldenBytes.checkKeys(data, file: file)
-        return fields
     }
 
     /// Parses `data` as one JSON object.
@@ -63,10 +56,6 @@ struct JSONFields {
         return value
     }
 
-    func optionalString(_ key: String) throws(GoldenFormatError) -> String? {
-        has(key) ? try string(key) : nil
-    }
-
     func int(_ key: String) throws(GoldenFormatError) -> Int {
         let value = try raw(key)
         guard let int = Self.exactInt(value) else { throw error(key, .wrongType(expected: "an integer")) }
@@ -82,10 +71,6 @@ struct JSONFields {
     func object(_ key: String) throws(GoldenFormatError) -> JSONFields {
         guard let value = try raw(key) as? [String: Any] else { throw error(key, .wrongType(expected: "an object")) }
         return JSONFields(value, file: file, caseID: caseID, path: fieldPath(key))
-    }
-
-    func optionalObject(_ key: String) throws(GoldenFormatError) -> JSONFields? {
-        has(key) ? try object(key) : nil
     }
 
     func array(_ key: String) throws(GoldenFormatError) -> [Any] {
@@ -112,15 +97,6 @@ struct JSONFields {
             result.append(n)
         }
         return result
-    }
-
-    func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, as _: E.Type) throws(GoldenFormatError) -> E
-    where E.RawValue == String {
-        let value = try string(key)
-        guard let e = E(rawValue: value) else {
-            throw error(key, .unknownValue(value, allowed: E.allCases.map(\.rawValue)))
-        }
-        return e
     }
 
     static func isBool(_ value: Any) -> Bool {

@@ -37,16 +37,19 @@ public struct Manifest: Sendable {
     }
 
     public static func read(_ data: Data) throws(GoldenFormatError) -> Manifest {
-        let file = fileName
-        let top = try JSONFields.parseGolden(data, file: file)
+        let sha256 = sha256Hex(data)
+        return try GoldenJSON.decode(data, file: fileName) { (top: GoldenFields) throws(GoldenFormatError) -> Manifest in
+            try read(top, sha256: sha256)
+        }
+    }
+
+    private static func read(_ top: GoldenFields, sha256: String) throws(GoldenFormatError) -> Manifest {
         let version = try top.int("format_version")
         guard version == GoldenFormat.version else { throw top.error("format_version", .unknownFormatVersion(version)) }
         let suiteVersion = try top.string("suite_version")
         var entries = [FileEntry]()
         var seenPaths = Set<String>()
-        for (i, raw) in try top.array("files").enumerated() {
-            guard let object = raw as? [String: Any] else { throw top.error("files[\(i)]", .wrongType(expected: "an object")) }
-            let f = JSONFields(object, file: file, path: "files[\(i)]")
+        for f in try top.objects("files") {
             let path = try f.string("path")
             guard isSafeRelativePath(path) else {
                 throw f.error("path", .inconsistent("\"\(path)\" must be a relative path inside the golden directory"))
@@ -71,7 +74,7 @@ public struct Manifest: Sendable {
         }
         let categoriesFields = try top.object("categories")
         var categories = [String: Int]()
-        for name in categoriesFields.object.keys.sorted() {
+        for name in categoriesFields.keys {
             if let problem = GoldenNames.problem(name, .flag) { throw categoriesFields.error(nil, .inconsistent("a category name \(problem)")) }
             let count = try categoriesFields.int(name)
             guard count >= 0 else { throw categoriesFields.error(name, .inconsistent("must not be negative")) }
@@ -95,7 +98,7 @@ public struct Manifest: Sendable {
         }
         // The manifest may restate the dtype defaults (CONTRACTS section 3); they must be this runner's.
         if let defaults = try top.optionalObject("default_tolerance") {
-            for key in defaults.object.keys.sorted() where DType(rawValue: key) == nil {
+            for key in defaults.keys where DType(rawValue: key) == nil {
                 throw defaults.error(nil, .unknownValue(key, allowed: DType.allCases.map(\.rawValue)))
             }
             for dtype in DType.allCases where defaults.has(dtype.rawValue) {
@@ -114,19 +117,16 @@ public struct Manifest: Sendable {
         let errorKinds = try stringMap(top, "error_kinds")
         var generator = [String: String]()
         if let g = try top.optionalObject("generator") {
-            for (key, value) in g.object { generator[key] = "\(value)" }
+            for key in g.keys { generator[key] = g.displayText(key) }
         }
         return Manifest(formatVersion: version, suiteVersion: suiteVersion, files: entries, categories: categories, flags: flags,
-                        errorKinds: errorKinds, generator: generator, sha256: sha256Hex(data))
+                        errorKinds: errorKinds, generator: generator, sha256: sha256)
     }
 
-    private static func stringMap(_ top: JSONFields, _ key: String) throws(GoldenFormatError) -> [String: String] {
+    private static func stringMap(_ top: GoldenFields, _ key: String) throws(GoldenFormatError) -> [String: String] {
         let object = try top.object(key)
         var result = [String: String]()
-        for (name, value) in object.object {
-            guard let text = value as? String else { throw object.error(name, .wrongType(expected: "a string")) }
-            result[name] = text
-        }
+        for name in object.keys { result[name] = try object.string(name) }
         return result
     }
 

@@ -4,7 +4,7 @@ public enum CaseOutcome: Sendable {
     case outputs(CaseOutputs)
     /// The call raised an error of `kind` (one of `ErrorKinds.all`, or whatever a port claims).
     case error(kind: String, message: String)
-    /// The implementation does not support this case (loss, dtype, ...); neither pass nor fail.
+    /// The implementation does not support this case (loss, dtype, ...): not covered, neither pass nor fail.
     case skipped(reason: String)
 }
 
@@ -20,23 +20,28 @@ public struct CaseOutputs: Sendable {
     }
 }
 
-/// Who is under test, as reports name it (and as a port's "started" message describes itself).
+/// Who is under test, as reports name it (and as a port's "started" message describes itself),
+/// with what it declares it implements.
 public struct ImplementationInfo: Sendable, Codable, Equatable {
     public var name: String
     public var language: String
     public var version: String
-    public var losses: [String]
-    public var dtypes: [String]
+    public var capabilities: Capabilities
+    /// The port protocol version the port answered with (nil in-process).
+    public var protocolVersion: Int?
 
-    public init(name: String, language: String, version: String,
-                losses: [String] = LossKind.allCases.map(\.rawValue),
-                dtypes: [String] = DType.allCases.map(\.rawValue)) {
+    public init(name: String, language: String, version: String, capabilities: Capabilities = .everything,
+                protocolVersion: Int? = nil) {
         self.name = name
         self.language = language
         self.version = version
-        self.losses = losses
-        self.dtypes = dtypes
+        self.capabilities = capabilities
+        self.protocolVersion = protocolVersion
     }
+
+    /// The declared losses and dtypes (protocol version 1's `losses` / `dtypes`).
+    public var losses: [String] { capabilities.losses.map(\.rawValue) }
+    public var dtypes: [String] { capabilities.dtypes.map(\.rawValue) }
 }
 
 /// Something that can be put through the golden suite: the Swift library in-process, an

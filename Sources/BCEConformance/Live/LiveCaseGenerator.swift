@@ -8,19 +8,30 @@ public struct LiveCaseGenerator: Sendable {
     /// The dtypes cases are drawn from (all by default); the draw itself is the same whatever the
     /// list, so a case is reproduced by the same seed, index and list.
     public var dtypes: [DType]
+    /// What the implementation under test declares (`live --port`): cases are drawn inside it
+    /// (losses, reductions; a weight / pos_weight it does not accept is dropped after its draw),
+    /// again with the same draws whatever it is.
+    public var capabilities: Capabilities
+    /// The command the case comment names (before `--seed`), e.g. with `--port '...'`.
+    public var command = "bce-conformance live"
 
-    public init(seed: UInt64, dtypes: [DType] = DType.allCases) {
+    public init(seed: UInt64, dtypes: [DType] = DType.allCases, capabilities: Capabilities = .everything) {
         self.seed = seed
         self.dtypes = dtypes.isEmpty ? DType.allCases : dtypes
+        self.capabilities = capabilities
     }
+
+    /// One draw from `list` whatever its length (for the full list, the same draw as `pick`).
+    static func draw<T>(_ list: [T], _ rng: inout SplitMix64) -> T { list[Int(rng.next() % UInt64(list.count))] }
 
     public func makeCase(_ index: Int) -> GoldenCase {
         var rng = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15)
-        let loss = rng.pick(LossKind.allCases)
+        let losses = capabilities.losses.isEmpty ? LossKind.allCases : capabilities.losses
+        let loss = Self.draw(losses, &rng)
         // One draw whatever the list's length (pick draws nothing from a one-element list), so the
         // rest of the case is the same for every list; for the default list this is pick's draw.
         let dtype = dtypes[Int(rng.next() % UInt64(dtypes.count))]
-        let reduction = rng.pick(ReductionKind.allCases)
+        let reduction = Self.draw(capabilities.reductions.isEmpty ? ReductionKind.allCases : capabilities.reductions, &rng)
         let shape = makeShape(&rng)
         func tensor(_ shape: [Int], _ sample: (inout SplitMix64) -> Double) -> GoldenTensor {
             let n = shape.reduce(1, *)
@@ -33,16 +44,18 @@ public struct LiveCaseGenerator: Sendable {
         var targetShape = shape
         if rng.chance(0.03) { targetShape = Self.perturbed(shape, &rng) }   // shape_mismatch
         let target = tensor(targetShape) { Self.target(&$0, loss) }
-        let weight = rng.chance(0.35) ? tensor(Self.broadcastable(to: shape, &rng)) { Self.weight(&$0) } : nil
-        let posWeight = loss == .bceWithLogits && rng.chance(0.35)
+        var weight = rng.chance(0.35) ? tensor(Self.broadcastable(to: shape, &rng)) { Self.weight(&$0) } : nil
+        var posWeight = loss == .bceWithLogits && rng.chance(0.35)
             ? tensor(Self.broadcastable(to: shape, &rng)) { Self.weight(&$0) } : nil
+        if !capabilities.arguments.contains(.weight) { weight = nil }
+        if !capabilities.arguments.contains(.posWeight) { posWeight = nil }
         var gradOutput: GoldenTensor?
         if rng.chance(0.35) {
             gradOutput = tensor(reduction == .none ? shape : []) { Self.weight(&$0) }
         }
         let dtypeOption = dtypes == DType.allCases ? "" : " --dtypes " + dtypes.map(\.rawValue).joined(separator: ",")
         let id = "\(loss.rawValue)/\(dtype.rawValue)/\(reduction.rawValue)/live-\(seed)-\(index)"
-        return GoldenCase(id: id, comment: "found by bce-conformance live --seed \(seed) --first \(index) --cases 1\(dtypeOption)",
+        return GoldenCase(id: id, comment: "found by \(command) --seed \(seed) --first \(index) --cases 1\(dtypeOption)",
                           loss: loss, dtype: dtype, reduction: reduction,
                           inputs: .init(input: input, target: target, weight: weight, posWeight: posWeight, gradOutput: gradOutput),
                           expectation: .error(kind: ""))

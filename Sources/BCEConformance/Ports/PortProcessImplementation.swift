@@ -30,11 +30,12 @@ public final class PortProcessImplementation: LossImplementation {
     /// Longest line accepted from a port (the largest golden tensors are a few MB of hex).
     public static let maxLineBytes = 256 << 20
     public static let stderrLimit = 64 << 10
-    /// How long a port may take to exit after "stop".
-    public static let exitGrace: Duration = .seconds(3)
+    /// How long the port may take to exit after "stop" (`--exit-grace`, default the `--timeout`).
+    private let exitGrace: Duration
 
-    private init(info: ImplementationInfo, command: String, timeout: Duration, writer: StandardInputWriter,
+    private init(info: ImplementationInfo, command: String, timeout: Duration, exitGrace: Duration, writer: StandardInputWriter,
                  mailbox: LineMailbox, stderrTail: BoundedTail, killGroup: @escaping @Sendable () -> Void) {
+        self.exitGrace = exitGrace
         self.info = info
         self.command = command
         self.timeout = timeout
@@ -44,20 +45,24 @@ public final class PortProcessImplementation: LossImplementation {
         self.killGroup = killGroup
     }
 
-    /// Starts the port, performs the start handshake, runs `body` with it, then stops it.
+    /// Starts the port, performs the start handshake, runs `body` with it, then stops it and gives
+    /// it `exitGrace` (default: `timeout`) to exit.
     public static func with<R: Sendable>(
-        command: String, timeout: Duration = .seconds(10),
+        command: String, timeout: Duration = .seconds(10), exitGrace: Duration? = nil,
         _ body: (PortProcessImplementation) async throws(ImplementationFailure) -> R
     ) async throws(ImplementationFailure) -> R {
         // A port that dies while we write to it must give EPIPE, not kill the runner.
         signal(SIGPIPE, SIG_IGN)
         // Orphans below the runner (a setsid'd daemon of the port) come to it, to be killed.
         PortProcessTree.becomeSubreaper()
+        PortProcessTree.portStarting()
         var options = PlatformOptions()
         options.processGroupID = 0   // a new group led by the port: killable as a whole
         let outcome: Result<R, ImplementationFailure>
         let termination: TerminationStatus
+        let exitedInGrace = Flag()
         let tail = BoundedTail(limit: stderrLimit)
+        let exitGrace = exitGrace ?? timeout
         do {
             let result = try await Subprocess.run(
                 .path("/bin/sh"), arguments: ["-c", command], platformOptions: options,
@@ -74,11 +79,12 @@ public final class PortProcessImplementation: LossImplementation {
                             for try await chunk in execution.standardError { chunk.withUnsafeBytes { tail.append($0) } }
                         } catch {}
                     }
-                    let result = await drive(command: command, timeout: timeout, writer: execution.standardInputWriter,
+                    let result = await drive(command: command, timeout: timeout, exitGrace: exitGrace,
+                                             writer: execution.standardInputWriter,
                                              mailbox: mailbox, tail: tail, killGroup: killGroup, body)
                     // After a clean "stop", the port's own exit status counts: give it the grace
                     // period to exit before its group (children holding stderr) is killed.
-                    if case .success = result { await waitForExit(pid, within: exitGrace) }
+                    if case .success = result, await waitForExit(pid, within: exitGrace) { exitedInGrace.set() }
                     killGroup()
                     try? await execution.standardInputWriter.finish()
                     await group.waitForAll()
@@ -88,14 +94,18 @@ public final class PortProcessImplementation: LossImplementation {
             outcome = result.closureResult
             termination = result.terminationStatus
         } catch {
-            PortProcessTree.sweepOrphans()
+            PortProcessTree.portFinished()
             throw ImplementationFailure(caseID: nil, message: "could not start the port `\(command)`: \(error)", stderrTail: tail.text)
         }
         // The group is dead and its leader reaped: what is left below the runner was a daemon
         // (setsid) of the port, re-parented here; no child of the port survives the run.
-        PortProcessTree.sweepOrphans()
+        PortProcessTree.portFinished()
         switch outcome {
         case .success(let value):
+            guard exitedInGrace.isSet else {
+                throw ImplementationFailure(caseID: nil, message: "the port closed its stdout but did not exit within the exit grace "
+                                            + "of \(exitGrace) after \"stop\" (--exit-grace); killed", stderrTail: tail.text)
+            }
             // A port that exits non-zero after "stop" failed, even if every result was right.
             guard case .exited(0) = termination else {
                 throw ImplementationFailure(caseID: nil, message: "the port \(describe(termination)) after \"stop\" (expected exit code 0)",
@@ -110,8 +120,8 @@ public final class PortProcessImplementation: LossImplementation {
     }
 
     private static func drive<R>(
-        command: String, timeout: Duration, writer: StandardInputWriter, mailbox: LineMailbox, tail: BoundedTail,
-        killGroup: @escaping @Sendable () -> Void,
+        command: String, timeout: Duration, exitGrace: Duration, writer: StandardInputWriter, mailbox: LineMailbox,
+        tail: BoundedTail, killGroup: @escaping @Sendable () -> Void,
         _ body: (PortProcessImplementation) async throws(ImplementationFailure) -> R
     ) async -> Result<R, ImplementationFailure> {
         do throws(ImplementationFailure) {
@@ -123,7 +133,7 @@ public final class PortProcessImplementation: LossImplementation {
             } catch {
                 throw ImplementationFailure(caseID: nil, message: "protocol violation at start: \(error)")
             }
-            let port = PortProcessImplementation(info: info, command: command, timeout: timeout, writer: writer,
+            let port = PortProcessImplementation(info: info, command: command, timeout: timeout, exitGrace: exitGrace, writer: writer,
                                                  mailbox: mailbox, stderrTail: tail, killGroup: killGroup)
             let value = try await body(port)
             try await port.stop()
@@ -134,23 +144,66 @@ public final class PortProcessImplementation: LossImplementation {
     }
 
     public func evaluate(_ golden: GoldenCase) async throws(ImplementationFailure) -> CaseOutcome {
-        guard info.losses.contains(golden.loss.rawValue) else {
-            return .skipped(reason: "the port does not implement \(golden.loss.rawValue)")
-        }
-        guard info.dtypes.contains(golden.dtype.rawValue) else {
-            return .skipped(reason: "the port does not implement \(golden.dtype.rawValue)")
-        }
+        // A case outside the declared capabilities is never sent (the runner reports it not covered first).
+        if let reason = info.capabilities.notCoveredReason(golden) { return .skipped(reason: reason) }
         let line = try await Self.exchange(PortProtocol.runMessage(golden), writer: writer, mailbox: mailbox,
                                            timeout: timeout, killGroup: killGroup, caseID: golden.id, what: "its result")
         do {
-            return try PortProtocol.parseResult(line, for: golden)
+            return try PortProtocol.parseResult(line, for: golden, outputs: info.capabilities.outputs)
         } catch {
             killGroup()
             throw ImplementationFailure(caseID: golden.id, message: "protocol violation: \(error)")
         }
     }
 
-    /// Sends "stop" and gives the port `exitGrace` to close its stdout (exit); anything it prints
+    /// Several cases in flight at once (`live --port`): every request is written (by a task of its
+    /// own, so a port that answers while it reads never blocks on a full pipe) and the replies are
+    /// read in order, each within the timeout. Every case must be covered (the caller decides
+    /// coverage first). A port reads one line and answers it before the next, so pipelining needs
+    /// nothing of it beyond the protocol.
+    public func evaluate(batch cases: [GoldenCase]) async throws(ImplementationFailure) -> [CaseOutcome] {
+        guard !cases.isEmpty else { return [] }
+        let request = cases.map { PortProtocol.runMessage($0) + "\n" }.joined()
+        let writer = self.writer
+        let writing = Task { () -> String? in
+            do {
+                _ = try await writer.write(request)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        var outcomes = [CaseOutcome]()
+        outcomes.reserveCapacity(cases.count)
+        for golden in cases {
+            let event = await Self.awaitEvent(mailbox, timeout: timeout, killGroup: killGroup)
+            switch event {
+            case .line(let line)?:
+                do {
+                    outcomes.append(try PortProtocol.parseResult(line, for: golden, outputs: info.capabilities.outputs))
+                } catch {
+                    killGroup()
+                    throw ImplementationFailure(caseID: golden.id, message: "protocol violation: \(error)")
+                }
+            case .overlong(let limit)?:
+                killGroup()
+                throw ImplementationFailure(caseID: golden.id, message: "protocol violation: the port sent a line longer than \(limit) bytes instead of its result; killed")
+            case .end(let reason)?:
+                killGroup()
+                let written = await writing.value.map { " (writing to it failed: \($0))" } ?? ""
+                throw ImplementationFailure(caseID: golden.id, message: "the port closed its stdout or exited before sending its result\(reason.map { " (\($0))" } ?? "")\(written)")
+            case nil:
+                killGroup()
+                throw ImplementationFailure(caseID: golden.id, message: "the port sent no reply within the timeout of \(timeout); killed")
+            }
+        }
+        if let failed = await writing.value {
+            throw ImplementationFailure(caseID: cases.last?.id, message: "the port stopped reading its stdin (\(failed))")
+        }
+        return outcomes
+    }
+
+    /// Sends "stop" and gives the port the exit grace to close its stdout (exit); anything it prints
     /// after "stop" is a violation.
     private func stop() async throws(ImplementationFailure) {
         do {
@@ -159,7 +212,7 @@ public final class PortProcessImplementation: LossImplementation {
         } catch {
             throw ImplementationFailure(caseID: nil, message: "the port stopped reading before \"stop\": \(error)")
         }
-        let event = await Self.awaitEvent(mailbox, timeout: Self.exitGrace, killGroup: killGroup)
+        let event = await Self.awaitEvent(mailbox, timeout: exitGrace, killGroup: killGroup)
         switch event {
         case .end?: return
         case .overlong(let limit)?:
@@ -167,7 +220,7 @@ public final class PortProcessImplementation: LossImplementation {
         case .line(let line)?:
             throw ImplementationFailure(caseID: nil, message: "protocol violation: output after \"stop\": \(PortProtocol.preview(line))")
         case nil:
-            throw ImplementationFailure(caseID: nil, message: "the port did not exit within \(Self.exitGrace) of \"stop\"; killed")
+            throw ImplementationFailure(caseID: nil, message: "the port did not exit within the exit grace of \(exitGrace) after \"stop\" (--exit-grace); killed")
         }
     }
 
@@ -244,15 +297,16 @@ public final class PortProcessImplementation: LossImplementation {
         }
     }
 
-    /// Polls /proc until `pid` has exited (a zombie or gone), at most `within`.
-    private static func waitForExit(_ pid: pid_t, within: Duration) async {
+    /// Polls /proc until `pid` has exited (a zombie or gone), at most `within`: whether it did.
+    private static func waitForExit(_ pid: pid_t, within: Duration) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + within
-        while clock.now < deadline {
+        while true {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return }
+                  let close = stat.lastIndex(of: ")") else { return true }
             let state = stat[stat.index(after: close)...].split(separator: " ").first
-            if state == "Z" || state == "X" { return }
+            if state == "Z" || state == "X" { return true }
+            if clock.now >= deadline { return false }
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

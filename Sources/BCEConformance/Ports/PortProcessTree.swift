@@ -40,6 +40,22 @@ public enum PortProcessTree {
         #endif
     }
 
+    /// Ports running now (`live --port A --against B` runs two, one inside the other's run).
+    private static let running = Mutex(0)
+
+    /// Before a port starts.
+    static func portStarting() { running.withLock { $0 += 1 } }
+
+    /// After a port's group is dead: sweeps the orphans, unless another port is still running
+    /// (it is a live child of the runner too); the last one to finish sweeps for all.
+    static func portFinished() {
+        let last = running.withLock { n -> Bool in
+            n -= 1
+            return n <= 0
+        }
+        if last { sweepOrphans() }
+    }
+
     static func register(group: pid_t) {
         _ = groups.withLock { $0.insert(group) }
     }

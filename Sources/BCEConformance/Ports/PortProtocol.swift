@@ -1,11 +1,13 @@
 import Foundation
 
 /// The port protocol (CONTRACTS section 5): JSON Lines between the runner and a port, one message
-/// per line, modelled on bowtie's harness protocol.
+/// per line, modelled on bowtie's harness protocol. Version 2 (section 5.1) adds capabilities:
 ///
 /// ```
-/// runner → {"type": "start", "protocol_version": 1}
-/// port   → {"type": "started", "protocol_version": 1, "implementation": {name, language, version, losses, dtypes}}
+/// runner → {"type": "start", "protocol_version": 2, "accepts": [1, 2]}
+/// port   → {"type": "started", "protocol_version": 2, "implementation": {name, language, version},
+///           "capabilities": {losses, dtypes, reductions, outputs, arguments, errors, notes}}   (each optional)
+///        | {"type": "started", "protocol_version": 1, "implementation": {name, language, version, losses, dtypes}}
 /// runner → {"type": "run", "case": {id, loss, dtype, reduction, inputs}}
 /// port   → {"type": "result", "id": ..., "outputs": {loss, grad_input, grad_target}}
 ///        | {"type": "result", "id": ..., "error": "<kind>", "message": "..."}
@@ -15,7 +17,9 @@ import Foundation
 /// Both sides of it live here: the runner's messages and reply parsing (used by
 /// `PortProcessImplementation`) and the port's (used by `PortServer`).
 public enum PortProtocol {
-    public static let version = 1
+    /// The version this runner asks for, and the versions it accepts from a port.
+    public static let version = 2
+    public static let accepted = [1, 2]
 
     public struct Violation: Error, Sendable, CustomStringConvertible {
         public var message: String
@@ -25,7 +29,7 @@ public enum PortProtocol {
 
     // MARK: Runner → port
 
-    public static func startMessage() -> String { #"{"type":"start","protocol_version":1}"# }
+    public static func startMessage() -> String { #"{"type":"start","protocol_version":2,"accepts":[1,2]}"# }
     public static func stopMessage() -> String { #"{"type":"stop"}"# }
 
     /// The golden case without comment, flags and expectation.
@@ -33,7 +37,9 @@ public enum PortProtocol {
         var inputs = [("input", c.inputs.input), ("target", c.inputs.target)]
         if let w = c.inputs.weight { inputs.append(("weight", w)) }
         if let p = c.inputs.posWeight { inputs.append(("pos_weight", p)) }
-        if let g = c.inputs.gradOutput { inputs.append(("grad_output", g)) }
+        // Always sent (the protocol promises it): a generated case without one gets the default,
+        // 1 (0-d) for mean/sum and ones of the input's shape for none.
+        if let g = c.inputs.gradOutput ?? defaultGradOutput(c) { inputs.append(("grad_output", g)) }
         var s = #"{"type":"run","case":{"id":"# + JSONText.string(c.id)
         s += #","loss":"# + JSONText.string(c.loss.rawValue) + #","dtype":"# + JSONText.string(c.dtype.rawValue)
         s += #","reduction":"# + JSONText.string(c.reduction.rawValue) + #","inputs":"#
@@ -41,21 +47,40 @@ public enum PortProtocol {
         return s
     }
 
+    static func defaultGradOutput(_ c: GoldenCase) -> GoldenTensor? {
+        let shape = c.reduction == .none ? c.inputs.input.shape : []
+        return try? GoldenTensor(dtype: c.dtype, shape: shape, values: [Double](repeating: 1, count: shape.reduce(1, *)))
+    }
+
     // MARK: Port → runner
 
+    /// The port's "started" answer: version 2 with its capabilities, or version 1 (losses and
+    /// dtypes inside `implementation`). Any violation names the field.
     public static func parseStarted(_ line: [UInt8]) throws(Violation) -> ImplementationInfo {
         let m = try object(line, expecting: "started")
         do {
             let version = try m.int("protocol_version")
-            guard version == PortProtocol.version else {
-                throw Violation("the port speaks protocol version \(version); this runner speaks \(PortProtocol.version)")
+            guard accepted.contains(version) else {
+                throw Violation("\"started\" message: field protocol_version: the port speaks protocol version \(version); "
+                                + "this runner accepts versions \(accepted.map(String.init).joined(separator: " and "))")
             }
             let i = try m.object("implementation")
+            var capabilities = Capabilities.everything
+            if version == 1, m.has("capabilities") {
+                throw Violation("\"started\" message: field capabilities: not part of protocol version 1 (answer protocol_version 2)")
+            }
+            if let c = try m.optionalObject("capabilities") {
+                capabilities = try readCapabilities(c)
+                for key in ["losses", "dtypes"] where i.has(key) && c.has(key) {
+                    throw Violation("\"started\" message: field implementation.\(key): also in capabilities.\(key); "
+                                    + "version 2 declares it in capabilities only")
+                }
+            }
+            if i.has("losses") { capabilities.losses = try values(i, "losses", as: LossKind.self) }
+            if i.has("dtypes") { capabilities.dtypes = try values(i, "dtypes", as: DType.self) }
             return ImplementationInfo(
                 name: try i.string("name"), language: try i.optionalString("language") ?? "unknown",
-                version: try i.optionalString("version") ?? "unknown",
-                losses: i.has("losses") ? try i.strings("losses") : LossKind.allCases.map(\.rawValue),
-                dtypes: i.has("dtypes") ? try i.strings("dtypes") : DType.allCases.map(\.rawValue))
+                version: try i.optionalString("version") ?? "unknown", capabilities: capabilities, protocolVersion: version)
         } catch let e as GoldenFormatError {
             throw Violation("\"started\" message: field \(e.field ?? "?") \(e.reason)")
         } catch let e as Violation {
@@ -65,8 +90,52 @@ public enum PortProtocol {
         }
     }
 
+    /// The capability names of version 2 (CONTRACTS 5.1).
+    public static let capabilityNames = ["losses", "dtypes", "reductions", "outputs", "arguments", "errors", "notes"]
+
+    static func readCapabilities(_ c: JSONFields) throws -> Capabilities {
+        for key in c.object.keys.sorted() where !capabilityNames.contains(key) {
+            throw c.error(key, .inconsistent("is not a capability (known: \(capabilityNames.joined(separator: ", ")))"))
+        }
+        var caps = Capabilities.everything
+        if c.has("losses") { caps.losses = try values(c, "losses", as: LossKind.self) }
+        if c.has("dtypes") { caps.dtypes = try values(c, "dtypes", as: DType.self) }
+        if c.has("reductions") { caps.reductions = try values(c, "reductions", as: ReductionKind.self) }
+        if c.has("outputs") {
+            caps.outputs = try values(c, "outputs", as: Capabilities.Output.self)
+            guard caps.outputs.contains(.loss) else {
+                throw c.error("outputs", .inconsistent("must include \"loss\" (the loss is always compared)"))
+            }
+        }
+        if c.has("arguments") { caps.arguments = try values(c, "arguments", as: Capabilities.Argument.self) }
+        if c.has("errors") {
+            let kinds = try c.strings("errors")
+            for (n, kind) in kinds.enumerated() where !Capabilities.errorKinds.contains(kind) {
+                throw c.error("errors[\(n)]", .unknownValue(kind, allowed: Capabilities.errorKinds))
+            }
+            caps.errors = kinds
+        }
+        caps.notes = try c.optionalString("notes")
+        return caps
+    }
+
+    /// A list of enumeration values, each known (the field path names the element that is not).
+    static func values<E: RawRepresentable & CaseIterable & Equatable>(_ m: JSONFields, _ key: String, as _: E.Type) throws -> [E]
+    where E.RawValue == String {
+        var result = [E]()
+        for (n, value) in try m.strings(key).enumerated() {
+            guard let e = E(rawValue: value) else {
+                throw m.error("\(key)[\(n)]", .unknownValue(value, allowed: E.allCases.map(\.rawValue)))
+            }
+            if !result.contains(e) { result.append(e) }
+        }
+        return result
+    }
+
     /// Parses the port's result for case `c`: the id must be `c.id` and tensors must be of `c.dtype`.
-    public static func parseResult(_ line: [UInt8], for c: GoldenCase) throws(Violation) -> CaseOutcome {
+    /// Only the declared `outputs` are read (an undeclared one the port returns is ignored).
+    public static func parseResult(_ line: [UInt8], for c: GoldenCase,
+                                   outputs: [Capabilities.Output] = Capabilities.Output.allCases) throws(Violation) -> CaseOutcome {
         var m = try object(line, expecting: "result")
         m.caseID = c.id
         do {
@@ -79,8 +148,8 @@ public enum PortProtocol {
             let o = try m.object("outputs")
             return .outputs(CaseOutputs(
                 loss: try GoldenFileReader.readTensor(o, "loss", dtype: c.dtype),
-                gradInput: try GoldenFileReader.readOptionalTensor(o, "grad_input", dtype: c.dtype),
-                gradTarget: try GoldenFileReader.readOptionalTensor(o, "grad_target", dtype: c.dtype)))
+                gradInput: outputs.contains(.gradInput) ? try GoldenFileReader.readOptionalTensor(o, "grad_input", dtype: c.dtype) : nil,
+                gradTarget: outputs.contains(.gradTarget) ? try GoldenFileReader.readOptionalTensor(o, "grad_target", dtype: c.dtype) : nil))
         } catch let e as GoldenFormatError {
             throw Violation("\"result\" message: field \(e.field ?? "?") \(e.reason)")
         } catch let e as Violation {
@@ -117,14 +186,24 @@ public enum PortProtocol {
 
     // MARK: Port side (serve)
 
-    public static func startedMessage(_ info: ImplementationInfo) -> String {
-        let impl = JSONText.object([
-            ("name", JSONText.string(info.name)), ("language", JSONText.string(info.language)),
-            ("version", JSONText.string(info.version)),
-            ("losses", "[" + info.losses.map(JSONText.string).joined(separator: ",") + "]"),
-            ("dtypes", "[" + info.dtypes.map(JSONText.string).joined(separator: ",") + "]"),
-        ])
-        return #"{"type":"started","protocol_version":1,"implementation":"# + impl + "}"
+    /// The "started" answer in `version` (2: capabilities; 1: losses and dtypes in `implementation`).
+    public static func startedMessage(_ info: ImplementationInfo, version: Int = PortProtocol.version) -> String {
+        func list<T: RawRepresentable>(_ values: [T]) -> String where T.RawValue == String {
+            "[" + values.map { JSONText.string($0.rawValue) }.joined(separator: ",") + "]"
+        }
+        var impl = [("name", JSONText.string(info.name)), ("language", JSONText.string(info.language)),
+                    ("version", JSONText.string(info.version))]
+        let c = info.capabilities
+        if version == 1 {
+            impl += [("losses", list(c.losses)), ("dtypes", list(c.dtypes))]
+            return #"{"type":"started","protocol_version":1,"implementation":"# + JSONText.object(impl) + "}"
+        }
+        var caps = [("losses", list(c.losses)), ("dtypes", list(c.dtypes)), ("reductions", list(c.reductions)),
+                    ("outputs", list(c.outputs)), ("arguments", list(c.arguments)),
+                    ("errors", "[" + c.errors.map(JSONText.string).joined(separator: ",") + "]")]
+        if let notes = c.notes { caps.append(("notes", JSONText.string(notes))) }
+        return #"{"type":"started","protocol_version":2,"implementation":"# + JSONText.object(impl)
+            + #","capabilities":"# + JSONText.object(caps) + "}"
     }
 
     public static func resultMessage(id: String, _ outcome: CaseOutcome) -> String {
@@ -145,7 +224,8 @@ public enum PortProtocol {
 
     /// A runner request as the port sees it.
     public enum Request {
-        case start(protocolVersion: Int)
+        /// The runner's version and the versions it accepts (version 1 runners send none: [version]).
+        case start(protocolVersion: Int, accepts: [Int])
         case run(GoldenCase)
         case stop
     }
@@ -159,7 +239,9 @@ public enum PortProtocol {
         }
         do {
             switch try m.string("type") {
-            case "start": return .start(protocolVersion: try m.int("protocol_version"))
+            case "start":
+                let version = try m.int("protocol_version")
+                return .start(protocolVersion: version, accepts: m.has("accepts") ? try m.ints("accepts") : [version])
             case "stop": return .stop
             case "run": return .run(try readRunCase(try m.object("case")))
             case let other: throw Violation("unknown message type \"\(other)\"")

@@ -27,11 +27,13 @@ public struct PortServer {
         throws(PortProtocol.Violation) {
         while let line = try readLine() {
             switch try PortProtocol.parseRequest(line) {
-            case .start(let version):
-                guard version == PortProtocol.version else {
-                    throw PortProtocol.Violation("the runner speaks protocol version \(version); this port speaks \(PortProtocol.version)")
+            case .start(let version, let accepts):
+                // The newest version both sides speak: 2 (capabilities) if the runner accepts it, else 1.
+                guard let answer = PortProtocol.accepted.filter({ accepts.contains($0) || $0 == version }).max() else {
+                    throw PortProtocol.Violation("the runner speaks protocol version \(version); this port speaks versions "
+                                                 + PortProtocol.accepted.map(String.init).joined(separator: " and "))
                 }
-                try write(PortProtocol.startedMessage(info))
+                try write(PortProtocol.startedMessage(info, version: answer))
             case .run(let golden):
                 try write(PortProtocol.resultMessage(id: golden.id, evaluate(golden)))
             case .stop:

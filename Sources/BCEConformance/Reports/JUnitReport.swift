@@ -1,4 +1,4 @@
-import BinaryCrossEntropy
+import SwiftBCEShared
 
 /// `run --junit PATH`: one <testcase> per golden case, one <testsuite> per golden file, for CI dashboards.
 /// Expected failures are <skipped> with the known-failure reason; unexpected passes pass with a note.
@@ -7,8 +7,9 @@ public enum JUnitReport {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let impl = report.implementation
         out += "<testsuites name=\"\(escape("bce-conformance: \(impl.name) \(impl.version)"))\" tests=\"\(report.results.count)\""
-        out += " failures=\"\(report.count(.failed))\" errors=\"\(report.implementationFailure == nil ? 0 : 1)\" skipped=\"\(report.count(.skipped) + report.count(.expectedFailure))\""
+        out += " failures=\"\(report.count(.failed))\" errors=\"\(report.implementationFailure == nil ? 0 : 1)\" skipped=\"\(report.count(.notCovered) + report.count(.expectedFailure))\""
         out += " time=\"\(seconds(report.seconds))\">\n"
+        let breakdown = breakdownProperties(RunBreakdown(report))
         var order = [String]()
         var byFile = [String: [CaseResult]]()
         for r in report.results {
@@ -18,7 +19,7 @@ public enum JUnitReport {
         for file in order {
             let results = byFile[file] ?? []
             let failures = results.filter { $0.status == .failed }.count
-            let skipped = results.filter { $0.status == .skipped || $0.status == .expectedFailure }.count
+            let skipped = results.filter { $0.status == .notCovered || $0.status == .expectedFailure }.count
             let time = results.reduce(0) { $0 + $1.seconds }
             out += "  <testsuite name=\"\(escape(file))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\""
             out += " skipped=\"\(skipped)\" time=\"\(seconds(time))\">\n"
@@ -26,6 +27,7 @@ public enum JUnitReport {
             out += "      <property name=\"runner_version\" value=\"\(escape(SwiftBCEVersion.current))\"/>\n"
             out += "      <property name=\"suite_version\" value=\"\(escape(report.suite.suiteVersion))\"/>\n"
             out += "      <property name=\"manifest_sha256\" value=\"\(escape(report.suite.manifestSHA256))\"/>\n"
+            for (name, value) in breakdown { out += "      <property name=\"\(name)\" value=\"\(escape(value))\"/>\n" }
             out += "    </properties>\n"
             for r in results {
                 let classname = "\(r.loss.rawValue).\(r.dtype.rawValue).\(r.reduction.rawValue)"
@@ -36,12 +38,15 @@ public enum JUnitReport {
                 case .unexpectedPass:
                     out += ">\n      <system-out>\(escape("listed in --known-failures (\(r.knownFailureReason ?? "")) but passed"))</system-out>\n    </testcase>\n"
                 case .failed:
-                    let first = r.comparison.summary.split(separator: "\n").first.map(String.init) ?? "failed"
-                    out += ">\n      <failure message=\"\(escape(first))\" type=\"conformance\">\(escape(r.comparison.summary))</failure>\n    </testcase>\n"
+                    let details = FailureDetail.of(r)
+                    let first = details.first?.lines.first ?? "failed"
+                    let body = TextReport.failureBlock(r, invocation: report.invocation)
+                    out += ">\n      <failure message=\"\(escape(first))\" type=\"\(escape(details.first?.kind.rawValue ?? "conformance"))\">"
+                    out += "\(escape(body))</failure>\n    </testcase>\n"
                 case .expectedFailure:
                     out += ">\n      <skipped message=\"\(escape("expected failure: \(r.knownFailureReason ?? "")"))\"/>\n    </testcase>\n"
-                case .skipped:
-                    out += ">\n      <skipped message=\"\(escape(r.comparison.messages.first ?? "skipped"))\"/>\n    </testcase>\n"
+                case .notCovered:
+                    out += ">\n      <skipped message=\"\(escape("not covered: \(r.notCoveredReason ?? "skipped")"))\"/>\n    </testcase>\n"
                 }
             }
             out += "  </testsuite>\n"
@@ -54,6 +59,16 @@ public enum JUnitReport {
         }
         out += "</testsuites>\n"
         return out
+    }
+
+    /// The whole run's failures by kind, flag and loss/dtype/reduction ("name=count ..."; empty
+    /// when nothing failed), as properties of every test suite (JUnit has no run-level properties).
+    static func breakdownProperties(_ b: RunBreakdown) -> [(String, String)] {
+        let kinds = b.byKind.map { "\($0.kind.rawValue)=\($0.cases)" }
+        let flags = b.byFlag.filter { $0.failed > 0 }.map { "\($0.name)=\($0.failed)" }
+        let configurations = b.byConfiguration.filter { $0.failed > 0 }.map { "\($0.name)=\($0.failed)" }
+        return [("failed_cases_by_kind", kinds.joined(separator: " ")), ("failed_cases_by_flag", flags.joined(separator: " ")),
+                ("failed_cases_by_configuration", configurations.joined(separator: " "))]
     }
 
     /// Seconds as plain decimals (JUnit consumers reject exponents such as 1.2e-05).

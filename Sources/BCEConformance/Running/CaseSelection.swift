@@ -49,7 +49,10 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
 /// Case id patterns, shared by the filters and the known-failures file.
 public enum IDPattern {
+    /// `=ID` matches exactly that id (ids never start with "="; reproduction commands use it);
+    /// a pattern with `*` or `?` is a glob over the whole id; any other pattern matches ids containing it.
     public static func matches(_ pattern: String, _ id: String) -> Bool {
+        if pattern.hasPrefix("=") { return pattern.dropFirst() == id[...] }
         if !pattern.contains("*"), !pattern.contains("?") { return id.contains(pattern) }
         return glob(Array(pattern.utf8)[...], Array(id.utf8)[...])
     }

@@ -74,6 +74,47 @@ ptrdiff_t bce_logits_gradients_f64(const double *input, const double *target, co
                                    ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
                                    double *inputGradient, double *targetGradient);
 
+/// The broadcast operands of a weighted call, of the input's element type: each null when
+/// absent, else read as `weight[0]` for every element (stride 0) or `weight[i]` (stride 1; the
+/// caller expands any other broadcast into a buffer indexed like the input).
+typedef struct {
+    const void *weight;
+    ptrdiff_t weightStride;
+    const void *posWeight;   ///< BCEWithLogitsLoss only.
+    ptrdiff_t posWeightStride;
+} BCEWeights;
+
+/// The forward passes above with `weight` (both losses) and `pos_weight` (BCEWithLogitsLoss):
+/// each term as the scalar path forms it, times the weight. Lanes outside the fast domain of the
+/// operands too (Double: weights and pos_weights 0 or of magnitude in [2^-400, 2^400]; pos_weight
+/// negative or not finite) are left to the caller, as above.
+ptrdiff_t bce_f32_weighted_sum(const float *input, const float *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f32_weighted_store(const float *input, const float *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, float *output);
+ptrdiff_t bce_logits_f32_weighted_sum(const float *input, const float *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f32_weighted_store(const float *input, const float *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, float *output);
+ptrdiff_t bce_f64_weighted_sum(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f64_weighted_store(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *output);
+ptrdiff_t bce_logits_f64_weighted_sum(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f64_weighted_store(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *output);
+
+/// The gradients above with `weight` and `pos_weight` (the grad_output times the weight, as the
+/// scalar path scales). Double BCEWithLogitsLoss: hard labels only, as without weights.
+ptrdiff_t bce_gradients_f32_weighted(const float *input, const float *target, const float *gradOutput,
+                                     ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
+                                     double epsilon, ptrdiff_t start, ptrdiff_t end, float *inputGradient,
+                                     float *targetGradient);
+ptrdiff_t bce_logits_gradients_f32_weighted(const float *input, const float *target, const float *gradOutput,
+                                            ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
+                                            double epsilon, ptrdiff_t start, ptrdiff_t end, float *inputGradient,
+                                            float *targetGradient);
+ptrdiff_t bce_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
+                                     ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
+                                     ptrdiff_t start, ptrdiff_t end, double *inputGradient, double *targetGradient);
+ptrdiff_t bce_logits_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
+                                            ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
+                                            ptrdiff_t start, ptrdiff_t end, double *inputGradient,
+                                            double *targetGradient);
+
 #ifdef __cplusplus
 }
 #endif

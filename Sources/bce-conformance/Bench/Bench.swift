@@ -4,27 +4,36 @@ import BinaryCrossEntropy
 import Foundation
 import PythonBridge
 
-/// `bce-conformance bench`: the Swift losses against NumPy, side by side in one process.
+/// `bce-conformance bench`: the Swift losses against NumPy and PyTorch, side by side in one run.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time the Swift losses against NumPy on the same buffers (elements per second).",
+        abstract: "Time the Swift losses against NumPy and PyTorch CPU on the same inputs (elements per second).",
         discussion: """
-            Both losses are timed in the Swift library and in NumPy (the expressions people write, \
-            one ufunc per operation), in this process, on zero-copy NumPy views of the same Swift \
-            buffers. Each figure is the median of --repetitions timed runs after one warm-up; each \
-            run repeats the call until it has processed about a million elements. NumPy runs \
-            single-threaded; the Swift library uses up to --threads threads. NumPy has no bfloat16: \
-            its side of a bfloat16 row computes in float32 on the same values. \
+            Both losses are timed in the Swift library, in NumPy (the expressions people write, one \
+            ufunc per operation, in this process, on zero-copy views of the same Swift buffers) and in \
+            PyTorch CPU (a worker process, scripts/bench_torch.py, run by the Python of a virtual \
+            environment with torch, at the Swift library's thread count), on inputs of shape (rows, C). \
+            Per row, after a warm-up and a calibration of each side (the calls that take about \
+            --sample-seconds), the sides are sampled in turn (Swift, NumPy, PyTorch, bandwidth probe) \
+            --repetitions times and the medians are reported. Rows from 1e6 elements also sample a \
+            memory-bandwidth probe (two 64 MiB arrays read and summed on the same thread count). \
+            Each row is checked against the bars of issue 14. NumPy runs single-threaded; NumPy has \
+            no bfloat16: its side of a bfloat16 row computes in float32 on the same values. The \
+            default matrix takes a few minutes; --full runs every value of every axis. \
             Documentation: docs/PERFORMANCE.md.
             """
     )
 
-    @Option(help: "Element counts, comma-separated (scientific notation allowed).")
-    var sizes = "1e3,1e4,1e5,1e6,1e7"
+    @Option(help: "Element counts, comma-separated, each a multiple of --classes (default 1e4,1e6; --full: 1e4,1e5,1e6,1e7).")
+    var sizes: String?
 
-    @Option(help: "Timed repetitions per figure (the median is reported).",
+    @Option(help: "Timed samples of each side per row (the median is reported).",
             transform: { try NumericOption.int($0, "--repetitions", 1...1_000_000) })
-    var repetitions = 7
+    var repetitions = 5
+
+    @Option(help: "Seconds one timed sample takes, about (each side repeats its call that long; at least one call).",
+            transform: { try NumericOption.double($0, "--sample-seconds", 0.0001...60) })
+    var sampleSeconds = 0.02
 
     @Option(help: "Element types, comma-separated: float16, bfloat16, float32, float64.")
     var dtypes = "float32,float64,float16,bfloat16"
@@ -38,21 +47,57 @@ struct Bench: ParsableCommand {
     @Option(help: "Passes, comma-separated: forward, forward+gradients.")
     var passes = "forward,forward+gradients"
 
-    @Option(help: "Targets: hard (0 or 1) or soft (uniform in [0, 1]).")
-    var targets = BenchmarkTargets.hard
+    @Option(help: "Targets, comma-separated: hard (0 or 1), soft (uniform in [0, 1]) (default hard; --full: both).")
+    var targets: String?
 
-    @Option(help: "Most threads the Swift library uses (default: every processor).",
+    @Option(help: "weight, comma-separated: none, per-class (shape (C,)), full (the input's shape) (default none,per-class; --full: all).")
+    var weight: String?
+
+    @Option(help: "pos_weight of BCEWithLogitsLoss, comma-separated: none, per-class, full (default none,per-class; --full: all).")
+    var posWeight: String?
+
+    @Option(help: "C: inputs have shape (n / C, C).",
+            transform: { try NumericOption.int($0, "--classes", 1...1_000_000_000) })
+    var classes = 50
+
+    @Flag(help: "Every value of every axis: sizes 1e4,1e5,1e6,1e7, hard and soft targets, every weight and pos_weight (hours).")
+    var full = false
+
+    @Flag(help: "No bandwidth probe, and no forward-mean rows at 1e7 added for its bar.")
+    var noBandwidth = false
+
+    @Option(help: "MiB of each of the bandwidth probe's two arrays (larger than the last-level cache).",
+            transform: { try NumericOption.int($0, "--probe-mib", 1...65_536) })
+    var probeMib = 64
+
+    @Option(help: "Rows from this many elements sample the bandwidth probe.",
+            transform: { try NumericOption.int($0, "--probe-from", 1...1_000_000_000) })
+    var probeFrom = 1_000_000
+
+    @Option(help: "The Python that runs scripts/bench_torch.py (default: $TORCH_VENV/bin/python, else the venv of scripts/torch-parity.sh).")
+    var torch: String?
+
+    @Flag(help: "No PyTorch column.")
+    var noTorch = false
+
+    @Option(help: "The directory holding bench_torch.py (default: as --scripts of live, the repository's scripts/).")
+    var scripts: String?
+
+    @Option(help: "Most threads the Swift library, PyTorch and the probe use (default: every processor).",
             transform: { try NumericOption.int($0, "--threads", 1...4096) })
     var threads: Int?
 
     @Option(help: "Instruction set of the Swift library's vectorised passes: swift, avx2, avx512 (default: the best supported).")
     var instructionSet: BCEInstructionSet?
 
-    @Flag(help: "Time the Swift library only.")
+    @Flag(help: "No NumPy column.")
     var noNumpy = false
 
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
+
+    @Option(help: "Also write the results as a Markdown table to this path (for docs/PERFORMANCE.md).")
+    var markdown: String?
 
     @Flag(help: "Only measure the bridge: a 1,000,000-element Double array to NumPy and back, next to memcpy.")
     var bridgeRoundTrip = false
@@ -70,44 +115,156 @@ struct Bench: ParsableCommand {
                     "instruction set \(instructionSet.rawValue) is not supported here (best: \(BCEVectorKernels.supported.rawValue))")
             }
         }
-        let benchmark = Benchmark(
-            sizes: try parseSizes(sizes),
-            repetitions: repetitions,
-            dtypes: try DTypeList.parse(dtypes).map(\.rawValue),
-            losses: try list(losses).map { name in
-                guard ["bce", "bce_with_logits"].contains(name) else {
-                    throw ValidationError("unknown loss \(name) (bce, bce_with_logits)")
-                }
-                return name
-            },
-            reductions: try list(reductions).map { name in
-                guard let reduction = Reduction(rawValue: name) else {
-                    throw ValidationError("unknown reduction \(name) (mean, none, sum)")
-                }
-                return reduction
-            },
-            passes: try list(passes).map { name in
-                guard let pass = BenchmarkPass(rawValue: name) else {
-                    throw ValidationError("unknown pass \(name) (forward, forward+gradients)")
-                }
-                return pass
-            },
-            targets: targets,
-            includeNumPy: !noNumpy,
-            progress: { row in
-                printError(BenchmarkReport.line(row))
-            })
-        let context = try BenchmarkContext.current(includeNumPy: !noNumpy, targets: targets)
-        printError(context.summary)
-        let rows = try benchmark.run()
-        try writeOut(BenchmarkReport.table(rows, context: context) + "\n")
-        if let json {
-            try writeReportFile(BenchmarkReport.json(rows, context: context, repetitions: repetitions), to: json, option: "--json")
+        let cases = try matrix()
+        let (worker, torchNote) = try startTorch()
+        let probe = noBandwidth ? nil : BandwidthProbe(bytesPerArray: probeMib << 20, threads: BCEThreads.maximum)
+        var context = try context(torch: worker, torchNote: torchNote)
+        if let probe {
+            printError("bench: the bandwidth probe (2 × \(probe.bytesPerArray >> 20) MiB read and summed on \(probe.threads) threads)")
+            context.bandwidth = Self.bandwidth(probe, samples: repetitions)
         }
+        printError(context.summary)
+        printError("\(cases.count) rows; " + BenchmarkReport.header)
+        var done = 0
+        var finished: [BenchmarkCase: BenchmarkRow] = [:]
+        var benchmark = Benchmark(
+            cases: cases, classes: classes, repetitions: repetitions, sampleSeconds: sampleSeconds,
+            includeNumPy: !noNumpy, torch: worker, torchNote: torchNote, probe: probe, probeFrom: probeFrom,
+            progress: { row in
+                done += 1
+                finished[row.config] = row
+                let checked = BenchmarkBars.check(row, unweighted: finished[row.config.unweighted])
+                printError("[\(done)/\(cases.count)] " + BenchmarkReport.line(row, checked))
+            },
+            warn: { printError($0) })
+        let rows = try benchmark.run()
+        context.loadAverage += " before the rows, \(BenchmarkContext.currentLoad()) after"
+        try writeOut(BenchmarkReport.table(rows, context: context))
+        if let json {
+            try writeReportFile(try BenchmarkReport.json(rows, context: context), to: json, option: "--json")
+        }
+        if let markdown {
+            try writeReportFile(BenchmarkReport.markdown(rows, context: context), to: markdown, option: "--markdown")
+        }
+    }
+
+    /// The cases of the run: the product of the axes (BCELoss has no pos_weight), plus, unless
+    /// --no-bandwidth, forward `mean` at 1e7 (unweighted, float32 and float64) for the bandwidth
+    /// bar; grouped by dtype, then size.
+    func matrix() throws -> [BenchmarkCase] {
+        let sizes = try parseSizes(self.sizes ?? (full ? "1e4,1e5,1e6,1e7" : "1e4,1e6"))
+        let dtypes = try DTypeList.parse(dtypes).map(\.rawValue)
+        let losses = try parse(losses, "--losses", ["bce", "bce_with_logits"]) { $0 }
+        let reductions = try parse(reductions, "--reductions", ["mean", "none", "sum"]) { Reduction(rawValue: $0) }
+        let passes = try parse(passes, "--passes", BenchmarkPass.allCases.map(\.rawValue)) { BenchmarkPass(rawValue: $0) }
+        let targets = try parse(targets ?? (full ? "hard,soft" : "hard"), "--targets",
+                                BenchmarkTargets.allCases.map(\.rawValue)) { BenchmarkTargets(rawValue: $0) }
+        let weightNames = BenchmarkWeight.allCases.map(\.rawValue)
+        let weights = try parse(weight ?? (full ? weightNames.joined(separator: ",") : "none,per-class"), "--weight",
+                                weightNames) { BenchmarkWeight(rawValue: $0) }
+        let posWeights = try parse(posWeight ?? (full ? weightNames.joined(separator: ",") : "none,per-class"),
+                                   "--pos-weight", weightNames) { BenchmarkWeight(rawValue: $0) }
+        var cases: [BenchmarkCase] = []
+        for dtype in dtypes {
+            for count in sizes {
+                for loss in losses {
+                    for target in targets {
+                        for weight in weights {
+                            for posWeight in loss == "bce" ? [.none] : posWeights {
+                                for pass in passes {
+                                    for reduction in reductions {
+                                        cases.append(BenchmarkCase(
+                                            loss: loss, dtype: dtype, weight: weight, posWeight: posWeight,
+                                            targets: target, pass: pass, reduction: reduction, count: count))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            guard !noBandwidth, ["float32", "float64"].contains(dtype) else { continue }
+            let count = BenchmarkBars.bandwidthFrom / classes * classes
+            for loss in losses {
+                let bar = BenchmarkCase(loss: loss, dtype: dtype, weight: .none, posWeight: .none, targets: targets[0],
+                                        pass: .forward, reduction: .mean, count: count)
+                if !cases.contains(bar) { cases.append(bar) }
+            }
+        }
+        guard !cases.isEmpty else { throw ValidationError("the options select no benchmark row") }
+        return cases
+    }
+
+    /// The PyTorch worker, or nil and what the column says instead. An explicit --torch that
+    /// cannot run is a usage error; the default venv missing is "not installed".
+    private func startTorch() throws -> (TorchWorker?, String) {
+        if noTorch { return (nil, "not run (--no-torch)") }
+        let python = torch ?? TorchWorker.defaultPython()
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            if torch != nil { throw ValidationError("--torch: \(python) is not an executable file") }
+            return (nil, "not installed (no \(python); pass --torch PYTHON or set $TORCH_VENV; scripts/torch-parity.sh creates it)")
+        }
+        let script: URL
+        switch ResourceLocator.locate(explicit: scripts, environmentVariable: "BCE_SCRIPTS_DIR",
+                                      relativePath: "scripts", marker: "bench_torch.py") {
+        case .success(let url): script = url.appendingPathComponent("bench_torch.py")
+        case .failure(let message): throw ValidationError("scripts/bench_torch.py was not found: \(message)")
+        }
+        printError("bench: starting the PyTorch worker: \(python) -I \(script.path)")
+        do {
+            return (try TorchWorker(python: python, script: script, threads: BCEThreads.maximum), "")
+        } catch {
+            if torch != nil { throw ValidationError("--torch \(python): \(error)") }
+            return (nil, "not installed (\(python) cannot run bench_torch.py: \(error))")
+        }
+    }
+
+    private func context(torch worker: TorchWorker?, torchNote: String) throws -> BenchmarkContext {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) }
+            ?? "unknown processor"
+        let numpy = !noNumpy
+            ? try Python.withGIL { py throws(PythonError) in
+                let np = try py.numpy()
+                return "NumPy " + (try String(python: np.attr("__version__")))
+            }
+            : "NumPy not run"
+        let torch = worker.map {
+            "PyTorch \($0.hello.torch) CPU on \($0.hello.threads) threads (Python \($0.hello.python), NumPy \($0.hello.numpy))"
+        } ?? "PyTorch \(torchNote)"
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return BenchmarkContext(
+            date: formatter.string(from: Date()), machine: model,
+            processors: ProcessInfo.processInfo.activeProcessorCount, threads: BCEThreads.maximum,
+            instructionSet: BCEVectorKernels.active.rawValue, numpy: numpy, torch: torch, classes: classes,
+            repetitions: repetitions,
+            command: (["bce-conformance"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            loadAverage: BenchmarkContext.currentLoad())
+    }
+
+    /// The probe's median read rate (bytes per second) over `samples` passes after one warm-up.
+    static func bandwidth(_ probe: BandwidthProbe, samples: Int) -> Double {
+        _ = probe.sample()
+        let times = (0 ..< max(3, samples)).map { _ in probe.sample() }.sorted()
+        return Double(probe.bytesPerPass) / times[times.count / 2]
     }
 
     private func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A comma-separated list of `allowed` names, each turned into a value by `make`.
+    private func parse<T>(_ text: String, _ option: String, _ allowed: [String], _ make: (String) -> T?) throws -> [T] {
+        let names = list(text)
+        guard !names.isEmpty else { throw ValidationError("\(option) names nothing (\(allowed.joined(separator: ", ")))") }
+        return try names.map { name in
+            guard allowed.contains(name), let value = make(name) else {
+                throw ValidationError("\(option): unknown value \(name) (\(allowed.joined(separator: ", ")))")
+            }
+            return value
+        }
     }
 
     private func parseSizes(_ text: String) throws -> [Int] {
@@ -115,100 +272,13 @@ struct Bench: ParsableCommand {
             guard let value = Double(item), value >= 1, value <= 1e9, value == value.rounded() else {
                 throw ValidationError("size \(item) is not a whole number from 1 to 1e9")
             }
+            guard Int(value) % classes == 0 else {
+                throw ValidationError("size \(item) is not a multiple of --classes \(classes) (inputs are (n / C, C))")
+            }
             return Int(value)
         }
     }
 }
 
-extension BenchmarkTargets: ExpressibleByArgument {}
 extension BCEInstructionSet: ExpressibleByArgument {}
 
-/// Where and when the figures were taken.
-struct BenchmarkContext {
-    var date: String
-    var machine: String
-    var processors: Int
-    var threads: Int
-    var instructionSet: String
-    var numpy: String
-    var targets: BenchmarkTargets
-
-    static func current(includeNumPy: Bool, targets: BenchmarkTargets) throws -> BenchmarkContext {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) }
-            ?? "unknown processor"
-        let numpy = includeNumPy
-            ? try Python.withGIL { py throws(PythonError) in
-                let np = try py.numpy()
-                return "NumPy " + (try String(python: np.attr("__version__")))
-            }
-            : "NumPy not run"
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return BenchmarkContext(
-            date: formatter.string(from: Date()), machine: model,
-            processors: ProcessInfo.processInfo.activeProcessorCount, threads: BCEThreads.maximum,
-            instructionSet: BCEVectorKernels.active.rawValue, numpy: numpy, targets: targets)
-    }
-
-    var summary: String {
-        "\(date), \(machine), \(processors) processors, Swift library on up to \(threads) threads "
-            + "(\(instructionSet) kernels), \(numpy) single-threaded, \(targets.rawValue) targets"
-    }
-}
-
-/// The table and the JSON document.
-enum BenchmarkReport {
-    static func line(_ row: BenchmarkRow) -> String {
-        let numpy = row.numpy.map { format($0 / 1e6, width: 9) } ?? "        -"
-        let ratio = row.ratio.map { format($0, width: 7, digits: 2) } ?? "      -"
-        return pad(row.loss, 16) + pad(row.dtype, 9) + pad(row.reduction.rawValue, 5)
-            + pad(row.pass.rawValue, 18) + pad(sizeLabel(row.count), 5, right: true)
-            + format(row.swift / 1e6, width: 10) + numpy + ratio
-    }
-
-    static func table(_ rows: [BenchmarkRow], context: BenchmarkContext) -> String {
-        var out = context.summary + "\nmillions of elements per second (median), ratio = Swift / NumPy\n"
-        out += pad("loss", 16) + pad("dtype", 9) + pad("red.", 5) + pad("pass", 18) + pad("n", 5, right: true)
-            + pad("Swift", 10, right: true) + pad("NumPy", 9, right: true) + pad("ratio", 7, right: true) + "\n"
-        for row in rows { out += line(row) + "\n" }
-        return out
-    }
-
-    static func json(_ rows: [BenchmarkRow], context: BenchmarkContext, repetitions: Int) -> String {
-        func quoted(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        func number(_ value: Double?) -> String { value.map { String($0) } ?? "null" }
-        var out = "{\n"
-        out += " \"date\": \(quoted(context.date)),\n \"machine\": \(quoted(context.machine)),\n"
-        out += " \"processors\": \(context.processors),\n \"swift_threads\": \(context.threads),\n"
-        out += " \"swift_instruction_set\": \(quoted(context.instructionSet)),\n"
-        out += " \"numpy\": \(quoted(context.numpy)),\n \"targets\": \(quoted(context.targets.rawValue)),\n"
-        out += " \"repetitions\": \(repetitions),\n \"unit\": \"elements per second\",\n \"rows\": [\n"
-        out += rows.map { row in
-            "  {\"loss\": \(quoted(row.loss)), \"dtype\": \(quoted(row.dtype)), "
-                + "\"reduction\": \(quoted(row.reduction.rawValue)), \"pass\": \(quoted(row.pass.rawValue)), "
-                + "\"n\": \(row.count), \"swift\": \(number(row.swift)), \"numpy\": \(number(row.numpy)), "
-                + "\"ratio\": \(number(row.ratio))}"
-        }.joined(separator: ",\n")
-        out += "\n ]\n}\n"
-        return out
-    }
-
-    private static func sizeLabel(_ n: Int) -> String {
-        var exponent = 0, m = n
-        while m >= 10 && m % 10 == 0 { m /= 10; exponent += 1 }
-        return m == 1 && exponent > 0 ? "1e\(exponent)" : String(n)
-    }
-
-    private static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - s.count))
-        return right ? padding + s : s + padding
-    }
-
-    private static func format(_ value: Double, width: Int, digits: Int = 1) -> String {
-        pad(String(format: "%.\(digits)f", value), width, right: true)
-    }
-}

@@ -1,25 +1,14 @@
 import BCEConformance
 import BinaryCrossEntropy
+import Foundation
 import PythonBridge
-
-/// One measured configuration: a loss, an element type, a reduction, a pass and a size.
-struct BenchmarkRow: Sendable {
-    var loss: String            // "bce" | "bce_with_logits"
-    var dtype: String           // "float16" | "bfloat16" | "float32" | "float64"
-    var reduction: Reduction    // .mean | .none
-    var pass: BenchmarkPass
-    var count: Int
-    /// Elements per second, the median over the repetitions.
-    var swift: Double
-    var numpy: Double?
-    var ratio: Double? { numpy.map { swift / $0 } }
-}
 
 /// What one timed call computes.
 enum BenchmarkPass: String, Sendable, CaseIterable {
     /// The loss only.
     case forward
-    /// The loss, then the gradients with respect to input and target.
+    /// The loss, then the gradients (the Swift library and NumPy: with respect to input and
+    /// target; PyTorch: autograd on the input, as in training).
     case gradients = "forward+gradients"
 }
 
@@ -31,73 +20,323 @@ enum BenchmarkTargets: String, Sendable, CaseIterable {
     case soft
 }
 
-/// Runs the Swift library and NumPy on the same buffers and times both.
-struct Benchmark {
-    var sizes: [Int]
-    var repetitions: Int
-    var dtypes: [String]
-    var losses: [String]
-    var reductions: [Reduction]
-    var passes: [BenchmarkPass]
-    var targets: BenchmarkTargets
-    var includeNumPy: Bool
-    /// Each timed repetition repeats the call until it has processed this many elements.
-    var elementsPerRepetition = 1_000_000
-    /// Called with each finished row.
-    var progress: (BenchmarkRow) -> Void = { _ in }
+/// A `weight` or `pos_weight` of the benchmark: absent, one per class (shape (C,), broadcast over
+/// the rows), or one per element (the input's shape).
+enum BenchmarkWeight: String, Sendable, CaseIterable {
+    case none
+    case perClass = "per-class"
+    case full
 
-    func run() throws -> [BenchmarkRow] {
+    func shape(rows: Int, classes: Int) -> [Int]? {
+        switch self {
+        case .none: nil
+        case .perClass: [classes]
+        case .full: [rows, classes]
+        }
+    }
+}
+
+/// One measured configuration.
+struct BenchmarkCase: Hashable, Sendable {
+    var loss: String            // "bce" | "bce_with_logits"
+    var dtype: String           // "float16" | "bfloat16" | "float32" | "float64"
+    var weight: BenchmarkWeight
+    var posWeight: BenchmarkWeight   // .none for bce
+    var targets: BenchmarkTargets
+    var pass: BenchmarkPass
+    var reduction: Reduction    // .mean | .none
+    var count: Int              // elements: rows × classes
+
+    /// The same call without weight and pos_weight (what "a weight costs at most 2×" compares with).
+    var unweighted: BenchmarkCase {
+        var plain = self
+        plain.weight = .none
+        plain.posWeight = .none
+        return plain
+    }
+
+    /// The arrays a call builds its inputs from; cases with the same key share them.
+    fileprivate var inputKey: [String] {
+        [loss, dtype, weight.rawValue, posWeight.rawValue, targets.rawValue, String(count)]
+    }
+}
+
+/// One measured case: throughputs in elements per second (medians), or why a baseline is missing.
+struct BenchmarkRow: Sendable {
+    var config: BenchmarkCase
+    var swift: Double
+    var numpy: Double?
+    var torch: Double?
+    /// Why `torch` is nil ("not installed", "not run", "failed: ...").
+    var torchNote: String?
+    /// The bandwidth probe's read rate in bytes per second, sampled alternately with this row
+    /// (rows from `Benchmark.probeFrom` elements).
+    var bandwidth: Double?
+
+    var numpyRatio: Double? { numpy.map { swift / $0 } }
+    var torchRatio: Double? { torch.map { swift / $0 } }
+}
+
+/// Runs the Swift library, NumPy, PyTorch (a worker process) and the bandwidth probe on the same
+/// inputs, one sample of each in turn, and reports the medians.
+struct Benchmark {
+    var cases: [BenchmarkCase]
+    /// C of the (rows, C) inputs.
+    var classes: Int
+    var repetitions: Int
+    /// Each timed sample repeats the call this long (about; at least one call).
+    var sampleSeconds: Double
+    var includeNumPy: Bool
+    var torch: TorchWorker?
+    /// The PyTorch column of every row when `torch` is nil.
+    var torchNote: String
+    var probe: BandwidthProbe?
+    /// Rows from this many elements sample the bandwidth probe.
+    var probeFrom = 1_000_000
+    /// Called with each finished row, and with warnings.
+    var progress: (BenchmarkRow) -> Void = { _ in }
+    var warn: (String) -> Void = { _ in }
+
+    mutating func run() throws -> [BenchmarkRow] {
         var rows: [BenchmarkRow] = []
-        for dtype in dtypes {
+        var start = 0
+        while start < cases.count {
+            let dtype = cases[start].dtype
+            var end = start
+            while end < cases.count && cases[end].dtype == dtype { end += 1 }
+            let group = Array(cases[start ..< end])
             switch dtype {
-            case "float16": rows += try run(Float16.self, numpy: Float16.self, dtype: dtype)
+            case "float16": rows += try run(group, Float16.self, numpy: Float16.self)
             // NumPy has no bfloat16: its side computes in float32 on the same values (exact), as
             // NumPy code holding bfloat16 data does.
-            case "bfloat16": rows += try run(BrainFloat16.self, numpy: Float.self, dtype: dtype)
-            case "float32": rows += try run(Float.self, numpy: Float.self, dtype: dtype)
-            case "float64": rows += try run(Double.self, numpy: Double.self, dtype: dtype)
+            case "bfloat16": rows += try run(group, BrainFloat16.self, numpy: Float.self)
+            case "float32": rows += try run(group, Float.self, numpy: Float.self)
+            case "float64": rows += try run(group, Double.self, numpy: Double.self)
             default: throw BenchmarkError("unknown dtype \(dtype) (float16, bfloat16, float32, float64)")
             }
+            start = end
         }
         return rows
     }
 
-    /// The rows of `S`; NumPy computes in `N` on the same values (`N` is `S` but for bfloat16).
-    private func run<S: BCEScalar, N: BCEScalar & NumPyScalar>(
-        _: S.Type, numpy _: N.Type, dtype: String
+    /// The inputs of one group of cases, in the Swift type `S` and NumPy's `N`.
+    private struct Inputs<S: BCEScalar, N: BCEScalar> {
+        var x, y, ones: NDArray<S>
+        var weight, posWeight: NDArray<S>?
+        var nx, ny, nones: NDArray<N>
+        var nweight, nposWeight: NDArray<N>?
+    }
+
+    private mutating func run<S: BCEScalar, N: BCEScalar & NumPyScalar>(
+        _ group: [BenchmarkCase], _: S.Type, numpy _: N.Type
     ) throws -> [BenchmarkRow] {
         var rows: [BenchmarkRow] = []
-        for count in sizes {
-            for loss in losses {
-                let (input, target) = Self.inputs(S.self, loss: loss, count: count, targets: targets)
-                let ones = try NDArray<S>(shape: [count], repeating: 1)
-                let (numpyInput, numpyTarget) = (Self.converted(input, to: N.self), Self.converted(target, to: N.self))
-                let numpyOnes = try NDArray<N>(shape: [count], repeating: 1)
-                for pass in passes {
-                    for reduction in reductions {
-                        let calls = max(1, elementsPerRepetition / max(count, 1))
-                        let gradOutput = reduction == .none ? ones : NDArray<S>(scalar: 1)
-                        let swiftSample = {
-                            try time(calls) {
-                                try swiftCall(loss: loss, pass: pass, reduction: reduction, input, target, gradOutput)
-                            }
+        var key: [String] = []
+        var inputs: Inputs<S, N>?
+        let files = try TemporaryDirectory()
+        for config in group {
+            if config.inputKey != key {
+                key = config.inputKey
+                inputs = nil   // the previous group's arrays go before the next ones are built
+                inputs = try makeInputs(config, S.self, N.self)
+                if torch != nil { loadTorch(config, inputs!, files) }
+            }
+            let row = try measure(config, inputs!)
+            progress(row)
+            rows.append(row)
+        }
+        return rows
+    }
+
+    private func makeInputs<S: BCEScalar, N: BCEScalar>(
+        _ config: BenchmarkCase, _: S.Type, _: N.Type
+    ) throws -> Inputs<S, N> {
+        let rows = config.count / classes
+        let shape = [rows, classes]
+        let (x, y) = try Self.inputs(S.self, loss: config.loss, shape: shape, targets: config.targets)
+        // Weights uniform in [0.5, 2], pos_weights in [0.5, 4] (the neg/pos ratio of imbalanced classes).
+        let weight = try config.weight.shape(rows: rows, classes: classes).map {
+            try Self.uniform(S.self, shape: $0, 0.5, 2, seed: 1)
+        }
+        let posWeight = try config.posWeight.shape(rows: rows, classes: classes).map {
+            try Self.uniform(S.self, shape: $0, 0.5, 4, seed: 2)
+        }
+        let ones = try NDArray<S>(shape: shape, repeating: 1)
+        return Inputs(
+            x: x, y: y, ones: ones, weight: weight, posWeight: posWeight,
+            nx: Self.converted(x, to: N.self), ny: Self.converted(y, to: N.self),
+            nones: try NDArray<N>(shape: shape, repeating: 1),
+            nweight: weight.map { Self.converted($0, to: N.self) },
+            nposWeight: posWeight.map { Self.converted($0, to: N.self) })
+    }
+
+    /// Hands the group's inputs to the PyTorch worker (files of their bits); a failure ends the
+    /// PyTorch column for the rest of the run, named in it.
+    private mutating func loadTorch<S: BCEScalar, N: BCEScalar>(
+        _ config: BenchmarkCase, _ inputs: Inputs<S, N>, _ files: TemporaryDirectory
+    ) {
+        do {
+            func file(_ name: String, _ array: NDArray<S>?) throws -> (URL, [Int])? {
+                guard let array else { return nil }
+                return (try files.write(name, array.scalars), array.shape)
+            }
+            try torch?.load(
+                dtype: config.dtype, shape: inputs.x.shape,
+                input: file("input", inputs.x)!.0, target: file("target", inputs.y)!.0,
+                weight: file("weight", inputs.weight), posWeight: file("pos_weight", inputs.posWeight))
+        } catch {
+            torchFailed(error)
+        }
+    }
+
+    private mutating func torchFailed(_ error: any Error) {
+        torch = nil
+        torchNote = "failed: \(error)"
+        warn("bench: PyTorch \(torchNote); the PyTorch column is empty from here")
+    }
+
+    /// One sampled side of a row: `sample(calls)` is the seconds of `calls` calls.
+    private struct Side {
+        var name: String
+        var sample: (Int) throws -> Double
+        var calls = 1
+        var samples: [Double] = []
+    }
+
+    private mutating func measure<S: BCEScalar, N: BCEScalar & NumPyScalar>(
+        _ config: BenchmarkCase, _ inputs: Inputs<S, N>
+    ) throws -> BenchmarkRow {
+        let gradOutput = config.reduction == .none ? inputs.ones : NDArray<S>(scalar: 1)
+        var sides = [Side(name: "Swift") { calls in
+            try time(calls) { try Self.swiftCall(config, inputs.x, inputs.y, inputs.weight, inputs.posWeight, gradOutput) }
+        }]
+        if let torch {
+            sides.append(Side(name: "PyTorch") { calls in
+                try torch.time(loss: config.loss, reduction: config.reduction.rawValue, pass: config.pass.rawValue,
+                               calls: calls)
+            })
+        }
+        if let probe, config.count >= probeFrom {
+            sides.append(Side(name: "probe") { _ in probe.sample() })
+        }
+        var torchError: (any Error)?
+        let measured: [Measured] = try withNumPy(config, inputs) { numpySample in
+            var all = sides
+            if let numpySample { all.insert(Side(name: "NumPy", sample: numpySample), at: 1) }
+            return try interleave(all, failed: { error in torchError = error })
+        }
+        if let torchError { torchFailed(torchError) }
+        func rate(_ name: String) -> Double? {
+            measured.first { $0.name == name }.map { Double(config.count * $0.calls) / medianOf($0.samples) }
+        }
+        var row = BenchmarkRow(config: config, swift: rate("Swift")!, numpy: rate("NumPy"), torch: rate("PyTorch"))
+        if row.torch == nil { row.torchNote = torchNote }
+        if let probe, let side = measured.first(where: { $0.name == "probe" }) {
+            row.bandwidth = Double(probe.bytesPerPass) / medianOf(side.samples)
+        }
+        return row
+    }
+
+    /// Warm-up and calibration of each side (the calls that take about `sampleSeconds`), then
+    /// `repetitions` rounds of one sample of each side in turn, so that the machine's drift hits
+    /// all sides alike. A failing PyTorch side is dropped (and reported through `failed`).
+    private func interleave(_ sides: [Side], failed: (any Error) -> Void) throws -> [Measured] {
+        var sides = sides
+        func guarded(_ index: Int, _ body: (inout Side) throws -> Void) throws -> Bool {
+            do {
+                try body(&sides[index])
+                return true
+            } catch let error as TorchWorkerError where sides[index].name == "PyTorch" {
+                failed(error)
+                sides.remove(at: index)
+                return false
+            }
+        }
+        var index = 0
+        while index < sides.count {
+            let kept = try guarded(index) { side in
+                _ = try side.sample(1)   // warm-up
+                guard side.name != "probe" else { return }
+                var calls = 1
+                var seconds = try side.sample(calls)
+                while seconds < sampleSeconds / 8 && calls < 1 << 24 {
+                    calls *= 4
+                    seconds = try side.sample(calls)
+                }
+                side.calls = max(1, Int((sampleSeconds * Double(calls) / seconds).rounded()))
+            }
+            if kept { index += 1 }
+        }
+        for _ in 0 ..< repetitions {
+            var index = 0
+            while index < sides.count {
+                if try guarded(index, { side in side.samples.append(try side.sample(side.calls)) }) { index += 1 }
+            }
+        }
+        // Without the samplers: the NumPy one holds views that must not outlive their scope.
+        return sides.map { Measured(name: $0.name, calls: $0.calls, samples: $0.samples) }
+    }
+
+    private struct Measured {
+        var name: String
+        var calls: Int
+        var samples: [Double]
+    }
+
+    /// Runs `body` with a sampler of the NumPy side (nil without NumPy): zero-copy views of the
+    /// Swift buffers, the GIL held throughout.
+    private func withNumPy<S: BCEScalar, N: BCEScalar & NumPyScalar, R>(
+        _ config: BenchmarkCase, _ inputs: Inputs<S, N>, _ body: (((Int) throws -> Double)?) throws -> R
+    ) throws -> R {
+        guard includeNumPy else { return try body(nil) }
+        var otherError: (any Error)?
+        let result: R? = try Python.withGIL { py throws -> R? in
+            let module = try NumPyBaseline.module(py)
+            let arrays = [inputs.nx, inputs.ny, inputs.nweight, inputs.nposWeight,
+                          config.reduction == .none && config.pass == .gradients ? inputs.nones : nil]
+            return try Self.withViews(py, arrays) { views throws(PythonError) -> R? in
+                let repeatCalls = try module.attr("repeat")
+                var arguments: [(any PythonConvertible)?] = Array(views.prefix(4))
+                let function: PythonObject
+                if config.pass == .forward {
+                    function = try module.attr("forward").call(config.loss, config.reduction.rawValue)
+                } else {
+                    function = try module.attr("forward_and_gradients").call(config.loss, config.reduction.rawValue)
+                    arguments.append(config.reduction == .none ? views[4] : 1.0 / Double(config.count))
+                }
+                var pythonError: PythonError?
+                do {
+                    return try body { calls in
+                        do {
+                            return try time(1) { try repeatCalls.call(arguments: [function, calls] + arguments) }
+                        } catch let error as PythonError {
+                            pythonError = error
+                            throw error
                         }
-                        let (swift, numpy): (Double, Double?) = includeNumPy
-                            ? try interleavedTimes(
-                                loss: loss, pass: pass, reduction: reduction, input: numpyInput, target: numpyTarget,
-                                ones: numpyOnes, calls: calls, swiftSample: swiftSample)
-                            : (try median(repetitions, swiftSample), nil)
-                        var row = BenchmarkRow(
-                            loss: loss, dtype: dtype, reduction: reduction, pass: pass, count: count,
-                            swift: Double(count * calls) / swift)
-                        row.numpy = numpy.map { Double(count * calls) / $0 }
-                        progress(row)
-                        rows.append(row)
                     }
+                } catch {
+                    if let pythonError { throw pythonError }
+                    otherError = error   // the Swift library's, or the worker's
+                    return nil
                 }
             }
         }
-        return rows
+        if let otherError { throw otherError }
+        return result!
+    }
+
+    /// `body` with zero-copy NumPy views of `arrays` (nil stays None), nested.
+    private static func withViews<N: BCEScalar & NumPyScalar, R>(
+        _ py: PythonGIL, _ arrays: [NDArray<N>?], _ views: [PythonObject?] = [],
+        _ body: ([PythonObject?]) throws(PythonError) -> R
+    ) throws(PythonError) -> R {
+        guard views.count < arrays.count else { return try body(views) }
+        guard let array = arrays[views.count] else { return try withViews(py, arrays, views + [nil], body) }
+        return try array.scalars.withUnsafeBufferPointer { buffer throws(PythonError) -> R in
+            try py.withNumPyView(of: buffer, shape: array.shape) { view throws(PythonError) -> R in
+                try withViews(py, arrays, views + [view], body)
+            }
+        }
     }
 
     /// `array` in `N`: the same storage when `N` is `S`, else each value converted (exactly, for
@@ -109,8 +348,9 @@ struct Benchmark {
 
     /// Probabilities in [0.0005, 0.9995] (BCE) or logits in [-10, 10], and targets.
     static func inputs<S: BCEScalar>(
-        _: S.Type, loss: String, count: Int, targets: BenchmarkTargets
-    ) -> (NDArray<S>, NDArray<S>) {
+        _: S.Type, loss: String, shape: [Int], targets: BenchmarkTargets
+    ) throws -> (NDArray<S>, NDArray<S>) {
+        let count = shape.reduce(1, *)
         var rng = SplitMix64(seed: 20261129 &+ UInt64(count))
         var x = [S](), y = [S]()
         x.reserveCapacity(count)
@@ -120,99 +360,56 @@ struct Benchmark {
             x.append(loss == "bce" ? S(0.0005 + 0.999 * u) : S(20 * u - 10))
             y.append(targets == .hard ? (rng.next() & 1 == 0 ? 0 : 1) : S(rng.unit()))
         }
-        return (NDArray(x), NDArray(y))
+        return (try NDArray(shape: shape, scalars: x), try NDArray(shape: shape, scalars: y))
     }
 
-    private func swiftCall<S: BCEScalar>(
-        loss: String, pass: BenchmarkPass, reduction: Reduction,
-        _ input: NDArray<S>, _ target: NDArray<S>, _ gradOutput: NDArray<S>
+    /// Values uniform in [low, high].
+    static func uniform<S: BCEScalar>(_: S.Type, shape: [Int], _ low: Double, _ high: Double, seed: UInt64) throws -> NDArray<S> {
+        var rng = SplitMix64(seed: 20261202 &+ seed)
+        let count = shape.reduce(1, *)
+        return try NDArray(shape: shape, scalars: (0 ..< count).map { _ in S(low + (high - low) * rng.unit()) })
+    }
+
+    private static func swiftCall<S: BCEScalar>(
+        _ config: BenchmarkCase, _ input: NDArray<S>, _ target: NDArray<S>,
+        _ weight: NDArray<S>?, _ posWeight: NDArray<S>?, _ gradOutput: NDArray<S>
     ) throws {
-        if loss == "bce" {
-            blackHole(try binaryCrossEntropy(input, target, reduction: reduction))
-            if pass == .gradients {
-                blackHole(try binaryCrossEntropyBackward(input, target, reduction: reduction, gradOutput: gradOutput))
+        let reduction = config.reduction
+        if config.loss == "bce" {
+            blackHole(try binaryCrossEntropy(input, target, weight: weight, reduction: reduction))
+            if config.pass == .gradients {
+                blackHole(try binaryCrossEntropyBackward(
+                    input, target, weight: weight, reduction: reduction, gradOutput: gradOutput))
             }
         } else {
-            blackHole(try binaryCrossEntropyWithLogits(input, target, reduction: reduction))
-            if pass == .gradients {
+            blackHole(try binaryCrossEntropyWithLogits(
+                input, target, weight: weight, posWeight: posWeight, reduction: reduction))
+            if config.pass == .gradients {
                 blackHole(try binaryCrossEntropyWithLogitsBackward(
-                    input, target, reduction: reduction, gradOutput: gradOutput))
+                    input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput))
             }
         }
-    }
-
-    /// The median times of the Swift sample and of NumPy through zero-copy views of the same Swift
-    /// buffers (the GIL held throughout), measured alternately (Swift, NumPy, Swift, ...) after one
-    /// warm-up of each, so that both see the same state of the machine.
-    private func interleavedTimes<S: BCEScalar & NumPyScalar>(
-        loss: String, pass: BenchmarkPass, reduction: Reduction,
-        input: NDArray<S>, target: NDArray<S>, ones: NDArray<S>, calls: Int,
-        swiftSample: () throws -> Double
-    ) throws -> (swift: Double, numpy: Double) {
-        var swiftSamples: [Double] = []
-        let numpy = try numpyTime(
-            loss: loss, pass: pass, reduction: reduction, input: input, target: target, ones: ones, calls: calls,
-            before: { swiftSamples.append(try swiftSample()) })
-        return (medianOf(Array(swiftSamples.dropFirst())), numpy)   // the first was the warm-up
-    }
-
-    /// NumPy through zero-copy views of the same Swift buffers, the GIL held throughout; `before`
-    /// runs before each NumPy sample (the warm-up included).
-    private func numpyTime<S: BCEScalar & NumPyScalar>(
-        loss: String, pass: BenchmarkPass, reduction: Reduction,
-        input: NDArray<S>, target: NDArray<S>, ones: NDArray<S>, calls: Int, before: () throws -> Void
-    ) throws -> Double {
-        var otherError: (any Error)?
-        let seconds = try Python.withGIL { py throws -> Double in
-            let module = try NumPyBaseline.module(py)
-            return try input.scalars.withUnsafeBufferPointer { x throws -> Double in
-                try target.scalars.withUnsafeBufferPointer { y throws -> Double in
-                    try ones.scalars.withUnsafeBufferPointer { g throws -> Double in
-                        try py.withNumPyView(of: x, shape: [x.count]) { xa throws(PythonError) -> Double in
-                            try py.withNumPyView(of: y, shape: [y.count]) { ya throws(PythonError) -> Double in
-                                try py.withNumPyView(of: g, shape: [g.count]) { ga throws(PythonError) -> Double in
-                                    let repeatCalls = try module.attr("repeat")
-                                    let function: PythonObject
-                                    var arguments: [(any PythonConvertible)?] = [xa, ya]
-                                    if pass == .forward {
-                                        function = try module.attr("forward").call(loss, reduction.rawValue)
-                                    } else {
-                                        function = try module.attr("forward_and_gradients").call(loss, reduction.rawValue)
-                                        if reduction == .none { arguments.append(ga) } else {
-                                            arguments.append(1.0 / Double(x.count))
-                                        }
-                                    }
-                                    do {
-                                        return try median(repetitions) {
-                                            try before()
-                                            return try time(1) {
-                                                try repeatCalls.call(arguments: [function, calls] + arguments)
-                                            }
-                                        }
-                                    } catch let error as PythonError {
-                                        throw error
-                                    } catch {
-                                        otherError = error   // from `before` (the Swift library)
-                                        return 0
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let otherError { throw otherError }
-        return seconds
     }
 }
 
-/// The median of `repetitions` timings (seconds), after one untimed warm-up.
-private func median(_ repetitions: Int, _ measure: () throws -> Double) throws -> Double {
-    _ = try measure()
-    var samples: [Double] = []
-    for _ in 0 ..< max(1, repetitions) { samples.append(try measure()) }
-    return medianOf(samples)
+/// A directory for the files the PyTorch worker reads, removed with its last reference.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("bce-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes the raw bits of `scalars` (little-endian, as this machine stores them) to `name`.
+    func write<S>(_ name: String, _ scalars: [S]) throws -> URL {
+        let file = url.appendingPathComponent(name)
+        try scalars.withUnsafeBytes { try Data($0).write(to: file) }
+        return file
+    }
 }
 
 private func medianOf(_ samples: [Double]) -> Double {
@@ -237,4 +434,3 @@ struct BenchmarkError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-

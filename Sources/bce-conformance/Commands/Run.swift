@@ -1,5 +1,6 @@
 import ArgumentParser
 import BCEConformance
+import BCEConformanceSwiftLibrary
 import Foundation
 import Synchronization
 
@@ -8,7 +9,8 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the golden cases against the Swift library (default) or a port, then summarise.",
         discussion: """
-            Exit codes: 0 conformant (known failures allowed), 1 some case failed, 2 usage error (also: no case \
+            Exit codes: 0 conformant (known failures allowed), 1 some case failed, or no case was compared \
+            (NOTHING COMPARED), or --require-full-coverage and a case was not covered, 2 usage error (also: no case \
             selected), 3 golden files corrupt or of an unknown format version, 4 the port crashed, hung or broke \
             the protocol, 5 a report could not be written; 128 + N when stopped by signal N (SIGINT, SIGTERM, \
             SIGHUP: the port's processes are killed and the partial report is written first).
@@ -28,6 +30,14 @@ struct Run: AsyncParsableCommand {
 
     static let timeoutRange: ClosedRange<Double> = 0.001...1_000_000
 
+    @Option(name: .customLong("exit-grace"), help: ArgumentHelp(
+        "Seconds the port may take to exit after \"stop\" before it is killed and the run is \"port broke\" (default: the --timeout).",
+        valueName: "seconds"), transform: { try NumericOption.double($0, "--exit-grace", Run.timeoutRange, unit: " of seconds") })
+    var exitGrace: Double?
+
+    @Flag(name: .customLong("require-full-coverage"), help: "Fail the run (exit 1) if any case is not covered by the port's declared capabilities.")
+    var requireFullCoverage = false
+
     @Option(name: .customLong("max-ulp"), help: ArgumentHelp(
         "Strict mode: also fail any value more than N ULP from the golden value (gradients measured at their grad_*_scale).",
         valueName: "N"), transform: NumericOption.maxULP)
@@ -43,6 +53,10 @@ struct Run: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Also write a JUnit XML report (one test case per golden case) to this path.", valueName: "path"))
     var junit: String?
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, flags × outcome heatmap, every failure with its inputs) to this path.",
+                               valueName: "path"))
+    var html: String?
 
     @Flag(name: .shortAndLong, help: "List every case in the text report, not only the failures.")
     var verbose = false
@@ -60,33 +74,40 @@ struct Run: AsyncParsableCommand {
         let suite = try golden.loadSuite()
         let cases = try selection.selectChecked(suite)
         warnAboutUnusedKnownFailures(knownFailures, cases)
-        let runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
+        var runner = ConformanceRunner(policy: ComparisonPolicy(maxULP: maxULP), knownFailures: knownFailures)
+        runner.requireFullCoverage = requireFullCoverage
+        let requireFullCoverage = self.requireFullCoverage
         let identity = SuiteIdentity(suite.manifest)
         // Results are collected as they come, so a port that breaks still leaves a partial report.
         let completed = Mutex([CaseResult]())
         let announced = Mutex<ImplementationInfo?>(nil)
         let progress: @Sendable (CaseResult) -> Void = { result in completed.withLock { $0.append(result) } }
+        let invocation = self.invocation
         let clock = ContinuousClock()
         let start = clock.now
         @Sendable func partial(_ failure: ImplementationFailure) -> RunReport {
             let info = announced.withLock { $0 } ?? ImplementationInfo(name: port ?? "?", language: "unknown", version: "unknown")
             let elapsed = clock.now - start
-            return RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
-                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                             implementationFailure: failure)
+            var report = RunReport(suite: identity, implementation: info, maxULP: maxULP, results: completed.withLock { $0 },
+                                   seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                   implementationFailure: failure, requireFullCoverage: requireFullCoverage)
+            report.invocation = invocation
+            return report
         }
         if port != nil {
             // On SIGINT/SIGTERM/SIGHUP: the port tree is killed (Interrupts), then what was found is written.
-            let format = self.format, verbose = self.verbose, junit = self.junit
+            let format = self.format, verbose = self.verbose, junit = self.junit, html = self.html
             Interrupts.install { sig in
                 let report = partial(ImplementationFailure(caseID: nil, message: "the run was interrupted by \(Interrupts.name(sig))"))
-                try? Run.writeReports(report, format: format, verbose: verbose, junit: junit)
+                try? Run.writeReports(report, format: format, verbose: verbose, junit: junit, html: html)
             }
         }
         var report: RunReport
         do {
             if let port {
-                report = try await PortProcessImplementation.with(command: port, timeout: .nanoseconds(Int64(timeout * 1e9))) {
+                report = try await PortProcessImplementation.with(
+                    command: port, timeout: .nanoseconds(Int64(timeout * 1e9)),
+                    exitGrace: .nanoseconds(Int64((exitGrace ?? timeout) * 1e9))) {
                     implementation throws(ImplementationFailure) in
                     announced.withLock { $0 = implementation.info }
                     return try await runner.run(cases, on: implementation, suite: identity, progress: progress)
@@ -98,17 +119,28 @@ struct Run: AsyncParsableCommand {
             Interrupts.deferToHandlerIfInterrupted()
             printError("bce-conformance: the port `\(port ?? "")` broke: \(error)")
             // The partial report, in the requested format (text too), then exit 4.
-            try Run.writeReports(partial(error), format: format, verbose: verbose, junit: junit)
+            try Run.writeReports(partial(error), format: format, verbose: verbose, junit: junit, html: html)
             throw ExitStatus.portBroken.exitCode
         }
         Interrupts.deferToHandlerIfInterrupted()
-        try Run.writeReports(report, format: format, verbose: verbose, junit: junit)
+        report.invocation = invocation
+        try Run.writeReports(report, format: format, verbose: verbose, junit: junit, html: html)
         if !report.isConformant { throw ExitStatus.failures.exitCode }
     }
 
     /// The report on stdout and, with --junit, to its file (FileIO: written through FIFOs and devices).
     /// Written once: by the run, or by the signal handler (which waits for a write in progress).
-    static func writeReports(_ report: RunReport, format: ReportFormat, verbose: Bool, junit: String?) throws {
+    /// How this run was invoked, for the reports' reproduction commands: the port and the options
+    /// that change a verdict (not the selection, which `--id =ID` replaces).
+    var invocation: Invocation {
+        var options = [String]()
+        if let maxULP { options += ["--max-ulp", TextReport.format(maxULP, digits: 6)] }
+        if timeout != 10 { options += ["--timeout", TextReport.format(timeout, digits: 6)] }
+        if let directory = golden.directory { options += ["--golden", directory] }
+        return Invocation(port: port, options: options)
+    }
+
+    static func writeReports(_ report: RunReport, format: ReportFormat, verbose: Bool, junit: String?, html: String?) throws {
         try reportWritten.withLock { written in
             guard !written else { return }
             written = true
@@ -117,6 +149,7 @@ struct Run: AsyncParsableCommand {
             case .json: try writeOut(JSONReport.render(report))
             }
             if let junit { try writeReportFile(JUnitReport.render(report), to: junit, option: "--junit") }
+            if let html { try writeReportFile(HTMLReport.render(report), to: html, option: "--html") }
         }
     }
 

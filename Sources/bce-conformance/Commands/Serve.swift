@@ -1,5 +1,6 @@
 import ArgumentParser
 import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// `bce-conformance serve`: the Swift library as a port, on stdin/stdout.
 struct Serve: ParsableCommand {

@@ -4,7 +4,7 @@ import BCEConformance
 /// The case filters `run` and `list` share.
 struct SelectionOptions: ParsableArguments {
     @Option(name: .customLong("id"), help: ArgumentHelp(
-        "Only cases whose id matches (glob with * and ?; without wildcards, ids containing it). Repeatable.",
+        "Only cases whose id matches (glob with * and ?; =ID exactly that id; otherwise ids containing it). Repeatable.",
         valueName: "pattern"))
     var idPatterns: [String] = []
 

@@ -11,7 +11,8 @@ struct BrainFloat16Bits: NumPyScalar, Equatable {
     static var numpyDTypeName: String { "uint16" }
 }
 
-/// scripts/bce_reference.py `evaluate`, called in the embedded interpreter: the oracle of `live`.
+/// scripts/bce_reference.py `evaluate`, called in the embedded interpreter: the oracle of `live`
+/// (and scripts/pytorch_cpu.py `pytorch_cpu`, the acceptable alternative of `live --port`).
 /// Every call holds the GIL for its whole length (synchronous, never across an await).
 final class NumPyReference: Sendable {
     /// The scripts directory, on sys.path ahead of everything else.
@@ -34,8 +35,30 @@ final class NumPyReference: Sendable {
     }
 
     func expectation(_ c: GoldenCase) throws(PythonError) -> GoldenCase.Expectation {
-        try Python.withGIL { py throws(PythonError) -> GoldenCase.Expectation in
-            let reference = try py.import("bce_reference")
+        try call(c, module: "bce_reference", function: "evaluate")
+    }
+
+    /// PyTorch's CPU arithmetic for a value case (scripts/pytorch_cpu.py `pytorch_cpu`, the
+    /// generator's `pytorch-cpu` alternative, CONTRACTS section 0), as an acceptable alternative.
+    func alternatives(_ c: GoldenCase) throws(PythonError) -> [GoldenCase.Alternative] {
+        guard case .outputs(let o) = try call(c, module: "pytorch_cpu", function: "pytorch_cpu"),
+              case .outputs(let e) = c.expectation else { return [] }
+        // As the golden format records it: only the fields whose bits differ from the exact value.
+        func differing(_ t: GoldenTensor?, _ exact: GoldenTensor?) -> GoldenTensor? { t?.hex == exact?.hex ? nil : t }
+        let alternative = GoldenCase.Alternative(
+            source: "pytorch-cpu", comment: "PyTorch 2.x CPU arithmetic in \(c.dtype.rawValue) (scripts/pytorch_cpu.py)",
+            loss: differing(o.loss, e.loss), gradInput: differing(o.gradInput, e.gradInput),
+            gradTarget: differing(o.gradTarget, e.gradTarget))
+        if alternative.loss == nil, alternative.gradInput == nil, alternative.gradTarget == nil { return [] }
+        return [alternative]
+    }
+
+    /// `module.function(loss, dtype, reduction, input, target, weight=, pos_weight=, grad_output=)`
+    /// (evaluate's signature, which pytorch_cpu shares) as an expectation.
+    private func call(_ c: GoldenCase, module: String, function: String) throws(PythonError) -> GoldenCase.Expectation {
+        let scaled = function == "evaluate"
+        return try Python.withGIL { py throws(PythonError) -> GoldenCase.Expectation in
+            let reference = try py.import(module)
             let np = try py.numpy()
             func array(_ t: GoldenTensor?) throws(PythonError) -> PythonObject? {
                 guard let t else { return nil }
@@ -52,7 +75,7 @@ final class NumPyReference: Sendable {
             }
             let result: PythonObject
             do throws(PythonError) {
-                result = try reference.attr("evaluate").call(
+                result = try reference.attr(function).call(
                     c.loss.rawValue, c.dtype.rawValue, c.reduction.rawValue, try array(c.inputs.input), try array(c.inputs.target),
                     kwargs: ["weight": try array(c.inputs.weight), "pos_weight": try array(c.inputs.posWeight),
                              "grad_output": try array(c.inputs.gradOutput)])
@@ -87,7 +110,8 @@ final class NumPyReference: Sendable {
             }
             return .outputs(GoldenCase.ExpectedOutputs(
                 loss: try tensor("loss"), gradInput: try tensor("grad_input"), gradTarget: try tensor("grad_target"),
-                gradInputScale: try tensor("grad_input_scale"), gradTargetScale: try tensor("grad_target_scale")))
+                gradInputScale: scaled ? try tensor("grad_input_scale") : nil,
+                gradTargetScale: scaled ? try tensor("grad_target_scale") : nil))
         }
     }
 }

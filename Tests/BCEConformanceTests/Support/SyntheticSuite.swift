@@ -1,5 +1,6 @@
 import Foundation
 @testable import BCEConformance
+import BCEConformanceSwiftLibrary
 
 /// A small golden suite whose expected values come from the Swift library itself: it checks the
 /// runner's mechanics (ports, reports, exit codes), not the library's accuracy (the real golden

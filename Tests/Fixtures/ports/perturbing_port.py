@@ -47,7 +47,9 @@ def main():
         if reply["type"] == "started":
             reply["implementation"]["name"] = "perturbing proxy of " + reply["implementation"]["name"]
             if dtypes is not None:
-                reply["implementation"]["dtypes"] = dtypes
+                # protocol version 2 declares them in capabilities, version 1 in implementation
+                declared = reply["capabilities"] if "capabilities" in reply else reply["implementation"]
+                declared["dtypes"] = dtypes
         elif reply["type"] == "result" and "outputs" in reply and running.get(reply["id"]) == "sum":
             perturb(reply["outputs"]["loss"])
         sys.stdout.write(json.dumps(reply) + "\n")

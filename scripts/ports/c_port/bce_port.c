@@ -9,7 +9,7 @@
  *
  * Build:   cc -std=c99 -O2 -o bce_port bce_port.c -lm        (static: add -static)
  * Run:     bce-conformance run --port scripts/ports/c_port/bce_port
- * By hand: printf '%s\n' '{"type":"start","protocol_version":1}' '{"type":"stop"}' | ./bce_port
+ * By hand: printf '%s\n' '{"type":"start","protocol_version":2}' '{"type":"stop"}' | ./bce_port
  *
  * Malformed input (bad JSON, a missing field, a bad hex string, ...) prints "bce_port: ..." on
  * stderr, naming what was wrong and where, and exits 2; running out of memory exits 3.
@@ -24,7 +24,7 @@
 #include <string.h>
 
 #define PORT_VERSION "1.0.0"
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #define MAX_DEPTH 64 /* JSON nesting limit: the protocol needs 5 levels */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -982,14 +982,24 @@ int main(void)
             const jvalue *v = member(&msg, "protocol_version");
             if (!v || v->type != J_NUMBER)
                 fail("line %lu: the \"start\" message has no number \"protocol_version\"", lineno);
-            if (v->number != PROTOCOL_VERSION)
-                fail("line %lu: the runner speaks protocol version %g; this port speaks version %d", lineno, v->number,
+            if (v->number != 1 && v->number != PROTOCOL_VERSION)
+                fail("line %lu: the runner speaks protocol version %g; this port speaks versions 1 and %d", lineno, v->number,
                      PROTOCOL_VERSION);
-            printf("{\"type\":\"started\",\"protocol_version\":%d,\"implementation\":{\"name\":\"c_port\","
-                   "\"language\":\"c\",\"version\":\"" PORT_VERSION " (long double: %d-bit significand)\","
-                   "\"losses\":[\"bce\",\"bce_with_logits\"],"
-                   "\"dtypes\":[\"float16\",\"bfloat16\",\"float32\",\"float64\"]}}\n",
-                   PROTOCOL_VERSION, LDBL_MANT_DIG);
+            if (v->number == 1) /* version 1: losses and dtypes inside implementation */
+                printf("{\"type\":\"started\",\"protocol_version\":1,\"implementation\":{\"name\":\"c_port\","
+                       "\"language\":\"c\",\"version\":\"" PORT_VERSION " (long double: %d-bit significand)\","
+                       "\"losses\":[\"bce\",\"bce_with_logits\"],"
+                       "\"dtypes\":[\"float16\",\"bfloat16\",\"float32\",\"float64\"]}}\n",
+                       LDBL_MANT_DIG);
+            else /* version 2: it implements everything, PyTorch's argument checks included */
+                printf("{\"type\":\"started\",\"protocol_version\":2,\"implementation\":{\"name\":\"c_port\","
+                       "\"language\":\"c\",\"version\":\"" PORT_VERSION " (long double: %d-bit significand)\"},"
+                       "\"capabilities\":{\"losses\":[\"bce\",\"bce_with_logits\"],"
+                       "\"dtypes\":[\"float16\",\"bfloat16\",\"float32\",\"float64\"],"
+                       "\"reductions\":[\"none\",\"mean\",\"sum\"],"
+                       "\"outputs\":[\"loss\",\"grad_input\",\"grad_target\"],\"arguments\":[\"weight\",\"pos_weight\"],"
+                       "\"errors\":[\"shape_mismatch\",\"not_broadcastable\",\"input_out_of_range\",\"target_out_of_range\"]}}\n",
+                       LDBL_MANT_DIG);
             if (fflush(stdout) != 0) { fprintf(stderr, "bce_port: cannot write to stdout\n"); return 2; }
         } else if (!strcmp(type->str, "run")) {
             const jvalue *c = member(&msg, "case");

@@ -2,7 +2,9 @@
 // exponent bits (bias 2^(14 - fractionBits) - 1) and `fractionBits` stored significand bits, with
 // subnormals, infinities and NaN. Float16 is the case fractionBits = 10 (5 exponent bits, bias 15),
 // BrainFloat16 fractionBits = 7 (8 exponent bits, bias 127). One implementation for both, so the
-// two element types that are evaluated in Double and rounded once share their rounding.
+// two element types that are evaluated in Double and rounded once share their rounding, and for the
+// conformance library's golden values (BCEConformance's `BFloat16Bits`), which must round as the
+// loss library does without depending on it. `@inlinable`: the loss library's kernels inline it.
 
 /// `x` rounded once to the nearest value of the 16-bit format with `fractionBits` stored
 /// significand bits, ties to even; ±infinity from the format's overflow threshold (its largest
@@ -12,8 +14,8 @@
 /// A few additions instead of a software conversion: Float16(_:) on x86_64 is `__truncdfhf2`, which
 /// took 60% of a Float16 gradient pass. Every constant is integer arithmetic on `fractionBits`, so
 /// callers that pass a literal get straight-line code.
-@usableFromInline @inline(__always)
-func binary16Bits(rounding x: Double, fractionBits m: Int) -> UInt16 {
+@inlinable @inline(__always)
+public func binary16Bits(rounding x: Double, fractionBits m: Int) -> UInt16 {
     let bias = (1 << (14 - m)) - 1                       // 15 for Float16, 127 for BrainFloat16
     let infinity = UInt16(truncatingIfNeeded: ((1 << (15 - m)) - 1) << m)   // exponent field all ones
     /// 2^e for the Double exponent e (normal range), exactly.

@@ -1,3 +1,4 @@
+import BCEConformance
 import BinaryCrossEntropy
 
 /// The Swift library (`BinaryCrossEntropy`), called in-process: the implementation `run` checks by default.

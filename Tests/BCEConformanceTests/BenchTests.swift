@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// `bce-conformance bench` through the built executable (issue 14): the weighted rows, the
+/// PyTorch column when torch is absent or its worker fails (a named gap, never a silent one), the
+/// bandwidth probe's columns and the bars in the JSON. Tiny runs (no NumPy, one repetition):
+/// what is checked is what the rows say, not how fast anything is.
+@Suite("bench: rows, PyTorch column, bandwidth probe, bars", .serialized)
+struct BenchTests {
+    let scratch: URL
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: scratch) }
+
+    static let fixtures = Tool.packageRoot.appendingPathComponent("Tests/Fixtures/bench")
+    static let scripts = Tool.packageRoot.appendingPathComponent("scripts").path
+    /// One size, float32, BCELoss forward mean, no NumPy, no probe, one short repetition.
+    static let small = ["bench", "--sizes", "1e4", "--dtypes", "float32", "--losses", "bce", "--reductions", "mean",
+                        "--passes", "forward", "--no-numpy", "--no-bandwidth", "--repetitions", "1",
+                        "--sample-seconds", "0.001", "--scripts", scripts]
+
+    /// Runs bench with `arguments` plus `--json`, and returns the exit status, the result and the rows.
+    func bench(_ arguments: [String], environment: [String: String] = [:]) throws -> (Tool.Result, [[String: Any]]) {
+        let json = scratch.appendingPathComponent("bench.json")
+        let r = try Tool.run(arguments + ["--json", json.path], environment: environment, limit: 300)
+        guard r.status == 0 else { return (r, []) }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+        return (r, document?["rows"] as? [[String: Any]] ?? [])
+    }
+
+    @Test func withoutTorchEveryRowSaysNotInstalledAndNamesWhereItLooked() throws {
+        defer { cleanUp() }
+        let (r, rows) = try bench(Self.small + ["--weight", "none,per-class"],
+                                  environment: ["TORCH_VENV": "/nonexistent-bench-venv"])
+        #expect(r.status == 0, "\(r.description)")
+        #expect(rows.count == 2, "\(r.description)")
+        for row in rows {
+            #expect(row["torch"] is NSNull, "\(row)")
+            #expect((row["torch_note"] as? String)?.hasPrefix("not installed (no /nonexistent-bench-venv/bin/python") == true, "\(row)")
+        }
+        #expect(r.stdout.contains("not installed"), "\(r.description)")
+        #expect(r.stdout.contains("PyTorch not installed (no /nonexistent-bench-venv/bin/python"), "\(r.description)")
+    }
+
+    @Test func aWeightedRowIsComparedWithItsUnweightedTwin() throws {
+        defer { cleanUp() }
+        let (r, rows) = try bench(Self.small + ["--weight", "none,per-class,full", "--no-torch"])
+        #expect(r.status == 0, "\(r.description)")
+        #expect(rows.map { $0["weight"] as? String } == ["none", "per-class", "full"], "\(r.description)")
+        guard rows.count == 3 else { return }
+        let plain = rows[0]["swift"] as? Double ?? 0
+        #expect(plain > 0)
+        #expect(rows[0]["weight_cost"] is NSNull)
+        #expect((rows[0]["bars"] as? [String: String])?["weight"] == "-")
+        for row in rows.dropFirst() {
+            let cost = try #require(row["weight_cost"] as? Double, "\(row)")
+            #expect(abs(cost - plain / (row["swift"] as? Double ?? 0)) <= 1e-9 * cost, "\(row)")
+            #expect((row["bars"] as? [String: String])?["weight"] == (cost <= 2 ? "PASS" : "FAIL"), "\(row)")
+        }
+    }
+
+    @Test func aTorchWorkerThatDiesMidRunLeavesANamedGap() throws {
+        defer { cleanUp() }
+        let worker = Self.fixtures.appendingPathComponent("worker_dies_at_time.sh").path
+        let (r, rows) = try bench(Self.small + ["--weight", "none,per-class", "--torch", worker])
+        #expect(r.status == 0, "\(r.description)")
+        #expect(rows.count == 2, "\(r.description)")
+        for row in rows {
+            #expect(row["torch"] is NSNull, "\(row)")
+            #expect((row["torch_note"] as? String)?.hasPrefix("failed: the worker closed its stdout (exit code 3)") == true, "\(row)")
+        }
+        #expect(r.stderr.contains("PyTorch failed: the worker closed its stdout (exit code 3)"), "\(r.description)")
+        #expect(r.stdout.contains("failed"), "\(r.description)")
+    }
+
+    @Test func aTorchWorkerThatAnswersNonsenseIsNamedWithWhatItSaid() throws {
+        defer { cleanUp() }
+        let worker = Self.fixtures.appendingPathComponent("worker_talks_nonsense.sh").path
+        let (r, rows) = try bench(Self.small + ["--torch", worker])
+        #expect(r.status == 0, "\(r.description)")
+        #expect((rows.first?["torch_note"] as? String)?
+            .contains("the worker's reply is not the expected JSON: Segmentation fault (core dumped)") == true, "\(r.description)")
+    }
+
+    @Test(arguments: [
+        (["--torch", "/nonexistent/python"], "--torch: /nonexistent/python is not an executable file"),
+        (["--torch", fixtures.appendingPathComponent("worker_refuses_hello.sh").path],
+         "the worker closed its stdout (exit code 1)"),
+        (["--sizes", "1001"], "size 1001 is not a multiple of --classes 50"),
+        (["--weight", "diagonal"], "--weight: unknown value diagonal (none, per-class, full)"),
+        (["--pos-weight", ""], "--pos-weight names nothing (none, per-class, full)"),
+        (["--targets", "hard,fuzzy"], "--targets: unknown value fuzzy (hard, soft)"),
+        (["--sample-seconds", "0"], "--sample-seconds must be a number from 0.0001 to 60 (got \"0\")"),
+    ] as [([String], String)])
+    func aBadBenchOptionIsAUsageErrorThatSaysWhy(_ arguments: [String], _ message: String) throws {
+        defer { cleanUp() }
+        let r = try Tool.run(Self.small + arguments)
+        #expect(r.status == 2, "\(arguments): \(r.description)")
+        #expect(r.stderr.contains(message), "\(arguments): \(r.description)")
+    }
+
+    @Test func aLargeRowSamplesTheBandwidthProbeAndReportsItsFraction() throws {
+        defer { cleanUp() }
+        // float16: a probed row without the 1e7 bar rows (added for float32 and float64 only).
+        var arguments = Self.small.filter { $0 != "--no-bandwidth" } + ["--probe-from", "10000"]
+        arguments[arguments.firstIndex(of: "float32")!] = "float16"
+        let (r, rows) = try bench(arguments + ["--weight", "none", "--no-torch", "--probe-mib", "4"])
+        #expect(r.status == 0, "\(r.description)")
+        let row = try #require(rows.first, "\(r.description)")
+        #expect(rows.count == 1)
+        let bandwidth = try #require(row["read_bandwidth"] as? Double, "\(row)")
+        let swift = try #require(row["swift"] as? Double)
+        // Forward mean reads input and target: 2 × 2 bytes per float16 element.
+        #expect(abs((row["bandwidth_fraction"] as? Double ?? 0) - swift * 4 / bandwidth) <= 1e-9)
+        #expect((row["bars"] as? [String: String])?["bandwidth"] == "-", "the bar is for float32/float64 at 1e7")
+        #expect(r.stderr.contains("the bandwidth probe (2 × 4 MiB read and summed"), "\(r.description)")
+    }
+}

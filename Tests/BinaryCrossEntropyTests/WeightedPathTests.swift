@@ -1,0 +1,293 @@
+import Foundation
+import Testing
+@testable import BinaryCrossEntropy
+
+// The weighted and pos_weight paths (C kernels on the worker pool, scalar formulas for the groups
+// they decline) in every broadcast pattern, against the scalar formulas and the Float80
+// reference; their independence of the thread count; the same bits at every C level.
+
+#if arch(x86_64) && !os(Windows) && !os(Android)
+
+@Suite("Weighted and pos_weight paths", .serialized)
+struct WeightedPathTests {
+    /// Input shapes and the operand shape broadcast to them; each above the threading threshold
+    /// (4096 elements) and not a multiple of 8, so blocks, groups the kernels decline and tails
+    /// all occur.
+    static let layouts: [(name: String, shape: [Int], operand: [Int])] = [
+        ("scalar", [97, 50], []),
+        ("per class (C,)", [97, 50], [50]),
+        ("per channel (C, 1, 1)", [7, 3, 15, 13], [3, 1, 1]),
+        ("full", [97, 50], [97, 50]),
+        ("per row (N, 1)", [97, 50], [97, 1]),
+    ]
+
+    /// The flat index into an operand of `operandShape` broadcast to `shape` of output element `i`.
+    static func broadcastIndex(_ i: Int, shape: [Int], operandShape: [Int]) -> Int {
+        var rest = i, index = 0, operandStride = 1
+        for k in 0..<shape.count {
+            let dim = shape.count - 1 - k
+            let coordinate = rest % shape[dim]
+            rest /= shape[dim]
+            if k < operandShape.count {
+                let extent = operandShape[operandShape.count - 1 - k]
+                if extent != 1 { index += coordinate * operandStride }
+                operandStride *= extent
+            }
+        }
+        return index
+    }
+
+    static func bits<S: BCEScalar>(_ value: S) -> UInt64 { Double(value).bitPattern }
+
+    struct Case<S: BCEScalar> {
+        let name: String
+        let logits: Bool
+        let x: NDArray<S>, y: NDArray<S>
+        let weight: NDArray<S>?, posWeight: NDArray<S>?
+        /// Per element: the operands' values as broadcast.
+        let w: [S], p: [S]
+
+        func loss(_ reduction: Reduction) throws -> NDArray<S> {
+            logits ? try binaryCrossEntropyWithLogits(x, y, weight: weight, posWeight: posWeight, reduction: reduction)
+                   : try binaryCrossEntropy(x, y, weight: weight, reduction: reduction)
+        }
+
+        func gradients(_ reduction: Reduction, _ g: NDArray<S>) throws -> BCEGradients<S> {
+            logits ? try binaryCrossEntropyWithLogitsBackward(
+                         x, y, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: g)
+                   : try binaryCrossEntropyBackward(x, y, weight: weight, reduction: reduction, gradOutput: g)
+        }
+
+        /// The scalar formulas' term of element `i`, in the wide type (what the kernels reproduce).
+        func scalarTerm(_ i: Int) -> S.WideScalar {
+            let (xw, yw) = (x.scalars[i].bceWide, y.scalars[i].bceWide)
+            let term = logits
+                ? BCEWithLogitsFormulas.loss(input: xw, target: yw, posWeight: p[i].bceWide, hasPosWeight: posWeight != nil)
+                : BCEFormulas.loss(input: xw, target: yw)
+            return term * w[i].bceWide
+        }
+    }
+
+    /// Inputs of `layout`, with a weight and/or pos_weight of the layout's operand shape (for
+    /// BCELoss always a weight); weights from the sampler (0, 1, six decades), negated where
+    /// `signed` (outside the accuracy promise: compared with the scalar path only).
+    static func makeCase<S: BCEScalar>(
+        _: S.Type, logits: Bool, hard: Bool, layout: Int, weight hasWeight: Bool, posWeight hasPosWeight: Bool,
+        signed: Bool = false, seed: UInt64
+    ) -> Case<S> {
+        let (name, shape, operandShape) = layouts[layout]
+        let count = shape.reduce(1, *)
+        let (xs, ys) = VectorizedPathTests.inputs(S.self, logits: logits, hardTargets: hard, seed: seed, count: count)
+        var sampler = Sampler<S>(seed: seed &+ 11)
+        let operandCount = operandShape.reduce(1, *)
+        func operand() -> [S] {
+            (0..<operandCount).map { k in
+                let v = sampler.weight()
+                return signed && k % 3 == 1 ? -v : v
+            }
+        }
+        let ws = hasWeight ? operand() : [S(1)]
+        let ps = hasPosWeight ? operand() : [S(1)]
+        let index = { (i: Int) in broadcastIndex(i, shape: shape, operandShape: operandShape) }
+        return Case(
+            name: "\(logits ? "bce_with_logits" : "bce") \(S.self) \(hard ? "hard" : "soft") \(name)"
+                + "\(hasWeight ? " weight" : "")\(hasPosWeight ? " pos_weight" : "")\(signed ? " signed" : "")",
+            logits: logits, x: try! NDArray(shape: shape, scalars: xs), y: try! NDArray(shape: shape, scalars: ys),
+            weight: hasWeight ? try! NDArray(shape: operandShape, scalars: ws) : nil,
+            posWeight: hasPosWeight ? try! NDArray(shape: operandShape, scalars: ps) : nil,
+            w: (0..<count).map { hasWeight ? ws[index($0)] : 1 },
+            p: (0..<count).map { hasPosWeight ? ps[index($0)] : 1 })
+    }
+
+    /// Every case of one element type: both losses, hard and soft targets, weight, pos_weight and
+    /// both, each in every layout (or, `thin`, in one layout each, the layouts taken in turn).
+    static func cases<S: BCEScalar>(_: S.Type, seed: UInt64, signed: Bool = false, thin: Bool = false) -> [Case<S>] {
+        var result: [Case<S>] = []
+        for logits in [false, true] {
+            for hard in [false, true] {
+                let modes = logits ? [(true, false), (false, true), (true, true)] : [(true, false)]
+                for (w, p) in modes {
+                    for layout in thin ? [result.count % layouts.count] : Array(layouts.indices) {
+                        result.append(makeCase(
+                            S.self, logits: logits, hard: hard, layout: layout, weight: w, posWeight: p,
+                            signed: signed, seed: seed &+ UInt64(result.count)))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Allowed differences from the scalar path: Double's double-double lanes round differently
+    /// from Float80 near ties; the Double lanes of the narrower types only within 2^-29 ULP of one.
+    static func allowed<S: BCEScalar>(_: S.Type, _ n: Int) -> Int {
+        S.self == Double.self ? n / 40 : n / 100_000 + 2
+    }
+
+    static func checkForward<S: BCEScalar>(_: S.Type, bound: Double, seed: UInt64) throws {
+        for c in cases(S.self, seed: seed) {
+            BCEThreads.maximum = 2
+            let values = try c.loss(.none).scalars
+            var worst = Worst(), differing = 0
+            var exactSum = CompensatedSum<Reference>()
+            for i in values.indices {
+                let (rx, ry) = (Reference(c.x.scalars[i]), Reference(c.y.scalars[i]))
+                let exact = c.logits
+                    ? ReferenceLogits.loss(x: rx, y: ry, p: c.posWeight == nil ? nil : Reference(c.p[i]), w: Reference(c.w[i]))
+                    : ReferenceBCE.loss(x: rx, y: ry, w: Reference(c.w[i]))
+                exactSum.add(exact)
+                worst.record(ulpError(values[i], exact), "x=\(c.x.scalars[i]) y=\(c.y.scalars[i]) w=\(c.w[i]) p=\(c.p[i])")
+                if bits(S(bceRounding: c.scalarTerm(i))) != bits(values[i]) { differing += 1 }
+            }
+            #expect(worst.ulps <= bound, "\(c.name): \(worst)")
+            #expect(differing <= allowed(S.self, values.count), "\(c.name): \(differing) differ from the scalar path")
+            let mean = try c.loss(.mean).scalar!, sum = try c.loss(.sum).scalar!
+            #expect(ulpError(mean, exactSum.value / Reference(values.count)) <= bound, "\(c.name) mean \(mean)")
+            #expect(ulpError(sum, exactSum.value) <= bound, "\(c.name) sum \(sum)")
+            for threads in [1, 3] {
+                BCEThreads.maximum = threads
+                #expect(bits(try c.loss(.mean).scalar!) == bits(mean), "\(c.name) mean, \(threads) threads")
+                #expect(bits(try c.loss(.sum).scalar!) == bits(sum), "\(c.name) sum, \(threads) threads")
+                #expect(try c.loss(.none).scalars.map(bits) == values.map(bits), "\(c.name) none, \(threads) threads")
+            }
+        }
+        BCEThreads.maximum = BCEThreads.processorCount
+    }
+
+    @Test("Weighted and pos_weight forward passes, every broadcast pattern: within the bound, the scalar path's bits but near ties, any thread count")
+    func forward() throws {
+        try Self.checkForward(Float.self, bound: 2, seed: 401)
+        try Self.checkForward(Double.self, bound: 2, seed: 402)
+        try Self.checkForward(Float16.self, bound: 1, seed: 403)
+        try Self.checkForward(BrainFloat16.self, bound: 1, seed: 404)
+    }
+
+    static func checkGradients<S: BCEScalar>(_: S.Type, bound: Double, seed: UInt64) throws {
+        for c in cases(S.self, seed: seed, thin: true) {
+            let n = c.x.count
+            var rng = SplitMix64(seed: seed &+ 5)
+            let gs = (0..<n).map { _ in S(Double.random(in: -2...2, using: &rng)) }
+            BCEThreads.maximum = 2
+            for (reduction, g) in [(Reduction.none, try NDArray(shape: c.x.shape, scalars: gs)), (.mean, NDArray(scalar: S(0.75)))] {
+                let result = try c.gradients(reduction, g)
+                let divisor: S.WideScalar = reduction == .mean ? S.WideScalar(n) : 1
+                var worst = Worst(), differing = 0
+                let epsilon = S.bceGradientEpsilon.bceWide
+                for i in 0..<n {
+                    let gi = reduction == .none ? gs[i] : S(0.75)
+                    let (xw, yw, pw) = (c.x.scalars[i].bceWide, c.y.scalars[i].bceWide, c.p[i].bceWide)
+                    let scale = gi.bceWide * c.w[i].bceWide
+                    let hasP = c.posWeight != nil
+                    let scalar: (S.WideScalar, S.WideScalar) = c.logits
+                        ? (BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: pw, hasPosWeight: hasP) * scale / divisor,
+                           BCEWithLogitsFormulas.targetGradientFactor(input: xw, posWeight: pw, hasPosWeight: hasP) * scale / divisor)
+                        : (BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: epsilon) * scale / divisor,
+                           BCEFormulas.targetGradientFactor(input: xw) * scale / divisor)
+                    if bits(S(bceRounding: scalar.0)) != bits(result.input.scalars[i])
+                        || bits(S(bceRounding: scalar.1)) != bits(result.target.scalars[i]) {
+                        differing += 1
+                    }
+                    let (rx, ry, rw) = (Reference(c.x.scalars[i]), Reference(c.y.scalars[i]), Reference(c.w[i]))
+                    let rg = Reference(gi) / Reference(divisor), rp: Reference? = hasP ? Reference(c.p[i]) : nil
+                    let dx = c.logits ? ReferenceLogits.inputGradient(x: rx, y: ry, p: rp, w: rw, g: rg)
+                                      : ReferenceBCE.inputGradient(x: rx, y: ry, w: rw, g: rg, epsilon: Reference(S.bceGradientEpsilon))
+                    let dy = c.logits ? ReferenceLogits.targetGradient(x: rx, p: rp, w: rw, g: rg)
+                                      : ReferenceBCE.targetGradient(x: rx, w: rw, g: rg)
+                    let at = "x=\(c.x.scalars[i]) y=\(c.y.scalars[i]) w=\(c.w[i]) p=\(c.p[i]) g=\(gi)"
+                    worst.record(ulpError(result.input.scalars[i], dx.value, scale: dx.scale), "d/dx " + at)
+                    worst.record(ulpError(result.target.scalars[i], dy.value, scale: dy.scale), "d/dy " + at)
+                }
+                #expect(worst.ulps <= bound, "\(c.name) \(reduction) gradients: \(worst)")
+                #expect(differing <= allowed(S.self, n), "\(c.name) \(reduction) gradients: \(differing) differ from the scalar path")
+                for threads in [1, 3] {
+                    BCEThreads.maximum = threads
+                    let again = try c.gradients(reduction, g)
+                    #expect(again.input.scalars.map(bits) == result.input.scalars.map(bits), "\(c.name) \(reduction) d/dx, \(threads) threads")
+                    #expect(again.target.scalars.map(bits) == result.target.scalars.map(bits), "\(c.name) \(reduction) d/dy, \(threads) threads")
+                }
+                BCEThreads.maximum = 2
+            }
+        }
+        BCEThreads.maximum = BCEThreads.processorCount
+    }
+
+    @Test("Weighted and pos_weight gradients, every broadcast pattern: within the bound, the scalar path's bits but near ties, any thread count")
+    func gradients() throws {
+        try Self.checkGradients(Float.self, bound: 2, seed: 501)
+        try Self.checkGradients(Double.self, bound: 2, seed: 502)
+        try Self.checkGradients(Float16.self, bound: 1, seed: 503)
+        try Self.checkGradients(BrainFloat16.self, bound: 1, seed: 504)
+    }
+
+    /// Every weighted result (forward, three reductions; gradients) of Float and Double at `level`.
+    static func everyResult(_ level: BCEInstructionSet, signed: Bool) throws -> [String: [UInt64]] {
+        BCEVectorKernels.active = level
+        defer { BCEVectorKernels.active = BCEVectorKernels.supported }
+        var results: [String: [UInt64]] = [:]
+        func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+            for c in cases(S.self, seed: seed, signed: signed, thin: true) {
+                for reduction in Reduction.allCases {
+                    results["\(c.name) \(reduction)"] = try c.loss(reduction).scalars.map(bits)
+                }
+                let gs = (0..<c.x.count).map { S(Double($0 % 7) * 0.25 - 0.75) }
+                for (reduction, g) in [(Reduction.none, try NDArray(shape: c.x.shape, scalars: gs)), (.mean, NDArray(scalar: S(0.5)))] {
+                    let value = try c.gradients(reduction, g)
+                    results["\(c.name) \(reduction) gradients"] = (value.input.scalars + value.target.scalars).map(bits)
+                }
+            }
+        }
+        try record(Float.self, seed: 601)
+        try record(Double.self, seed: 602)
+        return results
+    }
+
+    @Test("Every C instruction set gives the same weighted bits; signed weights and pos_weights (outside the promise) give the scalar path's bits but near ties")
+    func instructionSetsAgree() throws {
+        let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported && $0 != .swift }
+        print("weighted: instruction sets compared: \(levels.map(\.rawValue))")
+        guard let first = levels.first else { return }
+        for signed in [false, true] {
+            let reference = try Self.everyResult(first, signed: signed)
+            for level in levels.dropFirst() {
+                let results = try Self.everyResult(level, signed: signed)
+                #expect(results.count == reference.count)
+                for (name, bits) in reference.sorted(by: { $0.key < $1.key }) {
+                    let differing = zip(bits, results[name] ?? []).filter { $0 != $1 }.count
+                    #expect(results[name]?.count == bits.count && differing == 0,
+                            "\(level) \(name): \(differing) of \(bits.count) differ from \(first)")
+                }
+            }
+            // The scalar formulas (the `swift` level runs them for weighted calls) against the kernels.
+            let scalar = try Self.everyResult(.swift, signed: signed)
+            for (name, bits) in reference.sorted(by: { $0.key < $1.key }) where name.hasSuffix(" none") {
+                let differing = zip(bits, scalar[name] ?? []).filter { $0 != $1 }.count
+                let allowed = name.contains("Double") ? bits.count / 40 : bits.count / 100_000 + 2
+                #expect(differing <= allowed, "\(name): \(differing) of \(bits.count) differ from the scalar formulas")
+            }
+        }
+    }
+
+    @Test("Zero weights give the scalar path's signed zeros; the first out-of-range element is reported with a weight")
+    func zerosAndErrors() throws {
+        let n = 5000
+        let xs = (0..<n).map { Double($0 % 97 + 1) / 99 }, ys = (0..<n).map { Double($0 % 2) }
+        let x = try NDArray(shape: [100, 50], scalars: xs), y = try NDArray(shape: [100, 50], scalars: ys)
+        let w = try NDArray(shape: [50], scalars: (0..<50).map { $0 % 2 == 0 ? -0.0 : 0.0 })
+        for loss in [try binaryCrossEntropy(x, y, weight: w, reduction: .none),
+                     try binaryCrossEntropyWithLogits(x, y, weight: w, reduction: .none)] {
+            #expect(loss.scalars.enumerated().allSatisfy { i, v in v == 0 && v.sign == (i % 2 == 0 ? .minus : .plus) })
+        }
+        var bad = xs
+        bad[4321] = 1.5
+        bad[4999] = -1
+        #expect(throws: BCEError.inputOutOfRange(index: 4321, value: 1.5)) {
+            try binaryCrossEntropy(try NDArray(shape: [100, 50], scalars: bad), y, weight: w, reduction: .mean)
+        }
+        #expect(throws: BCEError.inputOutOfRange(index: 4321, value: 1.5)) {
+            try binaryCrossEntropyBackward(try NDArray(shape: [100, 50], scalars: bad), y, weight: w, reduction: .none,
+                                           gradOutput: x)
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Two `bce-conformance bench --json` files side by side, as a Markdown table.
+
+    /usr/bin/python3 -I scripts/bench_compare.py BEFORE.json AFTER.json [--n 1000000] [--dtype float32,float64]
+
+One line per row present in both (same loss, dtype, weight, pos_weight, targets, reduction, pass,
+n): Swift before -> after, NumPy and PyTorch of the after run (M elements/s), and each run's
+ratios and w-cost with its bar verdicts (from the JSON, not recomputed).
+"""
+import argparse
+import json
+import sys
+
+KEY = ("loss", "dtype", "weight", "pos_weight", "targets", "reduction", "pass", "n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before")
+    parser.add_argument("after")
+    parser.add_argument("--n", type=float, help="only rows of this size")
+    parser.add_argument("--dtype", help="only these dtypes, comma-separated")
+    args = parser.parse_args()
+    runs = []
+    for path in (args.before, args.after):
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+        runs.append({tuple(row[k] for k in KEY): row for row in document["rows"]})
+    dtypes = set(args.dtype.split(",")) if args.dtype else None
+
+    def m(value):
+        return "–" if value is None else f"{value / 1e6:.0f}"
+
+    def r(row, ratio, bar):
+        value = row[ratio]
+        return "–" if value is None else f"{value:.2f} {row['bars'][bar]}"
+
+    print("| loss | dtype | weight | pos_weight | red. | pass | n | Swift before → after | NumPy | PyTorch "
+          "| S/NP before → after | S/PT before → after | w-cost before → after |")
+    print("|" + "---|" * 13)
+    for key, after in runs[1].items():
+        before = runs[0].get(key)
+        if before is None or (args.n and after["n"] != int(args.n)) or (dtypes and after["dtype"] not in dtypes):
+            continue
+        print("| " + " | ".join([
+            after["loss"], after["dtype"], after["weight"], after["pos_weight"], after["reduction"], after["pass"],
+            f"{after['n']:.0e}".replace("+0", ""), f"{m(before['swift'])} → {m(after['swift'])}",
+            m(after["numpy"]), m(after["torch"]) if after["torch"] is not None else after["torch_note"],
+            f"{r(before, 'ratio_numpy', 'numpy')} → {r(after, 'ratio_numpy', 'numpy')}",
+            f"{r(before, 'ratio_torch', 'torch')} → {r(after, 'ratio_torch', 'torch')}",
+            f"{r(before, 'weight_cost', 'weight')} → {r(after, 'weight_cost', 'weight')}",
+        ]) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
