@@ -31,7 +31,7 @@ mkdir -p "$OUT/src" "$OUT/artifacts" "$OUT/corpus/$TARGET"
 # of SwiftPM (the checksum comparison itself is tested in Tests/BCEConformanceTests). SwiftBCEShared's
 # rounding (bfloat16 golden values) is compiled into the same module, so its import goes too.
 SOURCES=(Sources/SwiftBCEShared/Binary16Rounding.swift
-         Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFields,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,JSONFields,Manifest}.swift
+         Sources/BCEConformance/Format/{DType,GoldenBytes,GoldenCase,GoldenFields,GoldenFileReader,GoldenFormatError,GoldenTensor,HexCodec,Manifest}.swift
          Sources/BCEConformance/Ports/PortProtocol.swift Sources/BCEConformance/Implementations/{CaseOutcome,Capabilities}.swift)
 rm -f "$OUT"/src/*.swift
 for f in "${SOURCES[@]}"; do sed -e '/^import Crypto$/d' -e '/^import SwiftBCEShared$/d' "$f" > "$OUT/src/$(basename "$f")"; done

@@ -1,24 +1,11 @@
 import Foundation
 
-/// The JSON access the golden readers need, whichever way the JSON was decoded: the golden files
-/// and MANIFEST.json through Codable (`GoldenFields`), the port protocol's lines through
-/// `JSONFields` (until it moves to Codable too). `GoldenFileReader.readTensor` is written once
-/// against it, so a TENSOR is checked the same way in a golden file and in a port's message.
-protocol GoldenObjectReader {
-    func has(_ key: String) -> Bool
-    func string(_ key: String) throws(GoldenFormatError) -> String
-    func ints(_ key: String) throws(GoldenFormatError) -> [Int]
-    func object(_ key: String) throws(GoldenFormatError) -> Self
-    /// An error at `key` of this object (at the object itself for nil).
-    func error(_ key: String?, _ reason: GoldenFormatError.Reason) -> GoldenFormatError
-}
-
-extension GoldenObjectReader {
+extension GoldenFields {
     func optionalString(_ key: String) throws(GoldenFormatError) -> String? {
         has(key) ? try string(key) : nil
     }
 
-    func optionalObject(_ key: String) throws(GoldenFormatError) -> Self? {
+    func optionalObject(_ key: String) throws(GoldenFormatError) -> GoldenFields? {
         has(key) ? try object(key) : nil
     }
 
@@ -50,10 +37,12 @@ struct JSONKey: CodingKey {
     }
 }
 
-/// One JSON object of a golden file, read through Codable (`KeyedDecodingContainer`). Errors are
-/// `GoldenFormatError`s whose field is the coding path, written as the format writes paths
-/// (`inputs.weight.hex`, `acceptable[0].outputs`), relative to the case inside a case.
-struct GoldenFields: GoldenObjectReader {
+/// One JSON object of a golden file, MANIFEST.json or a port-protocol line, read through Codable
+/// (`KeyedDecodingContainer`). Errors are `GoldenFormatError`s whose field is the coding path,
+/// written as the format writes paths (`inputs.weight.hex`, `acceptable[0].outputs`), relative to
+/// the case inside a case. The only JSON reader of the suite, so a TENSOR is checked the same way
+/// in a golden file and in a port's message (`GoldenFileReader.readTensor`).
+struct GoldenFields {
     let container: KeyedDecodingContainer<JSONKey>
     let file: String
     var caseID: String?
@@ -215,8 +204,10 @@ enum GoldenJSON {
         }
     }
 
-    static func decode<T>(_ data: Data, file: String, _ read: @escaping Reader<T>) throws(GoldenFormatError) -> T {
-        try GoldenBytes.checkEncoding(data, file: file)
+    /// `asciiOnly`: a golden file's bytes must be ASCII with `\n` line ends (`GoldenBytes.checkEncoding`);
+    /// a port-protocol line is UTF-8 (JSONDecoder refuses invalid UTF-8), with the same strict syntax.
+    static func decode<T>(_ data: Data, file: String, asciiOnly: Bool = true, _ read: @escaping Reader<T>) throws(GoldenFormatError) -> T {
+        if asciiOnly { try GoldenBytes.checkEncoding(data, file: file) }
         try GoldenBytes.checkSyntax(data, file: file)
         let decoder = JSONDecoder()
         decoder.userInfo[readerKey] = (file, read)

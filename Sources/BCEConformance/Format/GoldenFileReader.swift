@@ -178,13 +178,13 @@ public enum GoldenFileReader {
         }
     }
 
-    static func readOptionalTensor<R: GoldenObjectReader>(_ parent: R, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor? {
+    static func readOptionalTensor(_ parent: GoldenFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor? {
         parent.has(key) ? try readTensor(parent, key, dtype: dtype) : nil
     }
 
     /// Reads a TENSOR `{dtype, shape, hex}` whose dtype must be `dtype` ("values" is ignored), from
     /// a golden file or a port's message.
-    static func readTensor<R: GoldenObjectReader>(_ parent: R, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor {
+    static func readTensor(_ parent: GoldenFields, _ key: String, dtype: DType) throws(GoldenFormatError) -> GoldenTensor {
         let t = try parent.object(key)
         let tensorDType = try t.enumValue("dtype", as: DType.self)
         guard tensorDType == dtype else {

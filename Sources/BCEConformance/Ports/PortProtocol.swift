@@ -57,44 +57,37 @@ public enum PortProtocol {
     /// The port's "started" answer: version 2 with its capabilities, or version 1 (losses and
     /// dtypes inside `implementation`). Any violation names the field.
     public static func parseStarted(_ line: [UInt8]) throws(Violation) -> ImplementationInfo {
-        let m = try object(line, expecting: "started")
-        do {
+        try message(line, expecting: "started") { (m: GoldenFields) throws(GoldenFormatError) -> Result<ImplementationInfo, Violation> in
             let version = try m.int("protocol_version")
             guard accepted.contains(version) else {
-                throw Violation("\"started\" message: field protocol_version: the port speaks protocol version \(version); "
-                                + "this runner accepts versions \(accepted.map(String.init).joined(separator: " and "))")
+                return .failure(Violation("\"started\" message: field protocol_version: the port speaks protocol version \(version); "
+                                          + "this runner accepts versions \(accepted.map(String.init).joined(separator: " and "))"))
             }
             let i = try m.object("implementation")
             var capabilities = Capabilities.everything
             if version == 1, m.has("capabilities") {
-                throw Violation("\"started\" message: field capabilities: not part of protocol version 1 (answer protocol_version 2)")
+                return .failure(Violation("\"started\" message: field capabilities: not part of protocol version 1 (answer protocol_version 2)"))
             }
             if let c = try m.optionalObject("capabilities") {
                 capabilities = try readCapabilities(c)
                 for key in ["losses", "dtypes"] where i.has(key) && c.has(key) {
-                    throw Violation("\"started\" message: field implementation.\(key): also in capabilities.\(key); "
-                                    + "version 2 declares it in capabilities only")
+                    return .failure(Violation("\"started\" message: field implementation.\(key): also in capabilities.\(key); "
+                                              + "version 2 declares it in capabilities only"))
                 }
             }
             if i.has("losses") { capabilities.losses = try values(i, "losses", as: LossKind.self) }
             if i.has("dtypes") { capabilities.dtypes = try values(i, "dtypes", as: DType.self) }
-            return ImplementationInfo(
+            return .success(ImplementationInfo(
                 name: try i.string("name"), language: try i.optionalString("language") ?? "unknown",
-                version: try i.optionalString("version") ?? "unknown", capabilities: capabilities, protocolVersion: version)
-        } catch let e as GoldenFormatError {
-            throw Violation("\"started\" message: field \(e.field ?? "?") \(e.reason)")
-        } catch let e as Violation {
-            throw e
-        } catch {
-            throw Violation("\(error)")
+                version: try i.optionalString("version") ?? "unknown", capabilities: capabilities, protocolVersion: version))
         }
     }
 
     /// The capability names of version 2 (CONTRACTS 5.1).
     public static let capabilityNames = ["losses", "dtypes", "reductions", "outputs", "arguments", "errors", "notes"]
 
-    static func readCapabilities(_ c: JSONFields) throws -> Capabilities {
-        for key in c.object.keys.sorted() where !capabilityNames.contains(key) {
+    static func readCapabilities(_ c: GoldenFields) throws(GoldenFormatError) -> Capabilities {
+        for key in c.keys where !capabilityNames.contains(key) {
             throw c.error(key, .inconsistent("is not a capability (known: \(capabilityNames.joined(separator: ", ")))"))
         }
         var caps = Capabilities.everything
@@ -120,7 +113,8 @@ public enum PortProtocol {
     }
 
     /// A list of enumeration values, each known (the field path names the element that is not).
-    static func values<E: RawRepresentable & CaseIterable & Equatable>(_ m: JSONFields, _ key: String, as _: E.Type) throws -> [E]
+    static func values<E: RawRepresentable & CaseIterable & Equatable>(_ m: GoldenFields, _ key: String, as _: E.Type)
+        throws(GoldenFormatError) -> [E]
     where E.RawValue == String {
         var result = [E]()
         for (n, value) in try m.strings(key).enumerated() {
@@ -136,42 +130,55 @@ public enum PortProtocol {
     /// Only the declared `outputs` are read (an undeclared one the port returns is ignored).
     public static func parseResult(_ line: [UInt8], for c: GoldenCase,
                                    outputs: [Capabilities.Output] = Capabilities.Output.allCases) throws(Violation) -> CaseOutcome {
-        var m = try object(line, expecting: "result")
-        m.caseID = c.id
-        do {
+        try message(line, expecting: "result") { (fields: GoldenFields) throws(GoldenFormatError) -> Result<CaseOutcome, Violation> in
+            var m = fields
+            m.caseID = c.id
             let id = try m.string("id")
-            guard id == c.id else { throw Violation("result for case \"\(id)\" while case \"\(c.id)\" was running") }
+            guard id == c.id else { return .failure(Violation("result for case \"\(id)\" while case \"\(c.id)\" was running")) }
             let kinds = [m.has("outputs"), m.has("error"), m.has("skipped")].filter { $0 }.count
-            guard kinds == 1 else { throw Violation("a result needs exactly one of \"outputs\", \"error\", \"skipped\"") }
-            if m.has("skipped") { return .skipped(reason: try m.string("skipped")) }
-            if m.has("error") { return .error(kind: try m.string("error"), message: try m.optionalString("message") ?? "") }
+            guard kinds == 1 else { return .failure(Violation("a result needs exactly one of \"outputs\", \"error\", \"skipped\"")) }
+            if m.has("skipped") { return .success(.skipped(reason: try m.string("skipped"))) }
+            if m.has("error") { return .success(.error(kind: try m.string("error"), message: try m.optionalString("message") ?? "")) }
             let o = try m.object("outputs")
-            return .outputs(CaseOutputs(
+            return .success(.outputs(CaseOutputs(
                 loss: try GoldenFileReader.readTensor(o, "loss", dtype: c.dtype),
                 gradInput: outputs.contains(.gradInput) ? try GoldenFileReader.readOptionalTensor(o, "grad_input", dtype: c.dtype) : nil,
-                gradTarget: outputs.contains(.gradTarget) ? try GoldenFileReader.readOptionalTensor(o, "grad_target", dtype: c.dtype) : nil))
-        } catch let e as GoldenFormatError {
-            throw Violation("\"result\" message: field \(e.field ?? "?") \(e.reason)")
-        } catch let e as Violation {
-            throw e
-        } catch {
-            throw Violation("\(error)")
+                gradTarget: outputs.contains(.gradTarget) ? try GoldenFileReader.readOptionalTensor(o, "grad_target", dtype: c.dtype) : nil)))
         }
     }
 
-    /// One line as a JSON object with "type" equal to `type`.
-    static func object(_ line: [UInt8], expecting type: String) throws(Violation) -> JSONFields {
-        let m: JSONFields
+    /// Reads one line from the port as a JSON object whose "type" is `type`, then `body` on it.
+    /// A format problem becomes a Violation naming the message and the field.
+    private static func message<T>(_ line: [UInt8], expecting type: String,
+                                   _ body: @escaping @Sendable (GoldenFields) throws(GoldenFormatError) -> Result<T, Violation>)
+        throws(Violation) -> T {
+        let result: Result<T, Violation>
         do {
-            m = try JSONFields.parse(Data(line), file: "port")
+            result = try GoldenJSON.decode(Data(line), file: "port", asciiOnly: false) { (m: GoldenFields) throws(GoldenFormatError) -> Result<T, Violation> in
+                guard m.has("type"), let actual = try? m.string("type") else {
+                    return .failure(Violation("expected a \"\(type)\" message, got a JSON object without \"type\": \(preview(line))"))
+                }
+                guard actual == type else { return .failure(Violation("expected a \"\(type)\" message, got \"\(actual)\": \(preview(line))")) }
+                return try body(m)
+            }
         } catch {
-            throw Violation("expected a \"\(type)\" message, got a line that is not a JSON object: \(preview(line))")
+            if let problem = notAnObject(error) {
+                throw Violation("expected a \"\(type)\" message, got \(problem): \(preview(line))")
+            }
+            throw Violation("\"\(type)\" message: field \(error.field ?? "?") \(error.reason)")
         }
-        guard let actual = m.object["type"] as? String else {
-            throw Violation("expected a \"\(type)\" message, got a JSON object without \"type\": \(preview(line))")
+        return try result.get()
+    }
+
+    /// What is wrong with a line that is no JSON object (or one with a key twice), or nil for a
+    /// problem inside a well-formed object.
+    private static func notAnObject(_ error: GoldenFormatError) -> String? {
+        guard error.field == nil else { return nil }
+        switch error.reason {
+        case .duplicateKey(let key, _): return "a JSON object with the key \"\(key)\" twice"
+        case .invalidJSON, .wrongType, .encoding: return "a line that is not a JSON object"
+        default: return nil
         }
-        guard actual == type else { throw Violation("expected a \"\(type)\" message, got \"\(actual)\": \(preview(line))") }
-        return m
     }
 
     /// The start of a line, for messages (control characters escaped).
@@ -231,32 +238,27 @@ public enum PortProtocol {
     }
 
     public static func parseRequest(_ line: [UInt8]) throws(Violation) -> Request {
-        let m: JSONFields
+        let result: Result<Request, Violation>
         do {
-            m = try JSONFields.parse(Data(line), file: "runner")
-        } catch {
-            throw Violation("not a JSON object: \(preview(line))")
-        }
-        do {
-            switch try m.string("type") {
-            case "start":
-                let version = try m.int("protocol_version")
-                return .start(protocolVersion: version, accepts: m.has("accepts") ? try m.ints("accepts") : [version])
-            case "stop": return .stop
-            case "run": return .run(try readRunCase(try m.object("case")))
-            case let other: throw Violation("unknown message type \"\(other)\"")
+            result = try GoldenJSON.decode(Data(line), file: "runner", asciiOnly: false) { (m: GoldenFields) throws(GoldenFormatError) -> Result<Request, Violation> in
+                switch try m.string("type") {
+                case "start":
+                    let version = try m.int("protocol_version")
+                    return .success(.start(protocolVersion: version, accepts: m.has("accepts") ? try m.ints("accepts") : [version]))
+                case "stop": return .success(.stop)
+                case "run": return .success(.run(try readRunCase(try m.object("case"))))
+                case let other: return .failure(Violation("unknown message type \"\(other)\""))
+                }
             }
-        } catch let e as GoldenFormatError {
-            throw Violation("field \(e.field ?? "?")\(e.caseID.map { " (case \($0))" } ?? ""): \(e.reason)")
-        } catch let e as Violation {
-            throw e
         } catch {
-            throw Violation("\(error)")
+            if let problem = notAnObject(error) { throw Violation("\(problem): \(preview(line))") }
+            throw Violation("field \(error.field ?? "?")\(error.caseID.map { " (case \($0))" } ?? ""): \(error.reason)")
         }
+        return try result.get()
     }
 
     /// The CASE of a "run" message: like a golden case without comment, flags and expectation.
-    static func readRunCase(_ object: JSONFields) throws(GoldenFormatError) -> GoldenCase {
+    static func readRunCase(_ object: GoldenFields) throws(GoldenFormatError) -> GoldenCase {
         var c = object
         c.caseID = try c.string("id")
         let loss = try c.enumValue("loss", as: LossKind.self)
