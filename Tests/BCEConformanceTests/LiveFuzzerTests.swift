@@ -52,6 +52,30 @@ struct LiveFuzzerTests {
         #expect(ComparisonPolicy(maxULP: 2).compare(parsed.cases[0], Self.plantedBug(parsed.cases[0])).status == .failed)
     }
 
+    @Test func theShrinkWalkRestartsFromEachAcceptedCaseAndStopsAtTheBudget() throws {
+        let t = try GoldenTensor(dtype: .float32, shape: [4], values: [0.1, 0.2, 0.3, 0.4])
+        let start = GoldenCase(id: "bce/float32/none/walk", loss: .bce, dtype: .float32, reduction: .none,
+                               inputs: .init(input: t, target: t), expectation: .error(kind: ""))
+        // Accepting every first candidate: [4] -> [2] -> [1] (halves), -> [] (the size-1 axis dropped), which has none.
+        var walk = ShrinkWalk(from: start, budget: 100)
+        var shapes = [[Int]]()
+        while let candidate = walk.next() {
+            shapes.append(candidate.inputs.input.shape)
+            walk.accept(candidate)
+        }
+        #expect(shapes == [[2], [1], []])
+        // Accepting none: every candidate of [4] once (2 halves + 4 single indices), then the walk ends.
+        var refusing = ShrinkWalk(from: start, budget: 100)
+        var tried = 0
+        while refusing.next() != nil { tried += 1 }
+        #expect(tried == CaseShrinker.candidates(start).count && tried == 6)
+        // A budget of 4 evaluates 3 candidates (the budget counts the call that ends the walk).
+        var short = ShrinkWalk(from: start, budget: 4)
+        tried = 0
+        while short.next() != nil { tried += 1 }
+        #expect(tried == 3)
+    }
+
     @Test func casesAreReproducibleFromSeedAndIndex() {
         let a = LiveCaseGenerator(seed: 5).makeCase(42), b = LiveCaseGenerator(seed: 5).makeCase(42)
         #expect(a.id == b.id)

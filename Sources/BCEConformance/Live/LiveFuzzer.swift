@@ -79,34 +79,58 @@ public struct LiveFuzzer: Sendable {
 
     /// The case with the oracle's expectation, and how the implementation compares with it.
     func check(_ candidate: GoldenCase) throws(OracleFailure) -> (GoldenCase, Comparison) {
-        let expectation: GoldenCase.Expectation
-        do {
-            expectation = try oracle(candidate)
-        } catch {
-            throw OracleFailure(caseID: candidate.id, message: "\(error)")
-        }
-        let golden = candidate.with(expectation: expectation)
+        let golden = try Self.expecting(candidate, oracle)
         return (golden, policy.compare(golden, implementation(golden)))
     }
 
-    /// Greedy shrinking: drop optional tensors, remove slices, drop size-1 dimensions, for as long
-    /// as the case still fails.
+    /// `candidate` with `oracle`'s expectation (no alternatives); the oracle's own failure is an OracleFailure.
+    static func expecting(_ candidate: GoldenCase, _ oracle: Oracle) throws(OracleFailure) -> GoldenCase {
+        do {
+            return candidate.with(expectation: try oracle(candidate))
+        } catch {
+            throw OracleFailure(caseID: candidate.id, message: "\(error)")
+        }
+    }
+
+    /// Greedy shrinking (`ShrinkWalk`) for as long as the case still fails.
     func shrink(_ golden: GoldenCase, _ comparison: Comparison) -> (GoldenCase, Comparison) {
         var current = (golden, comparison)
-        var budget = shrinkBudget
-        var improved = true
-        while improved, budget > 0 {
-            improved = false
-            for candidate in CaseShrinker.candidates(current.0) {
-                budget -= 1
-                if budget <= 0 { break }
-                guard let checked = try? check(candidate), checked.1.status == .failed else { continue }
-                current = checked
-                improved = true
-                break
-            }
+        var walk = ShrinkWalk(from: golden, budget: shrinkBudget)
+        while let candidate = walk.next() {
+            guard let checked = try? check(candidate), checked.1.status == .failed else { continue }
+            current = checked
+            walk.accept(checked.0)
         }
         return current
+    }
+}
+
+/// The order in which a greedy shrinker tries smaller cases: `CaseShrinker.candidates` of the
+/// current case, most promising first; when one still fails (`accept`), the candidates of that one,
+/// until none of a case's candidates fails or the budget of evaluations is spent. The shrinkers of
+/// `LiveFuzzer` (synchronous) and `PortFuzzer` (through the port, asynchronous) both walk it.
+struct ShrinkWalk {
+    private var candidates: [GoldenCase]
+    private var position = 0
+    private var budget: Int
+
+    init(from start: GoldenCase, budget: Int) {
+        candidates = CaseShrinker.candidates(start)
+        self.budget = budget
+    }
+
+    /// The next candidate to evaluate, or nil when the walk is over.
+    mutating func next() -> GoldenCase? {
+        budget -= 1
+        guard budget > 0, position < candidates.count else { return nil }
+        position += 1
+        return candidates[position - 1]
+    }
+
+    /// The last candidate still fails: continue from it.
+    mutating func accept(_ smaller: GoldenCase) {
+        candidates = CaseShrinker.candidates(smaller)
+        position = 0
     }
 }
 

@@ -9,7 +9,7 @@ import Foundation
 /// fails, so a correct port costs nothing extra); strict mode (`policy.maxULP`) the exact value only.
 public struct PortFuzzer<Outcome: Sendable>: Sendable {
     /// The expected result of a case (the NumPy reference). Throws when the oracle itself fails.
-    public typealias Oracle = @Sendable (GoldenCase) throws -> GoldenCase.Expectation
+    public typealias Oracle = LiveFuzzer.Oracle
     /// The acceptable alternatives of a value case (PyTorch's CPU arithmetic).
     public typealias Alternatives = @Sendable (GoldenCase) throws -> [GoldenCase.Alternative]
     /// The implementation(s) under test: results of several cases, in order.
@@ -138,37 +138,30 @@ extension PortFuzzer {
 
     /// The candidate with the oracle's expectation (no alternatives yet).
     func withOracle(_ candidate: GoldenCase) throws(Failure) -> GoldenCase {
-        do {
-            return candidate.with(expectation: try oracle(candidate))
+        do throws(LiveFuzzer.OracleFailure) {
+            return try LiveFuzzer.expecting(candidate, oracle)
         } catch {
-            throw .oracle(LiveFuzzer.OracleFailure(caseID: candidate.id, message: "\(error)"))
+            throw .oracle(error)
         }
     }
 
-    /// Greedy shrinking as LiveFuzzer's, one case at a time through the port.
+    /// Greedy shrinking (`ShrinkWalk`, as LiveFuzzer's), one case at a time through the port.
     func shrink(_ golden: GoldenCase, _ comparison: Comparison, _ evaluate: Batch) async throws(Failure) -> (GoldenCase, Comparison) {
         var current = (golden, comparison)
-        var budget = shrinkBudget
-        var improved = true
-        while improved, budget > 0 {
-            improved = false
-            for candidate in CaseShrinker.candidates(current.0) {
-                budget -= 1
-                if budget <= 0 { break }
-                let checked = try withOracle(candidate)
-                if capabilities.notCoveredReason(checked) != nil { continue }
-                let outcome: Outcome
-                do throws(ImplementationFailure) {
-                    guard let o = try await evaluate([checked]).first else { continue }
-                    outcome = o
-                } catch {
-                    throw .implementation(error)
-                }
-                guard case .compared(let g, let c) = try judge(checked, outcome), c.status == .failed else { continue }
-                current = (g, c)
-                improved = true
-                break
+        var walk = ShrinkWalk(from: golden, budget: shrinkBudget)
+        while let candidate = walk.next() {
+            let checked = try withOracle(candidate)
+            if capabilities.notCoveredReason(checked) != nil { continue }
+            let outcome: Outcome
+            do throws(ImplementationFailure) {
+                guard let o = try await evaluate([checked]).first else { continue }
+                outcome = o
+            } catch {
+                throw .implementation(error)
             }
+            guard case .compared(let g, let c) = try judge(checked, outcome), c.status == .failed else { continue }
+            current = (g, c)
+            walk.accept(g)
         }
         return current
     }
