@@ -46,8 +46,8 @@ KILL_MATRIX_JOBS=2 scripts/kill-matrix.sh
 
 step "run --html in headless chromium: summary, heatmap, failures with inputs (scripts/check_html_report.py)"
 $DEBIAN_PY -I scripts/check_html_report.py --bin "$BCE_BIN"
-step "live --port: the NumPy port fuzzed clean, a planted gradient bug caught and reproduced (scripts/live-port.sh)"
-scripts/live-port.sh 1000
+step "live --port: the NumPy port fuzzed clean, a planted gradient bug caught and reproduced, both --against PyTorch (scripts/live-port.sh)"
+LIVE_PORT_REQUIRE_TORCH=1 scripts/live-port.sh 1000
 
 step "a port's CI run from the tarball, shard by shard (docs/CI.md)"
 scripts/ci-example.sh

@@ -90,6 +90,23 @@ struct PairJudgeTests {
         #expect(try Self.compare([1, 2], [1, 2.0000001], [1, 2]).status == .passed)
     }
 
+    @Test func anElementBothAcceptableByTheVerdictIsNoDisagreementWhenTheJudgeHasPyTorchsArithmetic() throws {
+        // Element 0: A exact (4), B PyTorch's rounding (4.5, outside the tolerance of 4 and of A);
+        // element 1: B off both the exact value and PyTorch's arithmetic (7 against 5 and 5).
+        let golden = try Self.golden([4, 5])
+        let pair = PairOutcome(a: try Self.outputs([4, 5]), b: try Self.outputs([4.5, 7]))
+        let pytorch = GoldenCase.Alternative(source: "pytorch-cpu",
+                                             loss: try GoldenTensor(dtype: .float32, shape: [2], values: [4.5, 5]))
+        let capabilities = Capabilities.everything
+        guard case .compared(_, let plain) = try PairJudge.judge(capabilities: capabilities, names: (a: "A", b: "B"))(golden, pair),
+              case .compared(let widened, let verdict) = try PairJudge.judge(
+                  capabilities: capabilities, names: (a: "A", b: "B"), alternatives: { _ in [pytorch] })(golden, pair)
+        else { Issue.record("a pair of results is compared"); return }
+        #expect(plain.mismatches.map(\.index) == [0, 1])
+        #expect(verdict.mismatches.map(\.index) == [1])
+        #expect(widened.acceptable.map(\.source) == ["pytorch-cpu"])
+    }
+
     @Test func errorsDisagreeWhenOnlyOneRaisesOrTheKindsDiffer() throws {
         let t = try GoldenTensor(dtype: .float32, shape: [1], values: [1.5])
         let c = GoldenCase(id: "bce/float32/none/e", loss: .bce, dtype: .float32, reduction: .none, inputs: .init(input: t, target: t),

@@ -1,8 +1,8 @@
 /// `live --port A --against B`: two implementations judged against each other (docs/RUNNER.md).
 ///
 /// An element *disagrees* when A and B differ beyond the default tolerance of each other (neither
-/// matches the other as its reference) and not both are within the default tolerance of the exact
-/// value; the report names which one is farther from the exact value. Error cases disagree when
+/// matches the other as its reference) and not both are acceptable by the default verdict (within
+/// the default tolerance of the exact value or, when the judge has them, of PyTorch's CPU arithmetic); the report names which one is farther from the exact value. Error cases disagree when
 /// one raises and the other does not, or the kinds differ. A case either skipped is not covered.
 public struct PairOutcome: Sendable {
     public var a: CaseOutcome
@@ -14,12 +14,26 @@ public struct PairOutcome: Sendable {
 }
 
 public enum PairJudge {
-    public static func judge(capabilities: Capabilities, names: (a: String, b: String))
-        -> PortFuzzer<PairOutcome>.Judge {
+    /// With `alternatives` (default mode), an element on which A and B disagree is judged again
+    /// with the verdict's acceptance (CONTRACTS section 0): when each is within the default
+    /// tolerance of the exact value or of PyTorch's CPU arithmetic, they do not disagree (e.g. a
+    /// port against `torch_port.py` where PyTorch's float16 rounding is far from the exact value).
+    public static func judge(capabilities: Capabilities, names: (a: String, b: String),
+                             alternatives: PortFuzzer<PairOutcome>.Alternatives? = nil) -> PortFuzzer<PairOutcome>.Judge {
         { golden, pair throws(PortFuzzFailure) in
             if case .skipped(let reason) = pair.a { return .notCovered("\(names.a) skipped: \(reason)") }
             if case .skipped(let reason) = pair.b { return .notCovered("\(names.b) skipped: \(reason)") }
-            return .compared(golden, compare(capabilities.restricted(golden), pair, names: names))
+            let comparison = compare(capabilities.restricted(golden), pair, names: names)
+            guard comparison.status == .failed, let alternatives, case .outputs = golden.expectation else {
+                return .compared(golden, comparison)
+            }
+            let widened: GoldenCase
+            do {
+                widened = golden.with(acceptable: try alternatives(golden))
+            } catch {
+                throw .oracle(LiveFuzzer.OracleFailure(caseID: golden.id, message: "PyTorch's arithmetic: \(error)"))
+            }
+            return .compared(widened, compare(capabilities.restricted(widened), pair, names: names))
         }
     }
 
@@ -73,13 +87,16 @@ public enum PairJudge {
                                 names: (a: String, b: String), into result: inout Comparison) {
         let tol = golden.dtype.defaultTolerance
         let signed = golden.checksSignedZero
+        // The exact value and each acceptable alternative's value of this output.
+        let references = [e.values] + golden.acceptable.compactMap { $0.output(name) }.filter { $0.count == e.count }.map(\.values)
         for i in 0..<e.count {
             let x = a.values[i], y = b.values[i], r = e.values[i]
+            func acceptable(_ v: Double) -> Bool {
+                references.contains { ComparisonPolicy.matchProblem(v, $0[i], tolerance: tol, signedZero: signed) == nil }
+            }
             let agree = ComparisonPolicy.matchProblem(x, y, tolerance: tol, signedZero: signed) == nil
                 || ComparisonPolicy.matchProblem(y, x, tolerance: tol, signedZero: signed) == nil
-            let bothExact = ComparisonPolicy.matchProblem(x, r, tolerance: tol, signedZero: signed) == nil
-                && ComparisonPolicy.matchProblem(y, r, tolerance: tol, signedZero: signed) == nil
-            guard !agree, !bothExact else { continue }
+            guard !agree, !(acceptable(x) && acceptable(y)) else { continue }
             let da = distance(x, r), db = distance(y, r)
             let farther = da == db ? "both equally far" : (da > db ? "\(names.a) is farther" : "\(names.b) is farther")
             result.addMismatch(Mismatch(output: name, index: i, expected: r, actual: x,

@@ -223,11 +223,13 @@ extension Live {
         }
         let names = (a: "A (\(a.info.name))", b: "B (\(b.info.name))")
         printError("live: seed \(s.seed), cases \(s.first)..<\(s.first + s.cases),\(s.dtypeOption) \(names.a) \(a.info.version) against "
-                   + "\(names.b) \(b.info.version), each within the default tolerance of the other or both of the exact value; "
+                   + "\(names.b) \(b.info.version), each within the default tolerance of the other or both of the exact value or of "
+                   + "PyTorch's CPU arithmetic; "
                    + "oracle \(reference.describe())")
         printError("live: drawing inside what both declare: \(capabilities.conformantFor)")
         var fuzzer = PortFuzzer<PairOutcome>(oracle: { c in try reference.expectation(c) }, capabilities: capabilities,
-                                             judge: PairJudge.judge(capabilities: capabilities, names: names))
+                                             judge: PairJudge.judge(capabilities: capabilities, names: names,
+                                                                    alternatives: { @Sendable c in try reference.alternatives(c) }))
         fuzzer.command = s.command
         let evaluate: PortFuzzer<PairOutcome>.Batch = { cases throws(ImplementationFailure) in
             let first = Task { () async -> Result<[CaseOutcome], ImplementationFailure> in
