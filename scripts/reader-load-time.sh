@@ -6,7 +6,9 @@
 # as scripts/fuzz.sh does, so two revisions compare on the same machine minute:
 #   scripts/reader-load-time.sh [REV] [ROUNDS]      e.g. scripts/reader-load-time.sh ed5425d 7
 # Prints each round (serial, one thread): wall time and the process's CPU time (the figure to
-# compare on a shared machine), then the minima and the medians, in seconds.
+# compare on a shared machine), then the minima and the medians, in seconds. Then the same for the
+# port protocol's reader: every value case's expected outputs as a port's "result" line
+# (PortProtocol.resultMessage), parsed back by PortProtocol.parseResult, as `run --port` reads them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV="${1:-}"
@@ -20,7 +22,7 @@ mkdir -p "$OUT/src"
 list() { if [ -n "$REV" ]; then git ls-tree -r --name-only "$REV" -- "$@"; else git ls-files --cached --others --exclude-standard -- "$@"; fi; }
 show() { if [ -n "$REV" ]; then git show "$REV:$1"; else cat "$1"; fi; }
 for f in $(list Sources/BCEConformance/Format Sources/SwiftBCEShared Sources/BCEConformance/Ports/PortProtocol.swift \
-               Sources/BCEConformance/Implementations/CaseOutcome.swift); do
+               Sources/BCEConformance/Implementations/CaseOutcome.swift Sources/BCEConformance/Implementations/Capabilities.swift); do
     case "$f" in *.swift) ;; *) continue ;; esac
     case "$f" in */GoldenWriter.swift|*/GoldenSuite.swift|*/Version.swift) continue ;; esac
     show "$f" | sed -e '/^import Crypto$/d' -e '/^import SwiftBCEShared$/d' > "$OUT/src/$(basename "$f")"
@@ -56,10 +58,34 @@ for round in 1...rounds {
     cpuTimes.append(cpu)
     print("round \(round): wall \(String(format: "%.3f", seconds)) s, cpu \(String(format: "%.3f", cpu)) s (\(cases) cases, \(elements) input elements, \(files.count) files, \(files.reduce(0) { $0 + $1.data.count }) bytes)")
 }
-times.sort()
-cpuTimes.sort()
-print(String(format: "wall: min %.3f s, median %.3f s; cpu: min %.3f s, median %.3f s",
-             times[0], times[times.count / 2], cpuTimes[0], cpuTimes[cpuTimes.count / 2]))
+func summary(_ label: String, _ times: [Double], _ cpuTimes: [Double]) {
+    let t = times.sorted(), c = cpuTimes.sorted()
+    print(String(format: "\(label)wall: min %.3f s, median %.3f s; cpu: min %.3f s, median %.3f s", t[0], t[t.count / 2], c[0], c[c.count / 2]))
+}
+summary("", times, cpuTimes)
+// The port protocol's reader on every value case's expected outputs, as result lines.
+var lines = [(GoldenCase, [UInt8])]()
+for f in files {
+    for c in try! GoldenFileReader.read(f.data, path: f.path).cases {
+        guard case .outputs(let o) = c.expectation else { continue }
+        let outputs = CaseOutputs(loss: o.loss, gradInput: o.gradInput, gradTarget: o.gradTarget)
+        lines.append((c, Array(PortProtocol.resultMessage(id: c.id, .outputs(outputs)).utf8)))
+    }
+}
+times = []
+cpuTimes = []
+for round in 1...rounds {
+    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
+    var elements = 0
+    for (c, line) in lines {
+        guard case .outputs(let o) = try! PortProtocol.parseResult(line, for: c) else { fatalError("not outputs: \(c.id)") }
+        elements += o.loss.count
+    }
+    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    cpuTimes.append(cpuSeconds() - cpuStart)
+    print("port round \(round): wall \(String(format: "%.3f", times.last!)) s, cpu \(String(format: "%.3f", cpuTimes.last!)) s (\(lines.count) result lines, \(lines.reduce(0) { $0 + $1.1.count }) bytes, \(elements) loss elements)")
+}
+summary("port result lines: ", times, cpuTimes)
 SWIFT
 echo "reader-load-time: building the readers of ${REV:-the work tree} (swiftc -O)"
 nice "$SWIFTC" -O -module-name BCEReaders "$OUT"/src/*.swift "$OUT/main.swift" -o "$OUT/load" 2>&1 \
