@@ -5,7 +5,6 @@
 #include "BCESIMDKernels.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #pragma clang fp contract(off)
 #pragma clang diagnostic ignored "-Wpsabi"
@@ -33,10 +32,10 @@ INLINE v8d positive_part(v8d v) {
     return dbl(b & ((b >> 63) - 1));
 }
 
-INLINE v8d load_f32(const float *p) { v8f f; memcpy(&f, p, sizeof f); return __builtin_convertvector(f, v8d); }
-INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); memcpy(p, &f, sizeof f); }
-INLINE v8d load_f64(const double *p) { v8d d; memcpy(&d, p, sizeof d); return d; }
-INLINE void store_f64(v8d v, double *p) { memcpy(p, &v, sizeof v); }
+INLINE v8d load_f32(const float *p) { v8f f; __builtin_memcpy(&f, p, sizeof f); return __builtin_convertvector(f, v8d); }
+INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); __builtin_memcpy(p, &f, sizeof f); }
+INLINE v8d load_f64(const double *p) { v8d d; __builtin_memcpy(&d, p, sizeof d); return d; }
+INLINE void store_f64(v8d v, double *p) { __builtin_memcpy(p, &v, sizeof v); }
 /// A broadcast operand of BCEWeights: `p[0]` in every lane (stride 0) or `p[i ..< i + 8]`.
 INLINE v8d load_operand_f32(const void *p, ptrdiff_t stride, ptrdiff_t i) {
     const float *f = (const float *)p;
@@ -712,8 +711,12 @@ DD_SUM_LOOP(bce_logits_f64_terms)
         return LOOP(x, y, g, gs, wt, d, i, e, dx, dy);                                            \
     }
 
-// No baseline copy: at the baseline level the library runs its Swift lanes, which are the same
-// arithmetic, so a C copy compiled for the baseline would never be called.
+// One copy per level. The baseline copy has no target attribute: SSE2 on x86-64, Advanced SIMD
+// on arm64 (Clang splits the 512-bit vectors into the registers there are). Its exact products
+// (`two_product`) call the C library's correctly rounded `fma` where the baseline has no FMA
+// instruction (x86-64), so they are the AVX2 and AVX-512 levels' bits.
+LEVEL_FUNCTIONS(baseline, )
+GRADIENT_LEVEL_FUNCTIONS(baseline, )
 #if defined(__x86_64__)
 #define BCE_HAS_X86_LEVELS 1
 LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
@@ -757,17 +760,45 @@ BCESIMDLevel bce_simd_set_level(BCESIMDLevel level) {
     return (BCESIMDLevel)chosen;
 }
 
-// At the baseline level (and off x86-64) no group is evaluated: `START` is returned and the
-// caller's Swift lanes take every group.
+/// The calling thread's override (BCESIMDLevelUnset: none).
+static _Thread_local int thread_override = BCESIMDLevelUnset;
+
+BCESIMDLevel bce_simd_thread_override(void) { return (BCESIMDLevel)thread_override; }
+
+BCESIMDLevel bce_simd_thread_level(void) {
+    int level = thread_override;
+    return level == BCESIMDLevelUnset ? bce_simd_level() : (BCESIMDLevel)level;
+}
+
+BCESIMDLevel bce_simd_set_thread_level(BCESIMDLevel level) {
+    int previous = thread_override;
+    int chosen = (int)level;
+    if (chosen >= 0) {
+        int supported = supported_level();
+        if (chosen > supported) chosen = supported;
+    } else if (chosen != BCESIMDLevelNone) {
+        chosen = BCESIMDLevelUnset;
+    }
+    thread_override = chosen;
+    return (BCESIMDLevel)previous;
+}
+
+// BCESIMDLevelNone: no group is evaluated; `START` is returned and the caller's scalar formulas
+// take every group.
 #if BCE_HAS_X86_LEVELS
 #define DISPATCH(START, NAME, ...)                                                                \
-    switch (bce_simd_level()) {                                                                   \
+    switch (bce_simd_thread_level()) {                                                            \
     case BCESIMDLevelAVX512: return NAME##_avx512(__VA_ARGS__);                                   \
     case BCESIMDLevelAVX2: return NAME##_avx2(__VA_ARGS__);                                       \
+    case BCESIMDLevelBaseline: return NAME##_baseline(__VA_ARGS__);                               \
     default: return START;                                                                        \
     }
 #else
-#define DISPATCH(START, NAME, ...) return START;
+#define DISPATCH(START, NAME, ...)                                                                \
+    switch (bce_simd_thread_level()) {                                                            \
+    case BCESIMDLevelBaseline: return NAME##_baseline(__VA_ARGS__);                               \
+    default: return START;                                                                        \
+    }
 #endif
 
 ptrdiff_t bce_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {

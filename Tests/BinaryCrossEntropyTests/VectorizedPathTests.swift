@@ -109,10 +109,15 @@ struct VectorizedPathTests {
 
     /// Every loss, dtype, reduction and target kind, with each instruction set: the results of
     /// `level` as bit patterns.
-    static func everyResult(_ level: BCEInstructionSet) throws -> [String: [UInt64]] {
-        BCEVectorKernels.active = level
-        #expect(BCEVectorKernels.active == level, "\(level) is supported but not in use")
-        defer { BCEVectorKernels.active = BCEVectorKernels.supported }
+    /// `level` as bit patterns (nil: without the C kernels).
+    static func everyResult(_ level: BCEInstructionSet?) throws -> [String: [UInt64]] {
+        try BCEVectorKernels.withLevel(level) { () throws -> [String: [UInt64]] in
+            #expect(BCEVectorKernels.threadLevel == level, "\(String(describing: level)) is supported but not in use")
+            return try everyResult()
+        }
+    }
+
+    static func everyResult() throws -> [String: [UInt64]] {
         var results: [String: [UInt64]] = [:]
         func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
             for logits in [false, true] {
@@ -162,19 +167,20 @@ struct VectorizedPathTests {
         }
     }
 
-    @Test("Every supported instruction set gives the pure-Swift path's bits: both losses and their gradients, Float and Double")
+    @Test("Every supported instruction set, the baseline included, gives the Swift lanes' bits: both losses and their gradients, Float and Double")
     func instructionSetsAgree() throws {
         let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
         print("instruction sets compared: \(levels.map(\.rawValue)) (supported: \(BCEVectorKernels.supported))")
-        let reference = try Self.everyResult(.swift)
+        #expect(levels.first == .baseline)
+        let reference = try Self.everyResult(nil)
         #expect(reference.count == 2 * 2 * 2 * (Reduction.allCases.count + 2) + 4)
-        for level in levels where level != .swift {
+        for level in levels {
             let results = try Self.everyResult(level)
             for (name, bits) in reference.sorted(by: { $0.key < $1.key }) {
                 let other = results[name] ?? []
                 let differing = zip(bits, other).filter { $0 != $1 }.count
                 #expect(other.count == bits.count && differing == 0,
-                        "\(level) \(name): \(differing) of \(bits.count) results differ from the Swift path")
+                        "\(level) \(name): \(differing) of \(bits.count) results differ from the Swift lanes")
             }
         }
     }
@@ -183,9 +189,12 @@ struct VectorizedPathTests {
     func instructionSetIsClamped() {
         BCEVectorKernels.active = .avx512
         #expect(BCEVectorKernels.active == BCEVectorKernels.supported)
-        BCEVectorKernels.active = .swift
-        #expect(BCEVectorKernels.active == .swift)
+        BCEVectorKernels.active = .baseline
+        #expect(BCEVectorKernels.active == .baseline)
         BCEVectorKernels.active = BCEVectorKernels.supported
+        #expect(BCEInstructionSet(named: "swift") == .baseline)
+        #expect(BCEInstructionSet(named: "avx2") == .avx2)
+        #expect(BCEInstructionSet(named: "sse") == nil)
     }
 
     /// The vectorised gradients (Float, Float16, Double; no weight, no pos_weight) against the scalar

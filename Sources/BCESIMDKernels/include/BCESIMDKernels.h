@@ -1,12 +1,12 @@
-// The vectorised kernels of the BinaryCrossEntropy library for Float and Double, compiled twice
-// (AVX2, AVX-512) and chosen at run time by the processor's features.
+// The vectorised kernels of the BinaryCrossEntropy library for Float and Double: one body,
+// compiled once per instruction set (the target's baseline; on x86-64 also AVX2 and AVX-512) and
+// chosen at run time by the processor's features.
 //
 // Why C: Swift cannot compile one function for an instruction set above the target's baseline
 // (x86-64: SSE2) without compiler flags, and `unsafeFlags` would stop the package from being used
 // as a dependency. C's `__attribute__((target(...)))` selects AVX2 or AVX-512 per function, with
-// no flag. The arithmetic is the library's Swift SIMD paths (VectorMath, DoubleDoubleMath,
-// VectorizedLosses, DoubleDoubleLosses) transcribed operation for operation, with contraction
-// into FMA disabled, so every level gives the same bits as the Swift path (the tests check it).
+// no flag, and Clang's vector extensions compile the same body for the baseline (SSE2, NEON on
+// arm64). Contraction into FMA is disabled, so every level gives the same bits (the tests check it).
 //
 // Each function evaluates groups of eight elements from `start` while every lane of the group is
 // in the kernel's fast domain and at least eight elements remain before `end`, and returns the
@@ -27,19 +27,29 @@ extern "C" {
 
 /// Instruction-set levels of the kernels.
 typedef enum {
-    BCESIMDLevelBaseline = 0,   ///< No C kernel: every function evaluates nothing and returns `start`
-                                ///< (the caller's Swift lanes, compiled for the baseline, do the work).
+    BCESIMDLevelUnset = -2,     ///< `bce_simd_set_thread_level`: no override on this thread.
+    BCESIMDLevelNone = -1,      ///< No kernel: every function evaluates nothing and returns `start`, so
+                                ///< the caller's scalar formulas take every group (the tests' reference).
+    BCESIMDLevelBaseline = 0,   ///< The target's baseline: SSE2 on x86-64, Advanced SIMD (NEON) on arm64.
     BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2 and FMA.
     BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW, and FMA.
 } BCESIMDLevel;
 
 /// The best level this processor and operating system support.
 BCESIMDLevel bce_simd_supported_level(void);
-/// The level in use: the supported one unless lowered by `bce_simd_set_level`. The library's
-/// `BCEVectorKernels.active` reads and writes this one setting.
+/// The process-wide level: the supported one unless lowered by `bce_simd_set_level`. The
+/// library's `BCEVectorKernels.active` reads and writes this one setting.
 BCESIMDLevel bce_simd_level(void);
-/// Uses `level`, or the supported level if that is lower; returns the level now in use.
+/// Uses `level` process-wide, or the supported level if that is lower (never below the baseline);
+/// returns the level now in use.
 BCESIMDLevel bce_simd_set_level(BCESIMDLevel level);
+/// The level the kernels use on the calling thread: its override if set, else `bce_simd_level()`.
+BCESIMDLevel bce_simd_thread_level(void);
+/// The calling thread's override (a call's instruction set), or `BCESIMDLevelUnset`.
+BCESIMDLevel bce_simd_thread_override(void);
+/// Sets the calling thread's override: `BCESIMDLevelNone`, a level (lowered to the supported one),
+/// or `BCESIMDLevelUnset` to remove it; returns the previous override.
+BCESIMDLevel bce_simd_set_thread_level(BCESIMDLevel level);
 
 /// BCELoss, Float elements evaluated in Double.
 ptrdiff_t bce_f32_sum(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
