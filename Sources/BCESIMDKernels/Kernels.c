@@ -13,6 +13,8 @@ typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef uint64_t v8u __attribute__((vector_size(64)));
 typedef int64_t v8i __attribute__((vector_size(64)));   // lane masks: -1 true, 0 false
+typedef uint16_t v8h __attribute__((vector_size(16)));  // Float16 or BrainFloat16 bit patterns
+typedef uint32_t v8w __attribute__((vector_size(32)));
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -36,10 +38,95 @@ INLINE v8d load_f32(const float *p) { v8f f; __builtin_memcpy(&f, p, sizeof f); 
 INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); __builtin_memcpy(p, &f, sizeof f); }
 INLINE v8d load_f64(const double *p) { v8d d; __builtin_memcpy(&d, p, sizeof d); return d; }
 INLINE void store_f64(v8d v, double *p) { __builtin_memcpy(p, &v, sizeof v); }
+
+// ---- Float16 and BrainFloat16 lanes: widened exactly to Double, rounded once back ----
+
+/// Float16 bit patterns widened to Double exactly, on the bits (no F16C at the baseline).
+INLINE v8d widen_f16(v8h raw) {
+    v8u h = __builtin_convertvector(raw, v8u);
+    v8u sign = (h & 0x8000) << 48;
+    v8u exponent = (h >> 10) & 0x1F;
+    v8u significand = h & 0x3FF;
+    v8u special = 0 - ((exponent + 1) >> 5);   // all ones where the exponent is 31 (infinity, NaN)
+    v8u tiny = 0 - ((exponent - 1) >> 63);     // all ones where it is 0 (zero, subnormal)
+    // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
+    v8u normal = sign | (((exponent + (1023 - 15)) | (special & 0x7FF)) << 52) | (significand << 42);
+    // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
+    v8u small = sign | bits((dbl(significand | 0x4330000000000000ull) - 0x1p52) * 0x1p-24);
+    return dbl((normal & ~tiny) | (small & tiny));
+}
+
+/// BrainFloat16 bit patterns widened to Double exactly: each is the upper half of a Float's.
+INLINE v8d widen_bf16(v8h raw) {
+    v8w w = __builtin_convertvector(raw, v8w) << 16;
+    return __builtin_convertvector((v8f)w, v8d);
+}
+
+/// 2^e for a Double exponent e in the normal range, exactly.
+INLINE double pow2(int e) {
+    uint64_t b = (uint64_t)(1023 + e) << 52;
+    double d;
+    __builtin_memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+/// SwiftBCEShared's binary16Bits(rounding:fractionBits:) on eight lanes: each Double rounded
+/// once to the 16-bit format with `m` stored significand bits (Float16 10, BrainFloat16 7), ties
+/// to even; ±infinity from the overflow threshold on, signed zero kept, NaN as the quiet NaN
+/// without payload with the sign kept. Adding 2^52 to a non-negative Double below 2^52 rounds it
+/// to an integer (to nearest even), whose value is then the low bits of the sum.
+INLINE v8h round_binary16(v8d x, int m) {
+    const int bias = (1 << (14 - m)) - 1;   // 15, 127
+    const uint64_t infinity = (uint64_t)(((1 << (15 - m)) - 1) << m);
+    const uint64_t magic = 0x4330000000000000ull;   // the bits of 2^52
+    v8u sign = (bits(x) >> 48) & 0x8000;
+    v8d a = magnitude(x);
+    v8u ab = bits(a);
+    // Subnormal range: multiples of 2^(1 - bias - m); a result of 2^m is the smallest normal.
+    v8u subnormal = bits(a * pow2(bias - 1 + m) + 0x1p52) - magic;
+    // Normal range: m + 1 significant bits; a significand that rounds up to 2^(m+1) carries into
+    // the exponent field (at the top binade: the infinity pattern).
+    v8d significand = dbl((ab & 0x000FFFFFFFFFFFFFull) | ((uint64_t)(1023 + m) << 52));   // [2^m, 2^(m+1))
+    v8u rounded = bits(significand + 0x1p52) - magic;
+    v8u normal = (((ab >> 52) - 1023 + (uint64_t)(bias - 1)) << m) + rounded;
+    v8i isSubnormal = a < pow2(1 - bias);
+    v8i isFinite = a < pow2(bias + 1);   // false for NaN and at or above the overflow threshold
+    v8i isNaN = a != a;
+    v8u special = infinity | ((v8u)isNaN & (uint64_t)(1 << (m - 1)));
+    v8u result = ((v8u)isSubnormal & subnormal) | ((v8u)(~isSubnormal & isFinite) & normal)
+        | ((v8u)~isFinite & special);
+    return __builtin_convertvector(sign | result, v8h);
+}
+
+/// The element types evaluated in Double lanes; a constant argument of every function below, so
+/// each instantiation keeps one branch.
+enum { LANES_F32, LANES_F16, LANES_BF16 };
+
+/// Eight elements of `kind` from `p + i`, exactly, as Doubles.
+INLINE v8d load_lanes(const void *p, ptrdiff_t i, int kind) {
+    if (kind == LANES_F32) return load_f32((const float *)p + i);
+    v8h raw;
+    __builtin_memcpy(&raw, (const uint16_t *)p + i, sizeof raw);
+    return kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+}
+
+/// `p[0]` of `kind` in every lane.
+INLINE v8d splat_lane(const void *p, int kind) {
+    if (kind == LANES_F32) return splat((double)*(const float *)p);
+    v8h raw = (v8h){0} + *(const uint16_t *)p;
+    return kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+}
+
+/// Eight Doubles, each rounded once to `kind`, stored at `p + i`.
+INLINE void store_lanes(v8d v, void *p, ptrdiff_t i, int kind) {
+    if (kind == LANES_F32) { store_f32(v, (float *)p + i); return; }
+    v8h h = round_binary16(v, kind == LANES_F16 ? 10 : 7);
+    __builtin_memcpy((uint16_t *)p + i, &h, sizeof h);
+}
+
 /// A broadcast operand of BCEWeights: `p[0]` in every lane (stride 0) or `p[i ..< i + 8]`.
-INLINE v8d load_operand_f32(const void *p, ptrdiff_t stride, ptrdiff_t i) {
-    const float *f = (const float *)p;
-    return stride == 0 ? splat((double)f[0]) : load_f32(f + i);
+INLINE v8d load_operand(const void *p, ptrdiff_t stride, ptrdiff_t i, int kind) {
+    return stride == 0 ? splat_lane(p, kind) : load_lanes(p, i, kind);
 }
 INLINE v8d load_operand_f64(const void *p, ptrdiff_t stride, ptrdiff_t i) {
     const double *d = (const double *)p;
@@ -137,10 +224,10 @@ INLINE v8d vm_expm1_small(v8d x) {
 
 // ---- VectorizedLosses: Float in Double lanes ----
 
-/// VectorBCELoss.terms; 0 where the group must take the scalar path.
+/// VectorBCELoss.terms, for elements of `kind`; 0 where the group must take the scalar path.
 /// With `wt` (not null): the term times the weight, in Double, as the scalar path multiplies.
-INLINE int bce_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
-    v8d x = load_f32(input + i), y = load_f32(target + i);
+INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i, v8d *out) {
+    v8d x = load_lanes(input, i, kind), y = load_lanes(target, i, kind);
     v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
     if (!all(fast)) return 0;
     v8d v;
@@ -149,21 +236,22 @@ INLINE int bce_f32_terms(const float *input, const float *target, const BCEWeigh
     } else {
         v = (y - 1) * vm_log(1 - x) - y * vm_log(x);
     }
-    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
+    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
     return 1;
 }
 
 /// VectorBCEWithLogitsLoss.terms.
 /// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
 /// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
-INLINE int bce_logits_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
-    v8d x = load_f32(input + i), y = load_f32(target + i);
+INLINE int bce_logits_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i,
+                                  v8d *out) {
+    v8d x = load_lanes(input, i, kind), y = load_lanes(target, i, kind);
     v8d mag = magnitude(x);
     v8i fast = (mag <= 700) & (y >= 0) & (y <= 1);
     v8d p = splat(1);
     int hasP = wt && wt->posWeight;
     if (hasP) {
-        p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);
+        p = load_operand(wt->posWeight, wt->posWeightStride, i, kind);
         fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
     }
     if (!all(fast)) return 0;
@@ -171,7 +259,7 @@ INLINE int bce_logits_f32_terms(const float *input, const float *target, const B
     v8d softplusX = positive_part(x) + tail;
     v8d softplusMinusX = positive_part(-x) + tail;
     v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
-    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
+    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
     return 1;
 }
 
@@ -285,7 +373,8 @@ INLINE dd dd_weighted(dd value, v8d w) {
 }
 
 /// With `wt`: the weight (dd_scalable lanes only, else the scalar path) applied by dd_weighted.
-INLINE int bce_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
+INLINE int bce_f64_terms(const double *input, const double *target, const BCEWeights *wt, int kind, ptrdiff_t i, dd *out) {
+    (void)kind;   // Double
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8i fast = (x >= 0x1p-140) & (x < 1) & (y >= 0) & (y <= 1);
     v8d w = splat(1);
@@ -337,7 +426,9 @@ INLINE int bce_f64_terms(const double *input, const double *target, const BCEWei
 /// `c |x| + (1 - y + p y) log1p(exp(-|x|))` with c = 1 - y for x ≥ 0 and c = p y for x < 0 (the
 /// scalar path's `(1 - y) softplus(x) + p y softplus(-x)` regrouped: every term non-negative),
 /// then the weight as in bce_f64_terms.
-INLINE int bce_logits_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
+INLINE int bce_logits_f64_terms(const double *input, const double *target, const BCEWeights *wt, int kind, ptrdiff_t i,
+                                dd *out) {
+    (void)kind;   // Double
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8d a = magnitude(x);
     v8i fast = (a <= 700) & (y >= 0) & (y <= 1);
@@ -442,24 +533,26 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     return 1;
 }
 
-/// VectorizedGradients' evaluateGradientGroup, for every group from `i` while in the fast domain.
+/// VectorizedGradients' evaluateGradientGroup, for every group of elements of `kind` from `i`
+/// while in the fast domain.
 #define GRADIENT_LOOP(FACTORS)                                                                    \
-    INLINE ptrdiff_t FACTORS##_loop(const float *x, const float *y, const float *g, ptrdiff_t gStride, \
-                                    const BCEWeights *wt, double divisor, double epsilon,         \
-                                    ptrdiff_t i, ptrdiff_t end, float *dx, float *dy) {           \
+    INLINE ptrdiff_t FACTORS##_loop(const void *x, const void *y, const void *g, ptrdiff_t gStride, \
+                                    const BCEWeights *wt, int kind, double divisor, double epsilon, \
+                                    ptrdiff_t i, ptrdiff_t end, void *dx, void *dy) {             \
         for (; end - i >= 8; i += 8) {                                                            \
-            v8d scale = gStride == 0 ? splat((double)g[0]) : load_f32(g + i);                      \
-            if (wt && wt->weight) scale = scale * load_operand_f32(wt->weight, wt->weightStride, i); \
+            v8d scale = gStride == 0 ? splat_lane(g, kind) : load_lanes(g, i, kind);               \
+            if (wt && wt->weight) scale = scale * load_operand(wt->weight, wt->weightStride, i, kind); \
             v8d p, *posWeight = 0;                                                                \
             if (wt && wt->posWeight) {                                                            \
-                p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);                      \
+                p = load_operand(wt->posWeight, wt->posWeightStride, i, kind);                    \
                 posWeight = &p;                                                                   \
             }                                                                                     \
             v8d inputFactor, targetFactor;                                                        \
-            if (!FACTORS(load_f32(x + i), load_f32(y + i), epsilon, posWeight, &inputFactor, &targetFactor)) \
+            if (!FACTORS(load_lanes(x, i, kind), load_lanes(y, i, kind), epsilon, posWeight, &inputFactor, \
+                         &targetFactor))                                                          \
                 break;                                                                            \
-            store_f32(inputFactor * scale / divisor, dx + i);                                     \
-            store_f32(targetFactor * scale / divisor, dy + i);                                    \
+            store_lanes(inputFactor * scale / divisor, dx, i, kind);                              \
+            store_lanes(targetFactor * scale / divisor, dy, i, kind);                             \
         }                                                                                         \
         return i;                                                                                 \
     }
@@ -597,13 +690,13 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
 
 // ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
 
-#define SUM_LOOP(TERMS, SCALAR)                                                                  \
-    INLINE ptrdiff_t TERMS##_sum_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt,   \
+#define SUM_LOOP(TERMS)                                                                           \
+    INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
                                       ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             v8d t = sum + v;                                                                      \
             v8d bv = t - sum;                                                                     \
             compensation += (sum - (t - bv)) + (v - bv);                                          \
@@ -613,23 +706,23 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, \
-                                        ptrdiff_t i, ptrdiff_t end, SCALAR *out) {                \
+    INLINE ptrdiff_t TERMS##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                        ptrdiff_t i, ptrdiff_t end, void *out) {                  \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
-            store_f32(v, out + i);                                                                \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
+            store_lanes(v, out, i, kind);                                                         \
         }                                                                                         \
         return i;                                                                                 \
     }
 
 #define DD_SUM_LOOP(TERMS)                                                                        \
-    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt,   \
+    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt, int kind, \
                                       ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             dd t = two_sum(sum, v.hi);                                                            \
             compensation += t.lo + v.lo;                                                          \
             sum = t.hi;                                                                           \
@@ -638,65 +731,76 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, const BCEWeights *wt, \
+    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, const BCEWeights *wt, int kind, \
                                         ptrdiff_t i, ptrdiff_t end, double *out) {                \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             store_f64(v.hi + v.lo, out + i);                                                      \
         }                                                                                         \
         return i;                                                                                 \
     }
 
-SUM_LOOP(bce_f32_terms, float)
-SUM_LOOP(bce_logits_f32_terms, float)
+SUM_LOOP(bce_lane_terms)
+SUM_LOOP(bce_logits_lane_terms)
 DD_SUM_LOOP(bce_f64_terms)
 DD_SUM_LOOP(bce_logits_f64_terms)
 
 // ---- One copy of every loop per level ----
 
 #define LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                                       \
-    FORWARD_LEVEL(bce_f32, bce_f32_terms, float, float, SUFFIX, ATTRIBUTES)                       \
-    FORWARD_LEVEL(bce_logits_f32, bce_logits_f32_terms, float, float, SUFFIX, ATTRIBUTES)         \
-    FORWARD_LEVEL(bce_f64, bce_f64_terms, double, double, SUFFIX, ATTRIBUTES)                     \
-    FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, double, SUFFIX, ATTRIBUTES)
+    FORWARD_LEVEL(bce_f32, bce_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)                  \
+    FORWARD_LEVEL(bce_logits_f32, bce_logits_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)    \
+    FORWARD_LEVEL(bce_f16, bce_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES)               \
+    FORWARD_LEVEL(bce_logits_f16, bce_logits_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_bf16, bce_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES)             \
+    FORWARD_LEVEL(bce_logits_bf16, bce_logits_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_f64, bce_f64_terms, double, 0, SUFFIX, ATTRIBUTES)                          \
+    FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, 0, SUFFIX, ATTRIBUTES)
 
 /// The unweighted (`wt` a constant null, so the weight code folds away) and weighted entry points
-/// of one forward loop at one level.
-#define FORWARD_LEVEL(NAME, TERMS, SCALAR, OUT, SUFFIX, ATTRIBUTES)                               \
+/// of one forward loop at one level, for elements `SCALAR` (of lane kind `KIND`).
+#define FORWARD_LEVEL(NAME, TERMS, SCALAR, KIND, SUFFIX, ATTRIBUTES)                              \
     ATTRIBUTES static ptrdiff_t NAME##_sum_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
                                                     ptrdiff_t e, double *s, double *c) {          \
-        return TERMS##_sum_loop(x, y, 0, i, e, s, c);                                             \
+        return TERMS##_sum_loop(x, y, 0, KIND, i, e, s, c);                                       \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_store_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
-                                                      ptrdiff_t e, OUT *o) {                      \
-        return TERMS##_store_loop(x, y, 0, i, e, o);                                              \
+                                                      ptrdiff_t e, SCALAR *o) {                   \
+        return TERMS##_store_loop(x, y, 0, KIND, i, e, o);                                        \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_sum_##SUFFIX(const SCALAR *x, const SCALAR *y,    \
         const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {                   \
-        return TERMS##_sum_loop(x, y, wt, i, e, s, c);                                            \
+        return TERMS##_sum_loop(x, y, wt, KIND, i, e, s, c);                                      \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_store_##SUFFIX(const SCALAR *x, const SCALAR *y,  \
-        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, OUT *o) {                                 \
-        return TERMS##_store_loop(x, y, wt, i, e, o);                                             \
+        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, SCALAR *o) {                              \
+        return TERMS##_store_loop(x, y, wt, KIND, i, e, o);                                       \
     }
 
 #define GRADIENT_LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                              \
-    GRADIENT_LEVEL_F32(bce_gradients_f32, bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)          \
-    GRADIENT_LEVEL_F32(bce_logits_gradients_f32, bce_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_gradients_f32, bce_gradient_factors_loop, float, LANES_F32, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_f32, bce_logits_gradient_factors_loop, float, LANES_F32, SUFFIX, \
+                         ATTRIBUTES)                                                              \
+    GRADIENT_LEVEL_LANES(bce_gradients_f16, bce_gradient_factors_loop, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_f16, bce_logits_gradient_factors_loop, uint16_t, LANES_F16, SUFFIX, \
+                         ATTRIBUTES)                                                              \
+    GRADIENT_LEVEL_LANES(bce_gradients_bf16, bce_gradient_factors_loop, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_bf16, bce_logits_gradient_factors_loop, uint16_t, LANES_BF16, \
+                         SUFFIX, ATTRIBUTES)                                                      \
     GRADIENT_LEVEL_F64(bce_gradients_f64, dd_bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)       \
     GRADIENT_LEVEL_F64(bce_logits_gradients_f64, dd_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES)
 
-#define GRADIENT_LEVEL_F32(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
+#define GRADIENT_LEVEL_LANES(NAME, LOOP, SCALAR, KIND, SUFFIX, ATTRIBUTES)                        \
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
-        const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
-        ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
-        return LOOP(x, y, g, gs, 0, d, eps, i, e, dx, dy);                                        \
+        const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps,    \
+        ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                                       \
+        return LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, dy);                                  \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
-        const float *x, const float *y, const float *g, ptrdiff_t gs, const BCEWeights *wt,       \
-        double d, double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                   \
-        return LOOP(x, y, g, gs, wt, d, eps, i, e, dx, dy);                                       \
+        const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, const BCEWeights *wt,    \
+        double d, double eps, ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                 \
+        return LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, dy);                                 \
     }
 
 #define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
@@ -801,48 +905,14 @@ BCESIMDLevel bce_simd_set_thread_level(BCESIMDLevel level) {
     }
 #endif
 
-ptrdiff_t bce_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_f32_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(i, bce_f32_store, x, y, i, e, o)
-}
-ptrdiff_t bce_logits_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_logits_f32_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_logits_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(i, bce_logits_f32_store, x, y, i, e, o)
-}
-ptrdiff_t bce_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_f64_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(i, bce_f64_store, x, y, i, e, o)
-}
-ptrdiff_t bce_logits_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_logits_f64_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_logits_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(i, bce_logits_f64_store, x, y, i, e, o)
-}
-ptrdiff_t bce_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
-                            double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
-}
-ptrdiff_t bce_logits_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
-                                   double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
-}
-ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
-}
-ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
-}
-
+/// The entry points of one forward loop: unweighted and weighted, sum and store.
 #define FORWARD_ENTRIES(NAME, SCALAR)                                                             \
+    ptrdiff_t NAME##_sum(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
+        DISPATCH(i, NAME##_sum, x, y, i, e, s, c)                                                 \
+    }                                                                                             \
+    ptrdiff_t NAME##_store(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t e, SCALAR *o) { \
+        DISPATCH(i, NAME##_store, x, y, i, e, o)                                                  \
+    }                                                                                             \
     ptrdiff_t NAME##_weighted_sum(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, ptrdiff_t i, \
                                   ptrdiff_t e, double *s, double *c) {                            \
         DISPATCH(i, NAME##_weighted_sum, x, y, wt, i, e, s, c)                                    \
@@ -853,18 +923,38 @@ ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const doubl
     }
 FORWARD_ENTRIES(bce_f32, float)
 FORWARD_ENTRIES(bce_logits_f32, float)
+FORWARD_ENTRIES(bce_f16, uint16_t)
+FORWARD_ENTRIES(bce_logits_f16, uint16_t)
+FORWARD_ENTRIES(bce_bf16, uint16_t)
+FORWARD_ENTRIES(bce_logits_bf16, uint16_t)
 FORWARD_ENTRIES(bce_f64, double)
 FORWARD_ENTRIES(bce_logits_f64, double)
 
-ptrdiff_t bce_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
-                                     const BCEWeights *wt, double d, double eps, ptrdiff_t i, ptrdiff_t e,
-                                     float *dx, float *dy) {
-    DISPATCH(i, bce_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+/// The entry points of one gradient loop in Double lanes: unweighted and weighted.
+#define GRADIENT_ENTRIES(NAME, SCALAR)                                                            \
+    ptrdiff_t NAME(const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps, \
+                   ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                            \
+        DISPATCH(i, NAME, x, y, g, gs, d, eps, i, e, dx, dy)                                      \
+    }                                                                                             \
+    ptrdiff_t NAME##_weighted(const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs,    \
+                              const BCEWeights *wt, double d, double eps, ptrdiff_t i, ptrdiff_t e, \
+                              SCALAR *dx, SCALAR *dy) {                                           \
+        DISPATCH(i, NAME##_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)                       \
+    }
+GRADIENT_ENTRIES(bce_gradients_f32, float)
+GRADIENT_ENTRIES(bce_logits_gradients_f32, float)
+GRADIENT_ENTRIES(bce_gradients_f16, uint16_t)
+GRADIENT_ENTRIES(bce_logits_gradients_f16, uint16_t)
+GRADIENT_ENTRIES(bce_gradients_bf16, uint16_t)
+GRADIENT_ENTRIES(bce_logits_gradients_bf16, uint16_t)
+
+ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }
-ptrdiff_t bce_logits_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
-                                            const BCEWeights *wt, double d, double eps, ptrdiff_t i,
-                                            ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_logits_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }
 ptrdiff_t bce_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
                                      const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e, double *dx,

@@ -47,18 +47,7 @@ private func floatGradientGroups(withLogits: Bool, divisor: Double) -> GradientG
     let epsilon = Float.bceGradientEpsilon.bceWide
     return { i, end, x, y, g, gStride, weights, dx, dy in
         if BCEVectorKernels.useC {
-            // The same arithmetic in the C kernels (AVX2, AVX-512).
-            let (x, y, g) = (x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self),
-                             g.assumingMemoryBound(to: Float.self))
-            let (dx, dy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
-            if var weights {
-                return withLogits
-                    ? bce_logits_gradients_f32_weighted(x, y, g, gStride, &weights, divisor, epsilon, i, end, dx, dy)
-                    : bce_gradients_f32_weighted(x, y, g, gStride, &weights, divisor, epsilon, i, end, dx, dy)
-            }
-            return withLogits
-                ? bce_logits_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
-                : bce_gradients_f32(x, y, g, gStride, divisor, epsilon, i, end, dx, dy)
+            return kernelGradients(Float.self, withLogits, x, y, g, gStride, weights, divisor, epsilon, i, end, dx, dy)
         }
         if weights != nil { return i }   // weighted: the C kernels only
         var i = i
@@ -73,7 +62,10 @@ private func floatGradientGroups(withLogits: Bool, divisor: Double) -> GradientG
 private func float16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = Float16.bceGradientEpsilon.bceWide
     return { i, end, x, y, g, gStride, weights, dx, dy in
-        if weights != nil { return i }   // weighted: no lanes for this type
+        if BCEVectorKernels.useC {
+            return kernelGradients(Float16.self, withLogits, x, y, g, gStride, weights, divisor, epsilon, i, end, dx, dy)
+        }
+        if weights != nil { return i }   // weighted: the C kernels only
         var i = i
         while end - i >= 8, evaluateGradientGroup(Float16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
             i += 8
@@ -86,7 +78,10 @@ private func float16GradientGroups(withLogits: Bool, divisor: Double) -> Gradien
 private func brainFloat16GradientGroups(withLogits: Bool, divisor: Double) -> GradientGroups {
     let epsilon = BrainFloat16.bceGradientEpsilon.bceWide
     return { i, end, x, y, g, gStride, weights, dx, dy in
-        if weights != nil { return i }   // weighted: no lanes for this type
+        if BCEVectorKernels.useC {
+            return kernelGradients(BrainFloat16.self, withLogits, x, y, g, gStride, weights, divisor, epsilon, i, end, dx, dy)
+        }
+        if weights != nil { return i }   // weighted: the C kernels only
         var i = i
         while end - i >= 8,
               evaluateGradientGroup(BrainFloat16.self, withLogits, divisor, epsilon, i, x, y, g, gStride, dx, dy) {
@@ -94,6 +89,21 @@ private func brainFloat16GradientGroups(withLogits: Bool, divisor: Double) -> Gr
         }
         return i
     }
+}
+
+/// The C kernels' gradient groups for `S`, with `weights` when given.
+@inline(__always)
+private func kernelGradients<S: DoubleLaneScalar>(
+    _: S.Type, _ withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
+    _ weights: BCEWeights?, _ divisor: Double, _ epsilon: Double, _ i: Int, _ end: Int,
+    _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+) -> Int {
+    guard var weights else {
+        return S.kernelGradients(withLogits: withLogits, x, y, g, gStride, nil, divisor: divisor, epsilon: epsilon,
+                                 i, end, dx, dy)
+    }
+    return S.kernelGradients(withLogits: withLogits, x, y, g, gStride, &weights, divisor: divisor, epsilon: epsilon,
+                             i, end, dx, dy)
 }
 
 /// The gradients of elements `i ..< i + 8`, stored; false (nothing stored) when a lane is outside

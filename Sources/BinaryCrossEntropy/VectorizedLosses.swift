@@ -17,9 +17,101 @@ protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
     static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
     /// Eight Doubles, each rounded once, stored as eight elements.
     static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Self>)
+    /// Which of the C kernels' Double-lane element types this is.
+    static var laneType: LaneType { get }
+}
+
+/// The element types of the C kernels' Double lanes (`float`, Float16 and BrainFloat16 bit patterns).
+enum LaneType { case float, float16, brainFloat16 }
+
+extension DoubleLaneScalar {
+    /// `pointer` as the C kernels read this type: `float` or 16-bit patterns.
+    @inline(__always) static func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func halves(_ p: UnsafeRawPointer) -> UnsafePointer<UInt16> { p.assumingMemoryBound(to: UInt16.self) }
+
+    /// The C kernel's forward sum (see BCESIMDKernels.h) of the groups from `i`.
+    @inline(__always)
+    static func kernelSum(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ weights: UnsafePointer<BCEWeights>?,
+        _ i: Int, _ end: Int, _ s: UnsafeMutablePointer<Double>, _ c: UnsafeMutablePointer<Double>
+    ) -> Int {
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): bce_f32_sum(floats(x), floats(y), i, end, s, c)
+        case (.float, true, nil): bce_logits_f32_sum(floats(x), floats(y), i, end, s, c)
+        case (.float, false, let w?): bce_f32_weighted_sum(floats(x), floats(y), w, i, end, s, c)
+        case (.float, true, let w?): bce_logits_f32_weighted_sum(floats(x), floats(y), w, i, end, s, c)
+        case (.float16, false, nil): bce_f16_sum(halves(x), halves(y), i, end, s, c)
+        case (.float16, true, nil): bce_logits_f16_sum(halves(x), halves(y), i, end, s, c)
+        case (.float16, false, let w?): bce_f16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.float16, true, let w?): bce_logits_f16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.brainFloat16, false, nil): bce_bf16_sum(halves(x), halves(y), i, end, s, c)
+        case (.brainFloat16, true, nil): bce_logits_bf16_sum(halves(x), halves(y), i, end, s, c)
+        case (.brainFloat16, false, let w?): bce_bf16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.brainFloat16, true, let w?): bce_logits_bf16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        }
+    }
+
+    /// The C kernel's forward store of the groups from `i`, each term rounded once into `o`.
+    @inline(__always)
+    static func kernelStore(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ weights: UnsafePointer<BCEWeights>?,
+        _ i: Int, _ end: Int, _ o: UnsafeMutableRawPointer
+    ) -> Int {
+        let (f, h) = (o.assumingMemoryBound(to: Float.self), o.assumingMemoryBound(to: UInt16.self))
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): return bce_f32_store(floats(x), floats(y), i, end, f)
+        case (.float, true, nil): return bce_logits_f32_store(floats(x), floats(y), i, end, f)
+        case (.float, false, let w?): return bce_f32_weighted_store(floats(x), floats(y), w, i, end, f)
+        case (.float, true, let w?): return bce_logits_f32_weighted_store(floats(x), floats(y), w, i, end, f)
+        case (.float16, false, nil): return bce_f16_store(halves(x), halves(y), i, end, h)
+        case (.float16, true, nil): return bce_logits_f16_store(halves(x), halves(y), i, end, h)
+        case (.float16, false, let w?): return bce_f16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.float16, true, let w?): return bce_logits_f16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.brainFloat16, false, nil): return bce_bf16_store(halves(x), halves(y), i, end, h)
+        case (.brainFloat16, true, nil): return bce_logits_bf16_store(halves(x), halves(y), i, end, h)
+        case (.brainFloat16, false, let w?): return bce_bf16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.brainFloat16, true, let w?): return bce_logits_bf16_weighted_store(halves(x), halves(y), w, i, end, h)
+        }
+    }
+
+    /// The C kernel's gradients (see BCESIMDKernels.h) of the groups from `i`, weighted when
+    /// `weights` is given.
+    @inline(__always)
+    static func kernelGradients(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
+        _ weights: UnsafePointer<BCEWeights>?, divisor: Double, epsilon: Double, _ i: Int, _ end: Int,
+        _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+    ) -> Int {
+        let (fx, fy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
+        let (hx, hy) = (dx.assumingMemoryBound(to: UInt16.self), dy.assumingMemoryBound(to: UInt16.self))
+        let (d, e) = (divisor, epsilon)
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): return bce_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
+        case (.float, true, nil): return bce_logits_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
+        case (.float, false, let w?):
+            return bce_gradients_f32_weighted(floats(x), floats(y), floats(g), gStride, w, d, e, i, end, fx, fy)
+        case (.float, true, let w?):
+            return bce_logits_gradients_f32_weighted(floats(x), floats(y), floats(g), gStride, w, d, e, i, end, fx, fy)
+        case (.float16, false, nil): return bce_gradients_f16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.float16, true, nil): return bce_logits_gradients_f16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.float16, false, let w?):
+            return bce_gradients_f16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.float16, true, let w?):
+            return bce_logits_gradients_f16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.brainFloat16, false, nil): return bce_gradients_bf16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.brainFloat16, true, nil):
+            return bce_logits_gradients_bf16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.brainFloat16, false, let w?):
+            return bce_gradients_bf16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.brainFloat16, true, let w?):
+            return bce_logits_gradients_bf16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        }
+    }
 }
 
 extension Float: DoubleLaneScalar {
+    static var laneType: LaneType { .float }
+
     @inline(__always)
     static func loadLanes(_ pointer: UnsafePointer<Float>) -> Lanes {
         Lanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
@@ -33,6 +125,8 @@ extension Float: DoubleLaneScalar {
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 extension Float16: DoubleLaneScalar {
+    static var laneType: LaneType { .float16 }
+
     /// Bit-level widening (the runtime's conversion is a library call per element on x86_64).
     @inline(__always)
     static func loadLanes(_ pointer: UnsafePointer<Float16>) -> Lanes {
@@ -62,6 +156,8 @@ extension Float16: DoubleLaneScalar {
 #endif
 
 extension BrainFloat16: DoubleLaneScalar {
+    static var laneType: LaneType { .brainFloat16 }
+
     /// Bit-level widening: each element's bits are the upper half of the Float's.
     @inline(__always)
     static func loadLanes(_ pointer: UnsafePointer<BrainFloat16>) -> Lanes {
@@ -167,16 +263,16 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
 
     @inline(__always)
     func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
-            bce_f32_sum(floats(input), floats(target), i, end, s, c)
+            Scalar.kernelSum(withLogits: false, input, target, nil, i, end, s, c)
         }
     }
 
     @inline(__always)
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
-        return bce_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+        guard BCEVectorKernels.useC else { return i }
+        return Scalar.kernelStore(withLogits: false, input, target, nil, i, end, output)
     }
 }
 
@@ -205,28 +301,17 @@ struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
 
     @inline(__always)
     func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
-            bce_logits_f32_sum(floats(input), floats(target), i, end, s, c)
+            Scalar.kernelSum(withLogits: true, input, target, nil, i, end, s, c)
         }
     }
 
     @inline(__always)
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
-        return bce_logits_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+        guard BCEVectorKernels.useC else { return i }
+        return Scalar.kernelStore(withLogits: true, input, target, nil, i, end, output)
     }
-}
-
-/// `pointer` as a pointer to Float (called only where `S` is Float).
-@inline(__always)
-private func floats<S>(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
-    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
-}
-
-@inline(__always)
-private func mutableFloats<S>(_ pointer: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
 }
 
 /// `body` with the eight Doubles of `sum` and of `compensation` as C arrays.

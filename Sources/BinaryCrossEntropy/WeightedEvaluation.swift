@@ -111,10 +111,8 @@ struct WeightedLoss<Scalar: BCEScalar>: BlockLossEvaluator {
         _ compensations: UnsafeMutablePointer<Double>
     ) -> Int {
         guard BCEVectorKernels.useC else { return i }
-        if Scalar.self == Float.self {
-            let (x, y) = (rebound(input, Float.self), rebound(target, Float.self))
-            return withLogits ? bce_logits_f32_weighted_sum(x, y, &weights, i, end, sums, compensations)
-                              : bce_f32_weighted_sum(x, y, &weights, i, end, sums, compensations)
+        if let lanes = Scalar.self as? any DoubleLaneScalar.Type {
+            return lanes.kernelSum(withLogits: withLogits, input, target, &weights, i, end, sums, compensations)
         }
         if Scalar.self == Double.self {
             let (x, y) = (rebound(input, Double.self), rebound(target, Double.self))
@@ -129,10 +127,8 @@ struct WeightedLoss<Scalar: BCEScalar>: BlockLossEvaluator {
         _ i: Int, _ end: Int, _ weights: inout BCEWeights, _ output: UnsafeMutablePointer<Scalar>
     ) -> Int {
         guard BCEVectorKernels.useC else { return i }
-        if Scalar.self == Float.self {
-            let (x, y, o) = (rebound(input, Float.self), rebound(target, Float.self), rebound(output, Float.self))
-            return withLogits ? bce_logits_f32_weighted_store(x, y, &weights, i, end, o)
-                              : bce_f32_weighted_store(x, y, &weights, i, end, o)
+        if let lanes = Scalar.self as? any DoubleLaneScalar.Type {
+            return lanes.kernelStore(withLogits: withLogits, input, target, &weights, i, end, output)
         }
         if Scalar.self == Double.self {
             let (x, y, o) = (rebound(input, Double.self), rebound(target, Double.self), rebound(output, Double.self))

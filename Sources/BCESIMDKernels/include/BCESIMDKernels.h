@@ -1,4 +1,5 @@
-// The vectorised kernels of the BinaryCrossEntropy library for Float and Double: one body,
+// The vectorised kernels of the BinaryCrossEntropy library for Float, Double, Float16 and
+// BrainFloat16: one body,
 // compiled once per instruction set (the target's baseline; on x86-64 also AVX2 and AVX-512) and
 // chosen at run time by the processor's features.
 //
@@ -20,6 +21,7 @@
 #define BCE_SIMD_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +86,30 @@ ptrdiff_t bce_logits_gradients_f64(const double *input, const double *target, co
                                    ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
                                    double *inputGradient, double *targetGradient);
 
+/// Float16 and BrainFloat16 (elements as their bit patterns): as the Float functions above,
+/// widened exactly to Double, and each term or gradient rounded once (to nearest, ties to even)
+/// on the bits, never through Float.
+ptrdiff_t bce_f16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_f16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_bf16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_bf16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_bf16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_bf16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_gradients_f16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                            ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                            ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_f16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                                   ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                                   ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_gradients_bf16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                             ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                             ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_bf16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                                    ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                                    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+
 /// The broadcast operands of a weighted call, of the input's element type: each null when
 /// absent, else read as `weight[0]` for every element (stride 0) or `weight[i]` (stride 1; the
 /// caller expands any other broadcast into a buffer indexed like the input).
@@ -107,6 +133,15 @@ ptrdiff_t bce_f64_weighted_store(const double *input, const double *target, cons
 ptrdiff_t bce_logits_f64_weighted_sum(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
 ptrdiff_t bce_logits_f64_weighted_store(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *output);
 
+ptrdiff_t bce_f16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_f16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_bf16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_bf16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_bf16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_bf16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+
 /// The gradients above with `weight` and `pos_weight` (the grad_output times the weight, as the
 /// scalar path scales). Double BCEWithLogitsLoss: hard labels only, as without weights.
 ptrdiff_t bce_gradients_f32_weighted(const float *input, const float *target, const float *gradOutput,
@@ -117,6 +152,18 @@ ptrdiff_t bce_logits_gradients_f32_weighted(const float *input, const float *tar
                                             ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                             double epsilon, ptrdiff_t start, ptrdiff_t end, float *inputGradient,
                                             float *targetGradient);
+ptrdiff_t bce_gradients_f16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_f16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_gradients_bf16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_bf16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
 ptrdiff_t bce_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
                                      ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                      ptrdiff_t start, ptrdiff_t end, double *inputGradient, double *targetGradient);
