@@ -1,6 +1,7 @@
-// See include/BCESIMDKernels.h. Every expression below mirrors a line of the library's Swift SIMD
-// code (named in each comment) in the same order of operations; the file must be compiled without
-// contraction (the pragma) and without fast-math, or the bits change.
+// See include/BCESIMDKernels.h. The library's only vector code: one body, compiled once per
+// instruction set (see "One copy per level"). Every level must give the same bits, so the file is
+// compiled without contraction (the pragma) and without fast-math; the library's tests compare
+// every level with each other and with the scalar formulas (Sources/BinaryCrossEntropy).
 
 #include "BCESIMDKernels.h"
 
@@ -23,12 +24,12 @@ INLINE v8d dbl(v8u b) { return (v8d)b; }
 INLINE v8d splat(double d) { return (v8d){d, d, d, d, d, d, d, d}; }
 INLINE int all(v8i m) { return __builtin_reduce_and(m) == -1; }
 INLINE int any(v8i m) { return __builtin_reduce_or(m) != 0; }
-/// `replacement` where `mask`, else `v` (Swift's replace(with:where:)).
+/// `replacement` where `mask`, else `v`, by bit masks.
 INLINE v8d select(v8i mask, v8d replacement, v8d v) {
     return dbl((bits(replacement) & (v8u)mask) | (bits(v) & ~(v8u)mask));
 }
 INLINE v8d magnitude(v8d v) { return dbl(bits(v) & 0x7FFFFFFFFFFFFFFFull); }
-/// VectorMath.positivePart: max(v, 0) for finite v by masking; -0 gives +0.
+/// max(v, 0) for finite v by masking; -0 gives +0.
 INLINE v8d positive_part(v8d v) {
     v8u b = bits(v);
     return dbl(b & ((b >> 63) - 1));
@@ -139,7 +140,13 @@ INLINE v8i dd_scalable(v8d w) {
     return ((m >= 0x1p-400) | (w == 0)) & (m <= 0x1p400);
 }
 
-// ---- VectorMath (fdlibm e_log.c, e_exp.c) ----
+// ---- log and exp in Double lanes (fdlibm e_log.c, e_exp.c) ----
+//
+// fdlibm's algorithms (Sun Microsystems, freely distributable) with the same polynomials and an
+// error below 1 Double ULP: for a Float result 2^-29 of a Float ULP, so the result rounded once is
+// the correctly rounded value except within 2^-29 ULP of a tie. Each function states the domain it
+// is called on; the callers leave every other lane (zero, subnormal, infinite, NaN, clamped) to
+// the scalar path.
 
 static const double ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10;
 static const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01;
@@ -151,12 +158,14 @@ static const double p1 = 1.66666666666666019037e-01, p2 = -2.7777777777015593384
 static const double p3 = 6.61375632143793436117e-05, p4 = -1.65339022054652515390e-06;
 static const double p5 = 4.13813679705723846039e-08;
 
-/// VectorMath.inverseFactorials: 1/2!, 1/3!, ..., 1/14!.
+/// 1/2!, 1/3!, ..., 1/14!, each rounded to Double: the Taylor coefficients of expm1 here and of
+/// the double-double exp.
 static const double inverse_factorials[13] = {
     1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880,
     1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800, 1.0 / 87178291200};
 
-/// VectorMath.estrinQuarters: c[0] + ... + c[11] r^11 as three Estrin partial sums.
+/// c[0] + ... + c[11] r^11 as the three partial sums of Estrin's scheme (pairs, then r^2 = `r2`);
+/// the caller combines them with r^4 and r^8 (a short dependency chain, not Horner's eleven).
 INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8d *s2) {
     v8d q0 = c[0] + c[1] * r, q1 = c[2] + c[3] * r, q2 = c[4] + c[5] * r;
     v8d q3 = c[6] + c[7] * r, q4 = c[8] + c[9] * r, q5 = c[10] + c[11] * r;
@@ -165,7 +174,8 @@ INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8
     *s2 = q4 + q5 * r2;
 }
 
-/// VectorMath.reduce: v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 and k.
+/// Positive normal v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 (exact) and k (as a
+/// Double). musl's reduction: subtracting the bits of sqrt(1/2) moves the exponent boundary there.
 INLINE v8d reduce(v8d v, v8d *k) {
     v8u b = bits(v);
     v8u t = b - 0x3FE6A09E667F3BCDull;
@@ -175,7 +185,7 @@ INLINE v8d reduce(v8d v, v8d *k) {
     return m - 1;
 }
 
-/// VectorMath.log.
+/// log(v) for positive normal finite v, within 1 ULP (fdlibm).
 INLINE v8d vm_log(v8d v) {
     v8d k;
     v8d f = reduce(v, &k);
@@ -188,14 +198,16 @@ INLINE v8d vm_log(v8d v) {
     return k * ln2Hi - ((hfsq - (s * (hfsq + r) + k * ln2Lo)) - f);
 }
 
-/// VectorMath.log1p(unit:).
+/// log1p(e) for e in [0, 1]: log(1 + e) plus the rounding error of u = 1 + e (exact, as |e| <= 1),
+/// so a tiny e keeps its relative accuracy. Not dividing the error by u costs at most 2^-52 relative.
 INLINE v8d vm_log1p_unit(v8d e) {
     v8d u = 1 + e;
     v8d error = e - (u - 1);
     return vm_log(u) + error;
 }
 
-/// VectorMath.exp(nonPositive:).
+/// exp(t) for t in [-708, 0], within 1 ULP (fdlibm; the result is a normal number); k from the
+/// 1.5 * 2^52 trick, 2^k from its low bits.
 INLINE v8d vm_exp_nonpositive(v8d t) {
     v8d shifted = t * invLn2 + 0x1.8p52;
     v8u kBits = bits(shifted);
@@ -210,7 +222,8 @@ INLINE v8d vm_exp_nonpositive(v8d t) {
     return y * scale;
 }
 
-/// VectorMath.expm1(small:).
+/// expm1(x) for |x| < 1, relative error about 2^-52: x = k ln2 + r, k in {-1, 0, 1}, |r| <= 0.35;
+/// the Taylor series to degree 13 (Estrin), then 2p + 1 (k = 1) or (p - 1) / 2 (k = -1).
 INLINE v8d vm_expm1_small(v8d x) {
     v8i up = x > 0.3466, down = x < -0.3466;
     v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
@@ -222,9 +235,10 @@ INLINE v8d vm_expm1_small(v8d x) {
     return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
 }
 
-// ---- VectorizedLosses: Float in Double lanes ----
+// ---- Float, Float16 and BrainFloat16: the terms in Double lanes ----
 
-/// VectorBCELoss.terms, for elements of `kind`; 0 where the group must take the scalar path.
+/// BCELoss's terms `(y - 1) log1p(-x) - y log(x)` (hard labels: one log), for elements of `kind`;
+/// 0 where the group must take the scalar path. x >= 2^-29: 1 - x is exact, both logs above -100.
 /// With `wt` (not null): the term times the weight, in Double, as the scalar path multiplies.
 INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i, v8d *out) {
     v8d x = load_lanes(input, i, kind), y = load_lanes(target, i, kind);
@@ -240,7 +254,7 @@ INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeight
     return 1;
 }
 
-/// VectorBCEWithLogitsLoss.terms.
+/// BCEWithLogitsLoss's terms `(1 - y) softplus(x) + softplus(-x) y`; |x| <= 700 keeps exp(-|x|) normal.
 /// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
 /// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
 INLINE int bce_logits_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i,
@@ -263,7 +277,11 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
     return 1;
 }
 
-// ---- DoubleDoubleMath ----
+// ---- Double-double arithmetic, log and exp (for the Double losses: within 2 ULP) ----
+//
+// Dekker (1971), Knuth's TwoSum; the log is fdlibm's with its leading terms carried exactly
+// (relative error below 2^-55); the exp a Taylor series of degree 14 after Cody-Waite reduction,
+// its quadratic term carried exactly (below 2^-57).
 
 typedef struct { v8d hi, lo; } dd;
 
@@ -278,30 +296,28 @@ INLINE dd fast_two_sum(v8d a, v8d b) {
     return (dd){s, b - (s - a)};
 }
 
-/// DD.twoProduct: `a * b` exactly as `p + e`. The Swift code uses Dekker's product (baseline
-/// x86-64 has no FMA); here the AVX2 and AVX-512 levels, compiled with FMA, take e = fma(a, b, -p).
-/// Both are the exact error of the rounded product whenever it is representable, so the bits are
-/// the same; the FMA form is 2 operations instead of 17. (Only a product that underflows, from a
-/// subnormal soft target, could give two different errors, both below 2^-1074 beside a term of
-/// at least 2^-53: they vanish in the rounded result.)
+/// `a * b` exactly as `p + e`, e = fma(a, b, -p): one instruction at the AVX2 and AVX-512 levels and
+/// on arm64, the C library's correctly rounded `fma` at the x86-64 baseline (same bits, slower).
 INLINE dd two_product(v8d a, v8d b) {
     v8d p = a * b;
     return (dd){p, __builtin_elementwise_fma(a, b, -p)};
 }
 
-/// DD.multiply (double-double by double-double).
+/// Double-double times double-double.
 INLINE dd dd_multiply_dd(dd a, dd b) {
     dd p = two_product(a.hi, b.hi);
     return fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
 }
 
-/// DD.multiply.
+/// Double-double times double.
 INLINE dd dd_multiply(dd a, v8d b) {
     dd p = two_product(a.hi, b);
     return fast_two_sum(p.hi, p.lo + a.lo * b);
 }
 
-/// DD.log.
+/// log(v) for positive normal finite v: v = 2^k (1 + f), log(v) = k ln2 + f - f^2/2 + s (f^2/2 +
+/// R(s^2)), s = f / (2 + f); k ln2Hi, f and f^2/2 exact and summed exactly, only the last term (at
+/// most 5% of the result) rounded.
 INLINE dd dd_log(v8d v) {
     v8d k;
     v8d f = reduce(v, &k);
@@ -318,7 +334,8 @@ INLINE dd dd_log(v8d v) {
     return fast_two_sum(h.hi, lo);
 }
 
-/// DD.exp(negated:).
+/// exp(-a) for a in [0, 700]: -a = k ln2 + r0 + r1 (Cody-Waite), exp(r) = 1 + r0 + r0^2/2 + r1 +
+/// r0 r1 + r0^3 P(r0), the first terms summed exactly, then scaled by 2^k exactly.
 INLINE dd dd_exp_negated(v8d a) {
     v8d shifted = -a * invLn2 + 0x1.8p52;
     v8u kBits = bits(shifted);
@@ -341,7 +358,8 @@ INLINE dd dd_exp_negated(v8d a) {
     return (dd){value.hi * scale, value.lo * scale};
 }
 
-/// DD.log1p(unit:).
+/// log1p(e) for e = e.hi + e.lo in (0, 1]: log(u) for u = 1 + e.hi plus log1p(delta), delta =
+/// (1 + e - u) / u; below 2^-26, e - e^2/2 + e^3/3.
 INLINE dd dd_log1p_unit(dd e) {
     dd u = fast_two_sum(splat(1), e.hi);
     v8d delta = (u.lo + e.lo) / u.hi;
@@ -356,9 +374,10 @@ INLINE dd dd_log1p_unit(dd e) {
     return result;
 }
 
-// ---- DoubleDoubleLosses ----
+// ---- Double: the terms in double-double lanes ----
 
-/// DoubleDoubleBCELoss.terms.
+/// BCELoss's terms for Double (x in [2^-140, 1): no clamp; log1p(-x) as log(u) + log1p(delta),
+/// 1 - x = u + error exactly; below 2^-26, the series).
 /// `value` (positive) times the weight lanes `w` (dd_scalable), as a double-double; a zero weight
 /// gives the scalar path's signed zero.
 INLINE dd dd_weighted(dd value, v8d w) {
@@ -421,7 +440,7 @@ INLINE int bce_f64_terms(const double *input, const double *target, const BCEWei
     return 1;
 }
 
-/// DoubleDoubleBCEWithLogitsLoss.terms.
+/// BCEWithLogitsLoss's terms for Double: `c |x| + log1p(exp(-|x|))`, c = 1 - y for x >= 0, y below.
 /// With `wt`: pos_weight p (0 or in [2^-400, 2^400], else the scalar path), evaluated as
 /// `c |x| + (1 - y + p y) log1p(exp(-|x|))` with c = 1 - y for x ≥ 0 and c = p y for x < 0 (the
 /// scalar path's `(1 - y) softplus(x) + p y softplus(-x)` regrouped: every term non-negative),
@@ -469,12 +488,13 @@ INLINE int bce_logits_f64_terms(const double *input, const double *target, const
     return 1;
 }
 
-// ---- VectorizedGradients: Float in Double lanes ----
+// ---- Float, Float16 and BrainFloat16: the gradients in Double lanes ----
 
-/// VectorMath.negate: flips the sign bits.
+/// -v by flipping the sign bits, as scalar negation does (0 - v would give +0 for +0).
 INLINE v8d negate(v8d v) { return dbl(bits(v) ^ 0x8000000000000000ull); }
 
-/// BCEGradientLanes.factors.
+/// BCEFormulas' gradient factors `(x - y) / max((1 - x) x, epsilon)` and `-logit(x)`, for x in
+/// [2^-29, 1) and y in [0, 1]; for x in [1/4, 3/4], -log1p(q), q = (2x - 1) / (1 - x).
 INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
                                 v8d *targetFactor) {
     (void)posWeight;   // BCELoss has none
@@ -497,7 +517,8 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeig
     return 1;
 }
 
-/// BCEWithLogitsGradientLanes.factors; with `posWeight` (lanes in [0, DBL_MAX], else the scalar
+/// BCEWithLogitsFormulas' gradient factors (|x| < 1: via h = sigmoid(x) - 1/2 = expm1(x) /
+/// (2 (expm1(x) + 2)), so a tiny x is not absorbed into 1/2); with `posWeight` (lanes in [0, DBL_MAX], else the scalar
 /// path) t = p * y and the target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
 /// BCEWithLogitsFormulas' operations.
 INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
@@ -533,8 +554,8 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     return 1;
 }
 
-/// VectorizedGradients' evaluateGradientGroup, for every group of elements of `kind` from `i`
-/// while in the fast domain.
+/// The gradients of every group of elements of `kind` from `i` while in the fast domain, each
+/// factor times grad_output (and the weight) over the divisor, rounded once.
 #define GRADIENT_LOOP(FACTORS)                                                                    \
     INLINE ptrdiff_t FACTORS##_loop(const void *x, const void *y, const void *g, ptrdiff_t gStride, \
                                     const BCEWeights *wt, int kind, double divisor, double epsilon, \
@@ -560,9 +581,13 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 GRADIENT_LOOP(bce_gradient_factors)
 GRADIENT_LOOP(bce_logits_gradient_factors)
 
-// ---- DoubleDoubleGradients ----
+// ---- Double: the gradients in double-double lanes ----
+//
+// The fast domain keeps every value a nonzero normal number, so no signed zero or underflow is
+// lost in a low part: BCELoss x in [2^-26, 1 - 2^-26], x != y, x != 1/2; BCEWithLogitsLoss hard
+// labels, 0 < |x| <= 700; grad_output 2^-400 <= |g| <= 2^400.
 
-/// DD.divide.
+/// a / b, relative error about 2^-103 (long division with one division).
 INLINE dd dd_divide(dd a, dd b) {
     v8d inverse = 1 / b.hi;
     v8d q1 = a.hi * inverse;
@@ -571,7 +596,7 @@ INLINE dd dd_divide(dd a, dd b) {
     return fast_two_sum(q1, r * inverse);
 }
 
-/// DD.reciprocal.
+/// 1 / d as hi + lo, for a positive normal d.
 INLINE dd dd_reciprocal(double d) {
     v8d dv = splat(d);
     v8d hi = 1 / dv;
@@ -579,7 +604,7 @@ INLINE dd dd_reciprocal(double d) {
     return (dd){hi, ((1 - e.hi) - e.lo) / dv};
 }
 
-/// DoubleDoubleGradientLanes.bce.
+/// BCELoss's gradient factors for Double.
 INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
@@ -596,7 +621,7 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *input
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.logits; with `posWeight` (hard labels, p in [2^-400, 2^400], else the
+/// BCEWithLogitsLoss's gradient factors for Double (hard labels); with `posWeight` (hard labels, p in [2^-400, 2^400], else the
 /// scalar path): d/dx `-p sigmoid(-x)` where y = 1, and d/dy `p max(-x, 0) - max(x, 0) + (p - 1)
 /// log1p(exp(-|x|))` (BCEWithLogitsFormulas' forms) in double-double.
 INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
@@ -633,7 +658,7 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.scaled; `inverse` null for a divisor of 1.
+/// `factor * g / divisor` rounded once; `inverse` the divisor's reciprocal, null for 1.
 INLINE v8d dd_scaled(dd factor, v8d g, const dd *inverse) {
     dd product = dd_multiply(factor, g);
     dd value = inverse ? dd_multiply_dd(product, *inverse) : product;
@@ -651,7 +676,7 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
     return any(zero) ? select(zero, factor.hi * scale.hi / divisor, result) : result;
 }
 
-/// doubleGradientGroups' loop; with a weight and/or pos_weight in `wt`.
+/// The Double gradients of every group from `i` in the fast domain; with a weight and/or pos_weight in `wt`.
 #define DD_GRADIENT_LOOP(FACTORS)                                                                 \
     INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
                                     ptrdiff_t gStride, const BCEWeights *wt, double divisor,      \
@@ -688,7 +713,7 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
 DD_GRADIENT_LOOP(dd_bce_gradient_factors)
 DD_GRADIENT_LOOP(dd_logits_gradient_factors)
 
-// ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
+// ---- The forward loops: lane-wise compensated sums, or each term rounded once ----
 
 #define SUM_LOOP(TERMS)                                                                           \
     INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \

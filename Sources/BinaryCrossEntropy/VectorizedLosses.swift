@@ -1,22 +1,22 @@
 internal import BCESIMDKernels
 
-// The vectorised forward passes of both losses for Float, Float16 and BrainFloat16 without weight or
-// pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
-// exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
-// fast domain (x tiny, 0 or 1, out of range, non-finite, |logit| > 700) is evaluated by the scalar
-// formulas instead, element by element, with their range checks in index order.
+// The vectorised forward passes of both losses for Float, Float16 and BrainFloat16 without weight
+// or pos_weight (the common case): the C kernels (BCESIMDKernels) evaluate eight elements at a time
+// in Double lanes with fdlibm's log and exp, then round once, as the scalar path does. A group of
+// eight whose lanes are not all in the fast domain (x tiny, 0 or 1, out of range, non-finite,
+// |logit| > 700) is evaluated here by the scalar formulas instead, element by element, with their
+// range checks in index order; so is the tail of fewer than eight.
 //
 // Accuracy: the lane formulas are the scalar ones (same order of operations) with log and exp
 // within 1 Double ULP instead of correctly rounded, so each term is within a few 2^-53 relative of
 // the scalar path's, 2^-29 of a Float ULP, and the Float or Float16 result is the same except
 // within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
 
-/// Float, Float16 and BrainFloat16: evaluated in Double, loaded and stored eight lanes at a time.
+/// Eight Double lanes: the C kernels' running sums and compensations.
+typealias Lanes = SIMD8<Double>
+
+/// Float, Float16 and BrainFloat16: evaluated in Double lanes by the C kernels.
 protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
-    /// Eight elements, exactly, as Doubles.
-    static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
-    /// Eight Doubles, each rounded once, stored as eight elements.
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Self>)
     /// Which of the C kernels' Double-lane element types this is.
     static var laneType: LaneType { get }
 }
@@ -111,83 +111,33 @@ extension DoubleLaneScalar {
 
 extension Float: DoubleLaneScalar {
     static var laneType: LaneType { .float }
-
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<Float>) -> Lanes {
-        Lanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: SIMD8<Float>(value), as: SIMD8<Float>.self)
-    }
 }
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 extension Float16: DoubleLaneScalar {
     static var laneType: LaneType { .float16 }
-
-    /// Bit-level widening (the runtime's conversion is a library call per element on x86_64).
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<Float16>) -> Lanes {
-        let h = LaneBits(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
-        let sign = (h & 0x8000) &<< 48
-        let exponent = (h &>> 10) & 0x1F
-        let significand = h & 0x3FF
-        // Lane masks by arithmetic (SIMD's replacing(with:where:) is a scalar loop here):
-        // all ones where the exponent is 31 (infinity, NaN), resp. 0 (zero, subnormal).
-        let special = 0 &- ((exponent &+ 1) &>> 5)
-        let tiny = 0 &- ((exponent &- 1) &>> 63)
-        // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
-        let exponentField = ((exponent &+ (1023 - 15)) | (special & 0x7FF)) &<< 52
-        let normal = sign | exponentField | (significand &<< 42)
-        // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
-        let small = sign | VectorMath.bits(
-            (VectorMath.double(significand | 0x4330_0000_0000_0000) - 0x1p52) * 0x1p-24)
-        let wide = (normal & ~tiny) | (small & tiny)
-        return VectorMath.double(wide)
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float16>) {
-        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = Float16(bceRounding: value[lane]) }
-    }
 }
 #endif
 
 extension BrainFloat16: DoubleLaneScalar {
     static var laneType: LaneType { .brainFloat16 }
-
-    /// Bit-level widening: each element's bits are the upper half of the Float's.
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<BrainFloat16>) -> Lanes {
-        let h = SIMD8<UInt32>(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
-        return Lanes(unsafeBitCast(h &<< 16, to: SIMD8<Float>.self))
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<BrainFloat16>) {
-        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = BrainFloat16(bceRounding: value[lane]) }
-    }
 }
 
-/// A loss whose terms are evaluated eight at a time in Double lanes.
+/// A loss whose terms are evaluated eight at a time in the C kernels' Double lanes.
 protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
-    /// Evaluates and accumulates the groups of eight from `i` with the C kernels (the same
-    /// arithmetic as ``terms(at:)``) while they are in the fast domain; returns the index of the
-    /// first group not evaluated (`i` itself when there is no C kernel for this loss and type).
+    /// Evaluates and accumulates the groups of eight from `i` with the C kernels while they are in
+    /// the fast domain; returns the index of the first group not evaluated (`i` itself without
+    /// the kernels: ``BCEVectorKernels/withLevel(_:_:)`` with nil).
     func acceleratedSum(
         from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int
     /// As ``acceleratedSum(from:to:_:_:)``, storing each term rounded once to `output`.
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int
-    /// The terms of elements `i ..< i + Lanes.scalarCount`: the lane formulas when every lane is in their domain,
-    /// else ``exactTerm(_:)`` for each.
-    func terms(at i: Int) throws(BCEError) -> Lanes
     /// The scalar path's term of element `i`, with its range checks.
     func exactTerm(_ i: Int) throws(BCEError) -> Double
 }
 
 extension DoubleLaneLoss {
+    /// The scalar path's terms of the group of eight from `i` (one the kernels declined).
     @inline(__always)
     func exactTerms(at i: Int) throws(BCEError) -> Lanes {
         var value = Lanes.zero
@@ -198,7 +148,7 @@ extension DoubleLaneLoss {
     func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double> {
         var sum = Lanes.zero, compensation = Lanes.zero
         @inline(__always) func add(_ v: Lanes) {
-            // Knuth's TwoSum per lane: the rounding error of sum + v, exactly.
+            // Knuth's TwoSum per lane, as the kernels accumulate: the rounding error of sum + v.
             let t = sum + v
             let bv = t - sum
             compensation += (sum - (t - bv)) + (v - bv)
@@ -208,7 +158,7 @@ extension DoubleLaneLoss {
         while i + Lanes.scalarCount <= range.upperBound {
             i = acceleratedSum(from: i, to: range.upperBound, &sum, &compensation)
             guard i + Lanes.scalarCount <= range.upperBound else { break }
-            add(try terms(at: i))
+            add(try exactTerms(at: i))
             i += Lanes.scalarCount
         }
         if i < range.upperBound {
@@ -229,7 +179,7 @@ extension DoubleLaneLoss {
         while i + Lanes.scalarCount <= range.upperBound {
             i = acceleratedStore(from: i, to: range.upperBound, into: output)
             guard i + Lanes.scalarCount <= range.upperBound else { break }
-            Scalar.storeLanes(try terms(at: i), output + i)
+            for j in i ..< i + Lanes.scalarCount { output[j] = Scalar(bceRounding: try exactTerm(j)) }
             i += Lanes.scalarCount
         }
         for j in i ..< range.upperBound { output[j] = Scalar(bceRounding: try exactTerm(j)) }
@@ -239,21 +189,6 @@ extension DoubleLaneLoss {
 /// BCELoss without weight: `(y - 1) * log1p(-x) - y * log(x)`, clamps never reached in the lanes.
 struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
-
-    @inline(__always)
-    func terms(at i: Int) throws(BCEError) -> Lanes {
-        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
-        // x ≥ 2^-29: 1 - x is exact in Double, and both logs are above -100 (no clamp).
-        let fast = (x .>= 0x1p-29) .& (x .< 1) .& (y .>= 0) .& (y .<= 1)
-        guard all(fast) else { return try exactTerms(at: i) }
-        // Hard labels (every y 0 or 1, the usual case in training): one log per lane. The terms
-        // are those of the formula below: y = 1 gives -0 - log(x), y = 0 gives -log1p(-x) + 0.
-        if all((y .== 0) .| (y .== 1)) {
-            // x where y = 1, 1 - x where y = 0, exactly (each product is by 0 or 1).
-            return -VectorMath.log(x * y + (1 - x) * (1 - y))
-        }
-        return (y - 1) * VectorMath.log(1 - x) - y * VectorMath.log(x)
-    }
 
     @inline(__always)
     func exactTerm(_ i: Int) throws(BCEError) -> Double {
@@ -279,19 +214,6 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
 /// BCEWithLogitsLoss without weight or pos_weight: `(1 - y) * softplus(x) + softplus(-x) * y`.
 struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
-
-    @inline(__always)
-    func terms(at i: Int) throws(BCEError) -> Lanes {
-        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
-        let magnitude = VectorMath.magnitude(x)
-        // |x| ≤ 700: exp(-|x|) is normal. NaN fails every comparison.
-        let fast = (magnitude .<= 700) .& (y .>= 0) .& (y .<= 1)
-        guard all(fast) else { return try exactTerms(at: i) }
-        let tail = VectorMath.log1p(unit: VectorMath.exp(nonPositive: -magnitude))
-        let softplusX = VectorMath.positivePart(x) + tail
-        let softplusMinusX = VectorMath.positivePart(-x) + tail
-        return (1 - y) * softplusX + softplusMinusX * y
-    }
 
     @inline(__always)
     func exactTerm(_ i: Int) throws(BCEError) -> Double {
