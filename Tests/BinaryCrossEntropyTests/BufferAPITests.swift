@@ -178,6 +178,17 @@ struct BufferAPITests {
         }
         #expect(seen.levels == Array(repeating: .baseline, count: 16))
         #expect(BCEVectorKernels.threadLevel == before)
+        // Without the kernels on the calling thread: its calls' blocks run without them too.
+        let withoutKernels = BlockCountsByLevel()
+        BCEVectorKernels.withLevel(nil) {
+            BlockPartition(count: 16 * BlockPartition.blockSize).forEachBlock(
+                0 ..< 16, execution: BCEExecution(threads: 2).resolved
+            ) { b in
+                withoutKernels.record(b, without: BCEVectorKernels.threadLevel == nil)
+            }
+        }
+        #expect(withoutKernels.withoutKernels == Array(repeating: true, count: 16))
+        #expect(BCEVectorKernels.threadLevel == before)
     }
 
     @Test("the buffer API throws the NDArray API's errors, in its order, and names a wrong-sized output buffer")
@@ -253,8 +264,13 @@ private final class BlockCountsByLevel: @unchecked Sendable {
     init() {
         storage = .allocate(capacity: 16)
         storage.initialize(repeating: nil)
+        flags.initialize(repeating: false)
     }
-    deinit { storage.deallocate() }
+    deinit { storage.deallocate(); flags.deallocate() }
+    private let flags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 16)
     func record(_ block: Int, _ level: BCEInstructionSet?) { storage[block] = level }
+    /// Whether block `block` ran without the C kernels.
+    func record(_ block: Int, without: Bool) { flags[block] = without }
     var levels: [BCEInstructionSet?] { Array(storage) }
+    var withoutKernels: [Bool] { Array(flags) }
 }

@@ -219,7 +219,8 @@ struct WeightedPathTests {
         try Self.checkGradients(BrainFloat16.self, bound: 1, seed: 504)
     }
 
-    /// Every weighted result (forward, three reductions; gradients) of Float and Double at `level`.
+    /// Every weighted result (forward, three reductions; gradients) of Float, Double, Float16 and
+    /// BrainFloat16 at `level`.
     /// (nil: the scalar formulas, without the C kernels).
     static func everyResult(_ level: BCEInstructionSet?, signed: Bool) throws -> [String: [UInt64]] {
         try BCEVectorKernels.withLevel(level) { () throws -> [String: [UInt64]] in try everyResult(signed: signed) }
@@ -241,6 +242,8 @@ struct WeightedPathTests {
         }
         try record(Float.self, seed: 601)
         try record(Double.self, seed: 602)
+        try record(Float16.self, seed: 603)
+        try record(BrainFloat16.self, seed: 604)
         return results
     }
 
