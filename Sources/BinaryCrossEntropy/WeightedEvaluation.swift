@@ -2,9 +2,9 @@ internal import BCESIMDKernels
 
 // The forward passes with `weight` and/or `pos_weight`, in every broadcast pattern: the fixed
 // blocks of BlockPartition on the worker pool (so results do not depend on the thread count),
-// each block through the C kernels' weighted loops (Float and Double, at the AVX2 and AVX-512
-// levels), with the scalar formulas for the groups of eight they decline, the tail, and the
-// element types and levels without a kernel. A broadcast operand is read in place when it has
+// each block through the C kernels' weighted loops (every element type, at every level), with the
+// scalar formulas for the groups of eight they decline and the tail (and every group without the
+// kernels: the tests' reference). A broadcast operand is read in place when it has
 // one element (stride 0) or the input's shape (stride 1); any other pattern (per class `(C,)`,
 // per channel `(C, 1, 1)`, ...) is expanded per block into a stack buffer of one block, so the
 // kernels only ever see those two strides and nothing is allocated on the heap.
