@@ -1,11 +1,11 @@
-// See include/BCESIMDKernels.h. Every expression below mirrors a line of the library's Swift SIMD
-// code (named in each comment) in the same order of operations; the file must be compiled without
-// contraction (the pragma) and without fast-math, or the bits change.
+// See include/BCESIMDKernels.h. The library's only vector code: one body, compiled once per
+// instruction set (see "One copy per level"). Every level must give the same bits, so the file is
+// compiled without contraction (the pragma) and without fast-math; the library's tests compare
+// every level with each other and with the scalar formulas (Sources/BinaryCrossEntropy).
 
 #include "BCESIMDKernels.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #pragma clang fp contract(off)
 #pragma clang diagnostic ignored "-Wpsabi"
@@ -14,6 +14,8 @@ typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef uint64_t v8u __attribute__((vector_size(64)));
 typedef int64_t v8i __attribute__((vector_size(64)));   // lane masks: -1 true, 0 false
+typedef uint16_t v8h __attribute__((vector_size(16)));  // Float16 or BrainFloat16 bit patterns
+typedef uint32_t v8w __attribute__((vector_size(32)));
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -22,25 +24,110 @@ INLINE v8d dbl(v8u b) { return (v8d)b; }
 INLINE v8d splat(double d) { return (v8d){d, d, d, d, d, d, d, d}; }
 INLINE int all(v8i m) { return __builtin_reduce_and(m) == -1; }
 INLINE int any(v8i m) { return __builtin_reduce_or(m) != 0; }
-/// `replacement` where `mask`, else `v` (Swift's replace(with:where:)).
+/// `replacement` where `mask`, else `v`, by bit masks.
 INLINE v8d select(v8i mask, v8d replacement, v8d v) {
     return dbl((bits(replacement) & (v8u)mask) | (bits(v) & ~(v8u)mask));
 }
 INLINE v8d magnitude(v8d v) { return dbl(bits(v) & 0x7FFFFFFFFFFFFFFFull); }
-/// VectorMath.positivePart: max(v, 0) for finite v by masking; -0 gives +0.
+/// max(v, 0) for finite v by masking; -0 gives +0.
 INLINE v8d positive_part(v8d v) {
     v8u b = bits(v);
     return dbl(b & ((b >> 63) - 1));
 }
 
-INLINE v8d load_f32(const float *p) { v8f f; memcpy(&f, p, sizeof f); return __builtin_convertvector(f, v8d); }
-INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); memcpy(p, &f, sizeof f); }
-INLINE v8d load_f64(const double *p) { v8d d; memcpy(&d, p, sizeof d); return d; }
-INLINE void store_f64(v8d v, double *p) { memcpy(p, &v, sizeof v); }
+INLINE v8d load_f32(const float *p) { v8f f; __builtin_memcpy(&f, p, sizeof f); return __builtin_convertvector(f, v8d); }
+INLINE void store_f32(v8d v, float *p) { v8f f = __builtin_convertvector(v, v8f); __builtin_memcpy(p, &f, sizeof f); }
+INLINE v8d load_f64(const double *p) { v8d d; __builtin_memcpy(&d, p, sizeof d); return d; }
+INLINE void store_f64(v8d v, double *p) { __builtin_memcpy(p, &v, sizeof v); }
+
+// ---- Float16 and BrainFloat16 lanes: widened exactly to Double, rounded once back ----
+
+/// Float16 bit patterns widened to Double exactly, on the bits (no F16C at the baseline).
+INLINE v8d widen_f16(v8h raw) {
+    v8u h = __builtin_convertvector(raw, v8u);
+    v8u sign = (h & 0x8000) << 48;
+    v8u exponent = (h >> 10) & 0x1F;
+    v8u significand = h & 0x3FF;
+    v8u special = 0 - ((exponent + 1) >> 5);   // all ones where the exponent is 31 (infinity, NaN)
+    v8u tiny = 0 - ((exponent - 1) >> 63);     // all ones where it is 0 (zero, subnormal)
+    // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
+    v8u normal = sign | (((exponent + (1023 - 15)) | (special & 0x7FF)) << 52) | (significand << 42);
+    // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
+    v8u small = sign | bits((dbl(significand | 0x4330000000000000ull) - 0x1p52) * 0x1p-24);
+    return dbl((normal & ~tiny) | (small & tiny));
+}
+
+/// BrainFloat16 bit patterns widened to Double exactly: each is the upper half of a Float's.
+INLINE v8d widen_bf16(v8h raw) {
+    v8w w = __builtin_convertvector(raw, v8w) << 16;
+    return __builtin_convertvector((v8f)w, v8d);
+}
+
+/// 2^e for a Double exponent e in the normal range, exactly.
+INLINE double pow2(int e) {
+    uint64_t b = (uint64_t)(1023 + e) << 52;
+    double d;
+    __builtin_memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+/// SwiftBCEShared's binary16Bits(rounding:fractionBits:) on eight lanes: each Double rounded
+/// once to the 16-bit format with `m` stored significand bits (Float16 10, BrainFloat16 7), ties
+/// to even; ±infinity from the overflow threshold on, signed zero kept, NaN as the quiet NaN
+/// without payload with the sign kept. Adding 2^52 to a non-negative Double below 2^52 rounds it
+/// to an integer (to nearest even), whose value is then the low bits of the sum.
+INLINE v8h round_binary16(v8d x, int m) {
+    const int bias = (1 << (14 - m)) - 1;   // 15, 127
+    const uint64_t infinity = (uint64_t)(((1 << (15 - m)) - 1) << m);
+    const uint64_t magic = 0x4330000000000000ull;   // the bits of 2^52
+    v8u sign = (bits(x) >> 48) & 0x8000;
+    v8d a = magnitude(x);
+    v8u ab = bits(a);
+    // Subnormal range: multiples of 2^(1 - bias - m); a result of 2^m is the smallest normal.
+    v8u subnormal = bits(a * pow2(bias - 1 + m) + 0x1p52) - magic;
+    // Normal range: m + 1 significant bits; a significand that rounds up to 2^(m+1) carries into
+    // the exponent field (at the top binade: the infinity pattern).
+    v8d significand = dbl((ab & 0x000FFFFFFFFFFFFFull) | ((uint64_t)(1023 + m) << 52));   // [2^m, 2^(m+1))
+    v8u rounded = bits(significand + 0x1p52) - magic;
+    v8u normal = (((ab >> 52) - 1023 + (uint64_t)(bias - 1)) << m) + rounded;
+    v8i isSubnormal = a < pow2(1 - bias);
+    v8i isFinite = a < pow2(bias + 1);   // false for NaN and at or above the overflow threshold
+    v8i isNaN = a != a;
+    v8u special = infinity | ((v8u)isNaN & (uint64_t)(1 << (m - 1)));
+    v8u result = ((v8u)isSubnormal & subnormal) | ((v8u)(~isSubnormal & isFinite) & normal)
+        | ((v8u)~isFinite & special);
+    return __builtin_convertvector(sign | result, v8h);
+}
+
+/// The element types evaluated in Double lanes; a constant argument of every function below, so
+/// each instantiation keeps one branch.
+enum { LANES_F32, LANES_F16, LANES_BF16 };
+
+/// Eight elements of `kind` from `p + i`, exactly, as Doubles.
+INLINE v8d load_lanes(const void *p, ptrdiff_t i, int kind) {
+    if (kind == LANES_F32) return load_f32((const float *)p + i);
+    v8h raw;
+    __builtin_memcpy(&raw, (const uint16_t *)p + i, sizeof raw);
+    return kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+}
+
+/// `p[0]` of `kind` in every lane.
+INLINE v8d splat_lane(const void *p, int kind) {
+    if (kind == LANES_F32) return splat((double)*(const float *)p);
+    v8h raw = (v8h){0} + *(const uint16_t *)p;
+    return kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+}
+
+/// Eight Doubles, each rounded once to `kind`, stored at `p + i`.
+INLINE void store_lanes(v8d v, void *p, ptrdiff_t i, int kind) {
+    if (kind == LANES_F32) { store_f32(v, (float *)p + i); return; }
+    v8h h = round_binary16(v, kind == LANES_F16 ? 10 : 7);
+    __builtin_memcpy((uint16_t *)p + i, &h, sizeof h);
+}
+
 /// A broadcast operand of BCEWeights: `p[0]` in every lane (stride 0) or `p[i ..< i + 8]`.
-INLINE v8d load_operand_f32(const void *p, ptrdiff_t stride, ptrdiff_t i) {
-    const float *f = (const float *)p;
-    return stride == 0 ? splat((double)f[0]) : load_f32(f + i);
+INLINE v8d load_operand(const void *p, ptrdiff_t stride, ptrdiff_t i, int kind) {
+    return stride == 0 ? splat_lane(p, kind) : load_lanes(p, i, kind);
 }
 INLINE v8d load_operand_f64(const void *p, ptrdiff_t stride, ptrdiff_t i) {
     const double *d = (const double *)p;
@@ -53,7 +140,13 @@ INLINE v8i dd_scalable(v8d w) {
     return ((m >= 0x1p-400) | (w == 0)) & (m <= 0x1p400);
 }
 
-// ---- VectorMath (fdlibm e_log.c, e_exp.c) ----
+// ---- log and exp in Double lanes (fdlibm e_log.c, e_exp.c) ----
+//
+// fdlibm's algorithms (Sun Microsystems, freely distributable) with the same polynomials and an
+// error below 1 Double ULP: for a Float result 2^-29 of a Float ULP, so the result rounded once is
+// the correctly rounded value except within 2^-29 ULP of a tie. Each function states the domain it
+// is called on; the callers leave every other lane (zero, subnormal, infinite, NaN, clamped) to
+// the scalar path.
 
 static const double ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10;
 static const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01;
@@ -65,12 +158,14 @@ static const double p1 = 1.66666666666666019037e-01, p2 = -2.7777777777015593384
 static const double p3 = 6.61375632143793436117e-05, p4 = -1.65339022054652515390e-06;
 static const double p5 = 4.13813679705723846039e-08;
 
-/// VectorMath.inverseFactorials: 1/2!, 1/3!, ..., 1/14!.
+/// 1/2!, 1/3!, ..., 1/14!, each rounded to Double: the Taylor coefficients of expm1 here and of
+/// the double-double exp.
 static const double inverse_factorials[13] = {
     1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880,
     1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800, 1.0 / 87178291200};
 
-/// VectorMath.estrinQuarters: c[0] + ... + c[11] r^11 as three Estrin partial sums.
+/// c[0] + ... + c[11] r^11 as the three partial sums of Estrin's scheme (pairs, then r^2 = `r2`);
+/// the caller combines them with r^4 and r^8 (a short dependency chain, not Horner's eleven).
 INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8d *s2) {
     v8d q0 = c[0] + c[1] * r, q1 = c[2] + c[3] * r, q2 = c[4] + c[5] * r;
     v8d q3 = c[6] + c[7] * r, q4 = c[8] + c[9] * r, q5 = c[10] + c[11] * r;
@@ -79,7 +174,8 @@ INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8
     *s2 = q4 + q5 * r2;
 }
 
-/// VectorMath.reduce: v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 and k.
+/// Positive normal v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 (exact) and k (as a
+/// Double). musl's reduction: subtracting the bits of sqrt(1/2) moves the exponent boundary there.
 INLINE v8d reduce(v8d v, v8d *k) {
     v8u b = bits(v);
     v8u t = b - 0x3FE6A09E667F3BCDull;
@@ -89,7 +185,7 @@ INLINE v8d reduce(v8d v, v8d *k) {
     return m - 1;
 }
 
-/// VectorMath.log.
+/// log(v) for positive normal finite v, within 1 ULP (fdlibm).
 INLINE v8d vm_log(v8d v) {
     v8d k;
     v8d f = reduce(v, &k);
@@ -102,14 +198,16 @@ INLINE v8d vm_log(v8d v) {
     return k * ln2Hi - ((hfsq - (s * (hfsq + r) + k * ln2Lo)) - f);
 }
 
-/// VectorMath.log1p(unit:).
+/// log1p(e) for e in [0, 1]: log(1 + e) plus the rounding error of u = 1 + e (exact, as |e| <= 1),
+/// so a tiny e keeps its relative accuracy. Not dividing the error by u costs at most 2^-52 relative.
 INLINE v8d vm_log1p_unit(v8d e) {
     v8d u = 1 + e;
     v8d error = e - (u - 1);
     return vm_log(u) + error;
 }
 
-/// VectorMath.exp(nonPositive:).
+/// exp(t) for t in [-708, 0], within 1 ULP (fdlibm; the result is a normal number); k from the
+/// 1.5 * 2^52 trick, 2^k from its low bits.
 INLINE v8d vm_exp_nonpositive(v8d t) {
     v8d shifted = t * invLn2 + 0x1.8p52;
     v8u kBits = bits(shifted);
@@ -124,7 +222,8 @@ INLINE v8d vm_exp_nonpositive(v8d t) {
     return y * scale;
 }
 
-/// VectorMath.expm1(small:).
+/// expm1(x) for |x| < 1, relative error about 2^-52: x = k ln2 + r, k in {-1, 0, 1}, |r| <= 0.35;
+/// the Taylor series to degree 13 (Estrin), then 2p + 1 (k = 1) or (p - 1) / 2 (k = -1).
 INLINE v8d vm_expm1_small(v8d x) {
     v8i up = x > 0.3466, down = x < -0.3466;
     v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
@@ -136,12 +235,13 @@ INLINE v8d vm_expm1_small(v8d x) {
     return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
 }
 
-// ---- VectorizedLosses: Float in Double lanes ----
+// ---- Float, Float16 and BrainFloat16: the terms in Double lanes ----
 
-/// VectorBCELoss.terms; 0 where the group must take the scalar path.
+/// BCELoss's terms `(y - 1) log1p(-x) - y log(x)` (hard labels: one log), for elements of `kind`;
+/// 0 where the group must take the scalar path. x >= 2^-29: 1 - x is exact, both logs above -100.
 /// With `wt` (not null): the term times the weight, in Double, as the scalar path multiplies.
-INLINE int bce_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
-    v8d x = load_f32(input + i), y = load_f32(target + i);
+INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i, v8d *out) {
+    v8d x = load_lanes(input, i, kind), y = load_lanes(target, i, kind);
     v8i fast = (x >= 0x1p-29) & (x < 1) & (y >= 0) & (y <= 1);
     if (!all(fast)) return 0;
     v8d v;
@@ -150,21 +250,22 @@ INLINE int bce_f32_terms(const float *input, const float *target, const BCEWeigh
     } else {
         v = (y - 1) * vm_log(1 - x) - y * vm_log(x);
     }
-    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
+    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
     return 1;
 }
 
-/// VectorBCEWithLogitsLoss.terms.
+/// BCEWithLogitsLoss's terms `(1 - y) softplus(x) + softplus(-x) y`; |x| <= 700 keeps exp(-|x|) normal.
 /// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
 /// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
-INLINE int bce_logits_f32_terms(const float *input, const float *target, const BCEWeights *wt, ptrdiff_t i, v8d *out) {
-    v8d x = load_f32(input + i), y = load_f32(target + i);
+INLINE int bce_logits_lane_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i,
+                                  v8d *out) {
+    v8d x = load_lanes(input, i, kind), y = load_lanes(target, i, kind);
     v8d mag = magnitude(x);
     v8i fast = (mag <= 700) & (y >= 0) & (y <= 1);
     v8d p = splat(1);
     int hasP = wt && wt->posWeight;
     if (hasP) {
-        p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);
+        p = load_operand(wt->posWeight, wt->posWeightStride, i, kind);
         fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
     }
     if (!all(fast)) return 0;
@@ -172,11 +273,15 @@ INLINE int bce_logits_f32_terms(const float *input, const float *target, const B
     v8d softplusX = positive_part(x) + tail;
     v8d softplusMinusX = positive_part(-x) + tail;
     v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
-    *out = wt && wt->weight ? v * load_operand_f32(wt->weight, wt->weightStride, i) : v;
+    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
     return 1;
 }
 
-// ---- DoubleDoubleMath ----
+// ---- Double-double arithmetic, log and exp (for the Double losses: within 2 ULP) ----
+//
+// Dekker (1971), Knuth's TwoSum; the log is fdlibm's with its leading terms carried exactly
+// (relative error below 2^-55); the exp a Taylor series of degree 14 after Cody-Waite reduction,
+// its quadratic term carried exactly (below 2^-57).
 
 typedef struct { v8d hi, lo; } dd;
 
@@ -191,30 +296,28 @@ INLINE dd fast_two_sum(v8d a, v8d b) {
     return (dd){s, b - (s - a)};
 }
 
-/// DD.twoProduct: `a * b` exactly as `p + e`. The Swift code uses Dekker's product (baseline
-/// x86-64 has no FMA); here the AVX2 and AVX-512 levels, compiled with FMA, take e = fma(a, b, -p).
-/// Both are the exact error of the rounded product whenever it is representable, so the bits are
-/// the same; the FMA form is 2 operations instead of 17. (Only a product that underflows, from a
-/// subnormal soft target, could give two different errors, both below 2^-1074 beside a term of
-/// at least 2^-53: they vanish in the rounded result.)
+/// `a * b` exactly as `p + e`, e = fma(a, b, -p): one instruction at the AVX2 and AVX-512 levels and
+/// on arm64, the C library's correctly rounded `fma` at the x86-64 baseline (same bits, slower).
 INLINE dd two_product(v8d a, v8d b) {
     v8d p = a * b;
     return (dd){p, __builtin_elementwise_fma(a, b, -p)};
 }
 
-/// DD.multiply (double-double by double-double).
+/// Double-double times double-double.
 INLINE dd dd_multiply_dd(dd a, dd b) {
     dd p = two_product(a.hi, b.hi);
     return fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
 }
 
-/// DD.multiply.
+/// Double-double times double.
 INLINE dd dd_multiply(dd a, v8d b) {
     dd p = two_product(a.hi, b);
     return fast_two_sum(p.hi, p.lo + a.lo * b);
 }
 
-/// DD.log.
+/// log(v) for positive normal finite v: v = 2^k (1 + f), log(v) = k ln2 + f - f^2/2 + s (f^2/2 +
+/// R(s^2)), s = f / (2 + f); k ln2Hi, f and f^2/2 exact and summed exactly, only the last term (at
+/// most 5% of the result) rounded.
 INLINE dd dd_log(v8d v) {
     v8d k;
     v8d f = reduce(v, &k);
@@ -231,7 +334,8 @@ INLINE dd dd_log(v8d v) {
     return fast_two_sum(h.hi, lo);
 }
 
-/// DD.exp(negated:).
+/// exp(-a) for a in [0, 700]: -a = k ln2 + r0 + r1 (Cody-Waite), exp(r) = 1 + r0 + r0^2/2 + r1 +
+/// r0 r1 + r0^3 P(r0), the first terms summed exactly, then scaled by 2^k exactly.
 INLINE dd dd_exp_negated(v8d a) {
     v8d shifted = -a * invLn2 + 0x1.8p52;
     v8u kBits = bits(shifted);
@@ -254,7 +358,8 @@ INLINE dd dd_exp_negated(v8d a) {
     return (dd){value.hi * scale, value.lo * scale};
 }
 
-/// DD.log1p(unit:).
+/// log1p(e) for e = e.hi + e.lo in (0, 1]: log(u) for u = 1 + e.hi plus log1p(delta), delta =
+/// (1 + e - u) / u; below 2^-26, e - e^2/2 + e^3/3.
 INLINE dd dd_log1p_unit(dd e) {
     dd u = fast_two_sum(splat(1), e.hi);
     v8d delta = (u.lo + e.lo) / u.hi;
@@ -269,9 +374,10 @@ INLINE dd dd_log1p_unit(dd e) {
     return result;
 }
 
-// ---- DoubleDoubleLosses ----
+// ---- Double: the terms in double-double lanes ----
 
-/// DoubleDoubleBCELoss.terms.
+/// BCELoss's terms for Double (x in [2^-140, 1): no clamp; log1p(-x) as log(u) + log1p(delta),
+/// 1 - x = u + error exactly; below 2^-26, the series).
 /// `value` (positive) times the weight lanes `w` (dd_scalable), as a double-double; a zero weight
 /// gives the scalar path's signed zero.
 INLINE dd dd_weighted(dd value, v8d w) {
@@ -286,7 +392,8 @@ INLINE dd dd_weighted(dd value, v8d w) {
 }
 
 /// With `wt`: the weight (dd_scalable lanes only, else the scalar path) applied by dd_weighted.
-INLINE int bce_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
+INLINE int bce_f64_terms(const double *input, const double *target, const BCEWeights *wt, int kind, ptrdiff_t i, dd *out) {
+    (void)kind;   // Double
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8i fast = (x >= 0x1p-140) & (x < 1) & (y >= 0) & (y <= 1);
     v8d w = splat(1);
@@ -333,12 +440,14 @@ INLINE int bce_f64_terms(const double *input, const double *target, const BCEWei
     return 1;
 }
 
-/// DoubleDoubleBCEWithLogitsLoss.terms.
+/// BCEWithLogitsLoss's terms for Double: `c |x| + log1p(exp(-|x|))`, c = 1 - y for x >= 0, y below.
 /// With `wt`: pos_weight p (0 or in [2^-400, 2^400], else the scalar path), evaluated as
 /// `c |x| + (1 - y + p y) log1p(exp(-|x|))` with c = 1 - y for x ≥ 0 and c = p y for x < 0 (the
 /// scalar path's `(1 - y) softplus(x) + p y softplus(-x)` regrouped: every term non-negative),
 /// then the weight as in bce_f64_terms.
-INLINE int bce_logits_f64_terms(const double *input, const double *target, const BCEWeights *wt, ptrdiff_t i, dd *out) {
+INLINE int bce_logits_f64_terms(const double *input, const double *target, const BCEWeights *wt, int kind, ptrdiff_t i,
+                                dd *out) {
+    (void)kind;   // Double
     v8d x = load_f64(input + i), y = load_f64(target + i);
     v8d a = magnitude(x);
     v8i fast = (a <= 700) & (y >= 0) & (y <= 1);
@@ -379,12 +488,13 @@ INLINE int bce_logits_f64_terms(const double *input, const double *target, const
     return 1;
 }
 
-// ---- VectorizedGradients: Float in Double lanes ----
+// ---- Float, Float16 and BrainFloat16: the gradients in Double lanes ----
 
-/// VectorMath.negate: flips the sign bits.
+/// -v by flipping the sign bits, as scalar negation does (0 - v would give +0 for +0).
 INLINE v8d negate(v8d v) { return dbl(bits(v) ^ 0x8000000000000000ull); }
 
-/// BCEGradientLanes.factors.
+/// BCEFormulas' gradient factors `(x - y) / max((1 - x) x, epsilon)` and `-logit(x)`, for x in
+/// [2^-29, 1) and y in [0, 1]; for x in [1/4, 3/4], -log1p(q), q = (2x - 1) / (1 - x).
 INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
                                 v8d *targetFactor) {
     (void)posWeight;   // BCELoss has none
@@ -407,7 +517,8 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeig
     return 1;
 }
 
-/// BCEWithLogitsGradientLanes.factors; with `posWeight` (lanes in [0, DBL_MAX], else the scalar
+/// BCEWithLogitsFormulas' gradient factors (|x| < 1: via h = sigmoid(x) - 1/2 = expm1(x) /
+/// (2 (expm1(x) + 2)), so a tiny x is not absorbed into 1/2); with `posWeight` (lanes in [0, DBL_MAX], else the scalar
 /// path) t = p * y and the target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
 /// BCEWithLogitsFormulas' operations.
 INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
@@ -443,24 +554,26 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     return 1;
 }
 
-/// VectorizedGradients' evaluateGradientGroup, for every group from `i` while in the fast domain.
+/// The gradients of every group of elements of `kind` from `i` while in the fast domain, each
+/// factor times grad_output (and the weight) over the divisor, rounded once.
 #define GRADIENT_LOOP(FACTORS)                                                                    \
-    INLINE ptrdiff_t FACTORS##_loop(const float *x, const float *y, const float *g, ptrdiff_t gStride, \
-                                    const BCEWeights *wt, double divisor, double epsilon,         \
-                                    ptrdiff_t i, ptrdiff_t end, float *dx, float *dy) {           \
+    INLINE ptrdiff_t FACTORS##_loop(const void *x, const void *y, const void *g, ptrdiff_t gStride, \
+                                    const BCEWeights *wt, int kind, double divisor, double epsilon, \
+                                    ptrdiff_t i, ptrdiff_t end, void *dx, void *dy) {             \
         for (; end - i >= 8; i += 8) {                                                            \
-            v8d scale = gStride == 0 ? splat((double)g[0]) : load_f32(g + i);                      \
-            if (wt && wt->weight) scale = scale * load_operand_f32(wt->weight, wt->weightStride, i); \
+            v8d scale = gStride == 0 ? splat_lane(g, kind) : load_lanes(g, i, kind);               \
+            if (wt && wt->weight) scale = scale * load_operand(wt->weight, wt->weightStride, i, kind); \
             v8d p, *posWeight = 0;                                                                \
             if (wt && wt->posWeight) {                                                            \
-                p = load_operand_f32(wt->posWeight, wt->posWeightStride, i);                      \
+                p = load_operand(wt->posWeight, wt->posWeightStride, i, kind);                    \
                 posWeight = &p;                                                                   \
             }                                                                                     \
             v8d inputFactor, targetFactor;                                                        \
-            if (!FACTORS(load_f32(x + i), load_f32(y + i), epsilon, posWeight, &inputFactor, &targetFactor)) \
+            if (!FACTORS(load_lanes(x, i, kind), load_lanes(y, i, kind), epsilon, posWeight, &inputFactor, \
+                         &targetFactor))                                                          \
                 break;                                                                            \
-            store_f32(inputFactor * scale / divisor, dx + i);                                     \
-            store_f32(targetFactor * scale / divisor, dy + i);                                    \
+            store_lanes(inputFactor * scale / divisor, dx, i, kind);                              \
+            store_lanes(targetFactor * scale / divisor, dy, i, kind);                             \
         }                                                                                         \
         return i;                                                                                 \
     }
@@ -468,9 +581,13 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 GRADIENT_LOOP(bce_gradient_factors)
 GRADIENT_LOOP(bce_logits_gradient_factors)
 
-// ---- DoubleDoubleGradients ----
+// ---- Double: the gradients in double-double lanes ----
+//
+// The fast domain keeps every value a nonzero normal number, so no signed zero or underflow is
+// lost in a low part: BCELoss x in [2^-26, 1 - 2^-26], x != y, x != 1/2; BCEWithLogitsLoss hard
+// labels, 0 < |x| <= 700; grad_output 2^-400 <= |g| <= 2^400.
 
-/// DD.divide.
+/// a / b, relative error about 2^-103 (long division with one division).
 INLINE dd dd_divide(dd a, dd b) {
     v8d inverse = 1 / b.hi;
     v8d q1 = a.hi * inverse;
@@ -479,7 +596,7 @@ INLINE dd dd_divide(dd a, dd b) {
     return fast_two_sum(q1, r * inverse);
 }
 
-/// DD.reciprocal.
+/// 1 / d as hi + lo, for a positive normal d.
 INLINE dd dd_reciprocal(double d) {
     v8d dv = splat(d);
     v8d hi = 1 / dv;
@@ -487,7 +604,7 @@ INLINE dd dd_reciprocal(double d) {
     return (dd){hi, ((1 - e.hi) - e.lo) / dv};
 }
 
-/// DoubleDoubleGradientLanes.bce.
+/// BCELoss's gradient factors for Double.
 INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
@@ -504,7 +621,7 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *input
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.logits; with `posWeight` (hard labels, p in [2^-400, 2^400], else the
+/// BCEWithLogitsLoss's gradient factors for Double (hard labels); with `posWeight` (hard labels, p in [2^-400, 2^400], else the
 /// scalar path): d/dx `-p sigmoid(-x)` where y = 1, and d/dy `p max(-x, 0) - max(x, 0) + (p - 1)
 /// log1p(exp(-|x|))` (BCEWithLogitsFormulas' forms) in double-double.
 INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
@@ -541,7 +658,7 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
     return 1;
 }
 
-/// DoubleDoubleGradientLanes.scaled; `inverse` null for a divisor of 1.
+/// `factor * g / divisor` rounded once; `inverse` the divisor's reciprocal, null for 1.
 INLINE v8d dd_scaled(dd factor, v8d g, const dd *inverse) {
     dd product = dd_multiply(factor, g);
     dd value = inverse ? dd_multiply_dd(product, *inverse) : product;
@@ -559,7 +676,7 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
     return any(zero) ? select(zero, factor.hi * scale.hi / divisor, result) : result;
 }
 
-/// doubleGradientGroups' loop; with a weight and/or pos_weight in `wt`.
+/// The Double gradients of every group from `i` in the fast domain; with a weight and/or pos_weight in `wt`.
 #define DD_GRADIENT_LOOP(FACTORS)                                                                 \
     INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
                                     ptrdiff_t gStride, const BCEWeights *wt, double divisor,      \
@@ -596,15 +713,15 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
 DD_GRADIENT_LOOP(dd_bce_gradient_factors)
 DD_GRADIENT_LOOP(dd_logits_gradient_factors)
 
-// ---- Loops: DoubleLaneLoss.sum/store and DoubleDoubleLoss.sum/store ----
+// ---- The forward loops: lane-wise compensated sums, or each term rounded once ----
 
-#define SUM_LOOP(TERMS, SCALAR)                                                                  \
-    INLINE ptrdiff_t TERMS##_sum_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt,   \
+#define SUM_LOOP(TERMS)                                                                           \
+    INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
                                       ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             v8d t = sum + v;                                                                      \
             v8d bv = t - sum;                                                                     \
             compensation += (sum - (t - bv)) + (v - bv);                                          \
@@ -614,23 +731,23 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, \
-                                        ptrdiff_t i, ptrdiff_t end, SCALAR *out) {                \
+    INLINE ptrdiff_t TERMS##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                        ptrdiff_t i, ptrdiff_t end, void *out) {                  \
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
-            store_f32(v, out + i);                                                                \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
+            store_lanes(v, out, i, kind);                                                         \
         }                                                                                         \
         return i;                                                                                 \
     }
 
 #define DD_SUM_LOOP(TERMS)                                                                        \
-    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt,   \
+    INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt, int kind, \
                                       ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             dd t = two_sum(sum, v.hi);                                                            \
             compensation += t.lo + v.lo;                                                          \
             sum = t.hi;                                                                           \
@@ -639,65 +756,76 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, const BCEWeights *wt, \
+    INLINE ptrdiff_t TERMS##_store_loop(const double *x, const double *y, const BCEWeights *wt, int kind, \
                                         ptrdiff_t i, ptrdiff_t end, double *out) {                \
         for (; end - i >= 8; i += 8) {                                                            \
             dd v;                                                                                 \
-            if (!TERMS(x, y, wt, i, &v)) break;                                                       \
+            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
             store_f64(v.hi + v.lo, out + i);                                                      \
         }                                                                                         \
         return i;                                                                                 \
     }
 
-SUM_LOOP(bce_f32_terms, float)
-SUM_LOOP(bce_logits_f32_terms, float)
+SUM_LOOP(bce_lane_terms)
+SUM_LOOP(bce_logits_lane_terms)
 DD_SUM_LOOP(bce_f64_terms)
 DD_SUM_LOOP(bce_logits_f64_terms)
 
 // ---- One copy of every loop per level ----
 
 #define LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                                       \
-    FORWARD_LEVEL(bce_f32, bce_f32_terms, float, float, SUFFIX, ATTRIBUTES)                       \
-    FORWARD_LEVEL(bce_logits_f32, bce_logits_f32_terms, float, float, SUFFIX, ATTRIBUTES)         \
-    FORWARD_LEVEL(bce_f64, bce_f64_terms, double, double, SUFFIX, ATTRIBUTES)                     \
-    FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, double, SUFFIX, ATTRIBUTES)
+    FORWARD_LEVEL(bce_f32, bce_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)                  \
+    FORWARD_LEVEL(bce_logits_f32, bce_logits_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)    \
+    FORWARD_LEVEL(bce_f16, bce_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES)               \
+    FORWARD_LEVEL(bce_logits_f16, bce_logits_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_bf16, bce_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES)             \
+    FORWARD_LEVEL(bce_logits_bf16, bce_logits_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_f64, bce_f64_terms, double, 0, SUFFIX, ATTRIBUTES)                          \
+    FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, 0, SUFFIX, ATTRIBUTES)
 
 /// The unweighted (`wt` a constant null, so the weight code folds away) and weighted entry points
-/// of one forward loop at one level.
-#define FORWARD_LEVEL(NAME, TERMS, SCALAR, OUT, SUFFIX, ATTRIBUTES)                               \
+/// of one forward loop at one level, for elements `SCALAR` (of lane kind `KIND`).
+#define FORWARD_LEVEL(NAME, TERMS, SCALAR, KIND, SUFFIX, ATTRIBUTES)                              \
     ATTRIBUTES static ptrdiff_t NAME##_sum_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
                                                     ptrdiff_t e, double *s, double *c) {          \
-        return TERMS##_sum_loop(x, y, 0, i, e, s, c);                                             \
+        return TERMS##_sum_loop(x, y, 0, KIND, i, e, s, c);                                       \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_store_##SUFFIX(const SCALAR *x, const SCALAR *y, ptrdiff_t i, \
-                                                      ptrdiff_t e, OUT *o) {                      \
-        return TERMS##_store_loop(x, y, 0, i, e, o);                                              \
+                                                      ptrdiff_t e, SCALAR *o) {                   \
+        return TERMS##_store_loop(x, y, 0, KIND, i, e, o);                                        \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_sum_##SUFFIX(const SCALAR *x, const SCALAR *y,    \
         const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {                   \
-        return TERMS##_sum_loop(x, y, wt, i, e, s, c);                                            \
+        return TERMS##_sum_loop(x, y, wt, KIND, i, e, s, c);                                      \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_store_##SUFFIX(const SCALAR *x, const SCALAR *y,  \
-        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, OUT *o) {                                 \
-        return TERMS##_store_loop(x, y, wt, i, e, o);                                             \
+        const BCEWeights *wt, ptrdiff_t i, ptrdiff_t e, SCALAR *o) {                              \
+        return TERMS##_store_loop(x, y, wt, KIND, i, e, o);                                       \
     }
 
 #define GRADIENT_LEVEL_FUNCTIONS(SUFFIX, ATTRIBUTES)                                              \
-    GRADIENT_LEVEL_F32(bce_gradients_f32, bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)          \
-    GRADIENT_LEVEL_F32(bce_logits_gradients_f32, bce_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_gradients_f32, bce_gradient_factors_loop, float, LANES_F32, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_f32, bce_logits_gradient_factors_loop, float, LANES_F32, SUFFIX, \
+                         ATTRIBUTES)                                                              \
+    GRADIENT_LEVEL_LANES(bce_gradients_f16, bce_gradient_factors_loop, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_f16, bce_logits_gradient_factors_loop, uint16_t, LANES_F16, SUFFIX, \
+                         ATTRIBUTES)                                                              \
+    GRADIENT_LEVEL_LANES(bce_gradients_bf16, bce_gradient_factors_loop, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
+    GRADIENT_LEVEL_LANES(bce_logits_gradients_bf16, bce_logits_gradient_factors_loop, uint16_t, LANES_BF16, \
+                         SUFFIX, ATTRIBUTES)                                                      \
     GRADIENT_LEVEL_F64(bce_gradients_f64, dd_bce_gradient_factors_loop, SUFFIX, ATTRIBUTES)       \
     GRADIENT_LEVEL_F64(bce_logits_gradients_f64, dd_logits_gradient_factors_loop, SUFFIX, ATTRIBUTES)
 
-#define GRADIENT_LEVEL_F32(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
+#define GRADIENT_LEVEL_LANES(NAME, LOOP, SCALAR, KIND, SUFFIX, ATTRIBUTES)                        \
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
-        const float *x, const float *y, const float *g, ptrdiff_t gs, double d, double eps,       \
-        ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                                         \
-        return LOOP(x, y, g, gs, 0, d, eps, i, e, dx, dy);                                        \
+        const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps,    \
+        ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                                       \
+        return LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, dy);                                  \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
-        const float *x, const float *y, const float *g, ptrdiff_t gs, const BCEWeights *wt,       \
-        double d, double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {                   \
-        return LOOP(x, y, g, gs, wt, d, eps, i, e, dx, dy);                                       \
+        const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, const BCEWeights *wt,    \
+        double d, double eps, ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                 \
+        return LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, dy);                                 \
     }
 
 #define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
@@ -712,8 +840,12 @@ DD_SUM_LOOP(bce_logits_f64_terms)
         return LOOP(x, y, g, gs, wt, d, i, e, dx, dy);                                            \
     }
 
-// No baseline copy: at the baseline level the library runs its Swift lanes, which are the same
-// arithmetic, so a C copy compiled for the baseline would never be called.
+// One copy per level. The baseline copy has no target attribute: SSE2 on x86-64, Advanced SIMD
+// on arm64 (Clang splits the 512-bit vectors into the registers there are). Its exact products
+// (`two_product`) call the C library's correctly rounded `fma` where the baseline has no FMA
+// instruction (x86-64), so they are the AVX2 and AVX-512 levels' bits.
+LEVEL_FUNCTIONS(baseline, )
+GRADIENT_LEVEL_FUNCTIONS(baseline, )
 #if defined(__x86_64__)
 #define BCE_HAS_X86_LEVELS 1
 LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
@@ -757,61 +889,55 @@ BCESIMDLevel bce_simd_set_level(BCESIMDLevel level) {
     return (BCESIMDLevel)chosen;
 }
 
-// At the baseline level (and off x86-64) no group is evaluated: `START` is returned and the
-// caller's Swift lanes take every group.
+/// The calling thread's override (BCESIMDLevelUnset: none).
+static _Thread_local int thread_override = BCESIMDLevelUnset;
+
+BCESIMDLevel bce_simd_thread_override(void) { return (BCESIMDLevel)thread_override; }
+
+BCESIMDLevel bce_simd_thread_level(void) {
+    int level = thread_override;
+    return level == BCESIMDLevelUnset ? bce_simd_level() : (BCESIMDLevel)level;
+}
+
+BCESIMDLevel bce_simd_set_thread_level(BCESIMDLevel level) {
+    int previous = thread_override;
+    int chosen = (int)level;
+    if (chosen >= 0) {
+        int supported = supported_level();
+        if (chosen > supported) chosen = supported;
+    } else if (chosen != BCESIMDLevelNone) {
+        chosen = BCESIMDLevelUnset;
+    }
+    thread_override = chosen;
+    return (BCESIMDLevel)previous;
+}
+
+// BCESIMDLevelNone: no group is evaluated; `START` is returned and the caller's scalar formulas
+// take every group.
 #if BCE_HAS_X86_LEVELS
 #define DISPATCH(START, NAME, ...)                                                                \
-    switch (bce_simd_level()) {                                                                   \
+    switch (bce_simd_thread_level()) {                                                            \
     case BCESIMDLevelAVX512: return NAME##_avx512(__VA_ARGS__);                                   \
     case BCESIMDLevelAVX2: return NAME##_avx2(__VA_ARGS__);                                       \
+    case BCESIMDLevelBaseline: return NAME##_baseline(__VA_ARGS__);                               \
     default: return START;                                                                        \
     }
 #else
-#define DISPATCH(START, NAME, ...) return START;
+#define DISPATCH(START, NAME, ...)                                                                \
+    switch (bce_simd_thread_level()) {                                                            \
+    case BCESIMDLevelBaseline: return NAME##_baseline(__VA_ARGS__);                               \
+    default: return START;                                                                        \
+    }
 #endif
 
-ptrdiff_t bce_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_f32_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(i, bce_f32_store, x, y, i, e, o)
-}
-ptrdiff_t bce_logits_f32_sum(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_logits_f32_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_logits_f32_store(const float *x, const float *y, ptrdiff_t i, ptrdiff_t e, float *o) {
-    DISPATCH(i, bce_logits_f32_store, x, y, i, e, o)
-}
-ptrdiff_t bce_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_f64_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(i, bce_f64_store, x, y, i, e, o)
-}
-ptrdiff_t bce_logits_f64_sum(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) {
-    DISPATCH(i, bce_logits_f64_sum, x, y, i, e, s, c)
-}
-ptrdiff_t bce_logits_f64_store(const double *x, const double *y, ptrdiff_t i, ptrdiff_t e, double *o) {
-    DISPATCH(i, bce_logits_f64_store, x, y, i, e, o)
-}
-ptrdiff_t bce_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
-                            double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
-}
-ptrdiff_t bce_logits_gradients_f32(const float *x, const float *y, const float *g, ptrdiff_t gs, double d,
-                                   double eps, ptrdiff_t i, ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_logits_gradients_f32, x, y, g, gs, d, eps, i, e, dx, dy)
-}
-ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
-}
-ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
-}
-
+/// The entry points of one forward loop: unweighted and weighted, sum and store.
 #define FORWARD_ENTRIES(NAME, SCALAR)                                                             \
+    ptrdiff_t NAME##_sum(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t e, double *s, double *c) { \
+        DISPATCH(i, NAME##_sum, x, y, i, e, s, c)                                                 \
+    }                                                                                             \
+    ptrdiff_t NAME##_store(const SCALAR *x, const SCALAR *y, ptrdiff_t i, ptrdiff_t e, SCALAR *o) { \
+        DISPATCH(i, NAME##_store, x, y, i, e, o)                                                  \
+    }                                                                                             \
     ptrdiff_t NAME##_weighted_sum(const SCALAR *x, const SCALAR *y, const BCEWeights *wt, ptrdiff_t i, \
                                   ptrdiff_t e, double *s, double *c) {                            \
         DISPATCH(i, NAME##_weighted_sum, x, y, wt, i, e, s, c)                                    \
@@ -822,18 +948,38 @@ ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const doubl
     }
 FORWARD_ENTRIES(bce_f32, float)
 FORWARD_ENTRIES(bce_logits_f32, float)
+FORWARD_ENTRIES(bce_f16, uint16_t)
+FORWARD_ENTRIES(bce_logits_f16, uint16_t)
+FORWARD_ENTRIES(bce_bf16, uint16_t)
+FORWARD_ENTRIES(bce_logits_bf16, uint16_t)
 FORWARD_ENTRIES(bce_f64, double)
 FORWARD_ENTRIES(bce_logits_f64, double)
 
-ptrdiff_t bce_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
-                                     const BCEWeights *wt, double d, double eps, ptrdiff_t i, ptrdiff_t e,
-                                     float *dx, float *dy) {
-    DISPATCH(i, bce_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+/// The entry points of one gradient loop in Double lanes: unweighted and weighted.
+#define GRADIENT_ENTRIES(NAME, SCALAR)                                                            \
+    ptrdiff_t NAME(const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps, \
+                   ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                            \
+        DISPATCH(i, NAME, x, y, g, gs, d, eps, i, e, dx, dy)                                      \
+    }                                                                                             \
+    ptrdiff_t NAME##_weighted(const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs,    \
+                              const BCEWeights *wt, double d, double eps, ptrdiff_t i, ptrdiff_t e, \
+                              SCALAR *dx, SCALAR *dy) {                                           \
+        DISPATCH(i, NAME##_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)                       \
+    }
+GRADIENT_ENTRIES(bce_gradients_f32, float)
+GRADIENT_ENTRIES(bce_logits_gradients_f32, float)
+GRADIENT_ENTRIES(bce_gradients_f16, uint16_t)
+GRADIENT_ENTRIES(bce_logits_gradients_f16, uint16_t)
+GRADIENT_ENTRIES(bce_gradients_bf16, uint16_t)
+GRADIENT_ENTRIES(bce_logits_gradients_bf16, uint16_t)
+
+ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }
-ptrdiff_t bce_logits_gradients_f32_weighted(const float *x, const float *y, const float *g, ptrdiff_t gs,
-                                            const BCEWeights *wt, double d, double eps, ptrdiff_t i,
-                                            ptrdiff_t e, float *dx, float *dy) {
-    DISPATCH(i, bce_logits_gradients_f32_weighted, x, y, g, gs, wt, d, eps, i, e, dx, dy)
+ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
+                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
+    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
 }
 ptrdiff_t bce_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
                                      const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e, double *dx,

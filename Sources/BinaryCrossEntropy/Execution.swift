@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+internal import BCESIMDKernels
 
 /// How one call runs: its thread count, instruction set and the workers' spin after it.
 ///
@@ -39,7 +33,7 @@ public struct BCEExecution: Sendable, Equatable {
     var resolved: ResolvedExecution {
         ResolvedExecution(
             threads: max(1, threads ?? BCEThreads.maximum), spin: spin ?? BCEThreads.spin,
-            level: instructionSet.map { min($0, BCEVectorKernels.supported) })
+            level: instructionSet.map(BCEVectorKernels.level) ?? BCEVectorKernels.callerOverride)
     }
 }
 
@@ -47,7 +41,9 @@ public struct BCEExecution: Sendable, Equatable {
 struct ResolvedExecution {
     var threads: Int
     var spin: Duration
-    var level: BCEInstructionSet?
+    /// The C level in force on the threads running the call's blocks (a supported level, or
+    /// `BCESIMDLevelNone` from ``BCEVectorKernels/withLevel(_:_:)``).
+    var level: BCESIMDLevel?
 
     /// The library-wide defaults (the NDArray API's calls).
     static var defaults: ResolvedExecution { BCEExecution.default.resolved }
@@ -61,27 +57,10 @@ struct ResolvedExecution {
 }
 
 extension BCEVectorKernels {
-    /// The per-thread override of ``active`` (a call's ``BCEExecution/instructionSet``), stored as
-    /// the level's rank + 1 (0: none). Set around each block on whichever thread runs it.
-    private static let threadLevelKey: pthread_key_t = {
-        var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key for the instruction set")
-        return key
-    }()
-
-    /// `body` with `level` in force on this thread.
-    @inline(__always)
-    static func withThreadLevel<R, E: Error>(_ level: BCEInstructionSet, _ body: () throws(E) -> R) throws(E) -> R {
-        let previous = pthread_getspecific(threadLevelKey)
-        let encoded = BCEInstructionSet.allCases.firstIndex(of: level)! + 1
-        pthread_setspecific(threadLevelKey, UnsafeRawPointer(bitPattern: encoded))
-        defer { pthread_setspecific(threadLevelKey, previous) }
-        return try body()
-    }
-
-    /// The level in force on this thread: the running call's, else ``active``.
-    static var threadLevel: BCEInstructionSet {
-        guard let encoded = pthread_getspecific(threadLevelKey) else { return active }
-        return BCEInstructionSet.allCases[Int(bitPattern: encoded) - 1]
+    /// The calling thread's level override, if any: carried to the workers of a call that names
+    /// no instruction set, so ``withLevel(_:_:)`` reaches them too.
+    static var callerOverride: BCESIMDLevel? {
+        let level = bce_simd_thread_override()
+        return level == BCESIMDLevelUnset ? nil : level
     }
 }

@@ -25,6 +25,7 @@
 // child's pool to no workers, not busy, no job: the child's first parallel call starts workers of
 // its own instead of waiting on threads that do not exist there.
 
+internal import BCESIMDKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -218,7 +219,7 @@ struct BlockPartition {
     /// `spin` after the call (see ``BCEThreads/spin``); `level`, if given, is the instruction set
     /// in force on each thread while it runs a block (``BCEExecution/instructionSet``).
     func forEachBlock(
-        _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCEInstructionSet? = nil,
+        _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCESIMDLevel? = nil,
         _ body: (Int) -> Void
     ) {
         let workers = min(threads, blocks.count)

@@ -1,97 +1,143 @@
 internal import BCESIMDKernels
 
-// The vectorised forward passes of both losses for Float, Float16 and BrainFloat16 without weight or
-// pos_weight (the common case): eight elements at a time in Double lanes with VectorMath's log and
-// exp, then rounded once, as the scalar path does. A group of eight whose lanes are not all in the
-// fast domain (x tiny, 0 or 1, out of range, non-finite, |logit| > 700) is evaluated by the scalar
-// formulas instead, element by element, with their range checks in index order.
+// The vectorised forward passes of both losses for Float, Float16 and BrainFloat16 without weight
+// or pos_weight (the common case): the C kernels (BCESIMDKernels) evaluate eight elements at a time
+// in Double lanes with fdlibm's log and exp, then round once, as the scalar path does. A group of
+// eight whose lanes are not all in the fast domain (x tiny, 0 or 1, out of range, non-finite,
+// |logit| > 700) is evaluated here by the scalar formulas instead, element by element, with their
+// range checks in index order; so is the tail of fewer than eight.
 //
 // Accuracy: the lane formulas are the scalar ones (same order of operations) with log and exp
 // within 1 Double ULP instead of correctly rounded, so each term is within a few 2^-53 relative of
 // the scalar path's, 2^-29 of a Float ULP, and the Float or Float16 result is the same except
 // within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
 
-/// Float, Float16 and BrainFloat16: evaluated in Double, loaded and stored eight lanes at a time.
+/// Eight Double lanes: the C kernels' running sums and compensations.
+typealias Lanes = SIMD8<Double>
+
+/// Float, Float16 and BrainFloat16: evaluated in Double lanes by the C kernels.
 protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
-    /// Eight elements, exactly, as Doubles.
-    static func loadLanes(_ pointer: UnsafePointer<Self>) -> Lanes
-    /// Eight Doubles, each rounded once, stored as eight elements.
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Self>)
+    /// Which of the C kernels' Double-lane element types this is.
+    static var laneType: LaneType { get }
+}
+
+/// The element types of the C kernels' Double lanes (`float`, Float16 and BrainFloat16 bit patterns).
+enum LaneType { case float, float16, brainFloat16 }
+
+extension DoubleLaneScalar {
+    /// `pointer` as the C kernels read this type: `float` or 16-bit patterns.
+    @inline(__always) static func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func halves(_ p: UnsafeRawPointer) -> UnsafePointer<UInt16> { p.assumingMemoryBound(to: UInt16.self) }
+
+    /// The C kernel's forward sum (see BCESIMDKernels.h) of the groups from `i`.
+    @inline(__always)
+    static func kernelSum(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ weights: UnsafePointer<BCEWeights>?,
+        _ i: Int, _ end: Int, _ s: UnsafeMutablePointer<Double>, _ c: UnsafeMutablePointer<Double>
+    ) -> Int {
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): bce_f32_sum(floats(x), floats(y), i, end, s, c)
+        case (.float, true, nil): bce_logits_f32_sum(floats(x), floats(y), i, end, s, c)
+        case (.float, false, let w?): bce_f32_weighted_sum(floats(x), floats(y), w, i, end, s, c)
+        case (.float, true, let w?): bce_logits_f32_weighted_sum(floats(x), floats(y), w, i, end, s, c)
+        case (.float16, false, nil): bce_f16_sum(halves(x), halves(y), i, end, s, c)
+        case (.float16, true, nil): bce_logits_f16_sum(halves(x), halves(y), i, end, s, c)
+        case (.float16, false, let w?): bce_f16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.float16, true, let w?): bce_logits_f16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.brainFloat16, false, nil): bce_bf16_sum(halves(x), halves(y), i, end, s, c)
+        case (.brainFloat16, true, nil): bce_logits_bf16_sum(halves(x), halves(y), i, end, s, c)
+        case (.brainFloat16, false, let w?): bce_bf16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        case (.brainFloat16, true, let w?): bce_logits_bf16_weighted_sum(halves(x), halves(y), w, i, end, s, c)
+        }
+    }
+
+    /// The C kernel's forward store of the groups from `i`, each term rounded once into `o`.
+    @inline(__always)
+    static func kernelStore(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ weights: UnsafePointer<BCEWeights>?,
+        _ i: Int, _ end: Int, _ o: UnsafeMutableRawPointer
+    ) -> Int {
+        let (f, h) = (o.assumingMemoryBound(to: Float.self), o.assumingMemoryBound(to: UInt16.self))
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): return bce_f32_store(floats(x), floats(y), i, end, f)
+        case (.float, true, nil): return bce_logits_f32_store(floats(x), floats(y), i, end, f)
+        case (.float, false, let w?): return bce_f32_weighted_store(floats(x), floats(y), w, i, end, f)
+        case (.float, true, let w?): return bce_logits_f32_weighted_store(floats(x), floats(y), w, i, end, f)
+        case (.float16, false, nil): return bce_f16_store(halves(x), halves(y), i, end, h)
+        case (.float16, true, nil): return bce_logits_f16_store(halves(x), halves(y), i, end, h)
+        case (.float16, false, let w?): return bce_f16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.float16, true, let w?): return bce_logits_f16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.brainFloat16, false, nil): return bce_bf16_store(halves(x), halves(y), i, end, h)
+        case (.brainFloat16, true, nil): return bce_logits_bf16_store(halves(x), halves(y), i, end, h)
+        case (.brainFloat16, false, let w?): return bce_bf16_weighted_store(halves(x), halves(y), w, i, end, h)
+        case (.brainFloat16, true, let w?): return bce_logits_bf16_weighted_store(halves(x), halves(y), w, i, end, h)
+        }
+    }
+
+    /// The C kernel's gradients (see BCESIMDKernels.h) of the groups from `i`, weighted when
+    /// `weights` is given.
+    @inline(__always)
+    static func kernelGradients(
+        withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
+        _ weights: UnsafePointer<BCEWeights>?, divisor: Double, epsilon: Double, _ i: Int, _ end: Int,
+        _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+    ) -> Int {
+        let (fx, fy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
+        let (hx, hy) = (dx.assumingMemoryBound(to: UInt16.self), dy.assumingMemoryBound(to: UInt16.self))
+        let (d, e) = (divisor, epsilon)
+        switch (laneType, withLogits, weights) {
+        case (.float, false, nil): return bce_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
+        case (.float, true, nil): return bce_logits_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
+        case (.float, false, let w?):
+            return bce_gradients_f32_weighted(floats(x), floats(y), floats(g), gStride, w, d, e, i, end, fx, fy)
+        case (.float, true, let w?):
+            return bce_logits_gradients_f32_weighted(floats(x), floats(y), floats(g), gStride, w, d, e, i, end, fx, fy)
+        case (.float16, false, nil): return bce_gradients_f16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.float16, true, nil): return bce_logits_gradients_f16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.float16, false, let w?):
+            return bce_gradients_f16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.float16, true, let w?):
+            return bce_logits_gradients_f16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.brainFloat16, false, nil): return bce_gradients_bf16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.brainFloat16, true, nil):
+            return bce_logits_gradients_bf16(halves(x), halves(y), halves(g), gStride, d, e, i, end, hx, hy)
+        case (.brainFloat16, false, let w?):
+            return bce_gradients_bf16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        case (.brainFloat16, true, let w?):
+            return bce_logits_gradients_bf16_weighted(halves(x), halves(y), halves(g), gStride, w, d, e, i, end, hx, hy)
+        }
+    }
 }
 
 extension Float: DoubleLaneScalar {
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<Float>) -> Lanes {
-        Lanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: SIMD8<Float>(value), as: SIMD8<Float>.self)
-    }
+    static var laneType: LaneType { .float }
 }
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 extension Float16: DoubleLaneScalar {
-    /// Bit-level widening (the runtime's conversion is a library call per element on x86_64).
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<Float16>) -> Lanes {
-        let h = LaneBits(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
-        let sign = (h & 0x8000) &<< 48
-        let exponent = (h &>> 10) & 0x1F
-        let significand = h & 0x3FF
-        // Lane masks by arithmetic (SIMD's replacing(with:where:) is a scalar loop here):
-        // all ones where the exponent is 31 (infinity, NaN), resp. 0 (zero, subnormal).
-        let special = 0 &- ((exponent &+ 1) &>> 5)
-        let tiny = 0 &- ((exponent &- 1) &>> 63)
-        // Normal: rebias the exponent (15 -> 1023) and widen the significand; exponent 31 -> 2047.
-        let exponentField = ((exponent &+ (1023 - 15)) | (special & 0x7FF)) &<< 52
-        let normal = sign | exponentField | (significand &<< 42)
-        // Zero and subnormal: significand * 2^-24, exact (an integer below 2^10 via 2^52).
-        let small = sign | VectorMath.bits(
-            (VectorMath.double(significand | 0x4330_0000_0000_0000) - 0x1p52) * 0x1p-24)
-        let wide = (normal & ~tiny) | (small & tiny)
-        return VectorMath.double(wide)
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float16>) {
-        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = Float16(bceRounding: value[lane]) }
-    }
+    static var laneType: LaneType { .float16 }
 }
 #endif
 
 extension BrainFloat16: DoubleLaneScalar {
-    /// Bit-level widening: each element's bits are the upper half of the Float's.
-    @inline(__always)
-    static func loadLanes(_ pointer: UnsafePointer<BrainFloat16>) -> Lanes {
-        let h = SIMD8<UInt32>(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
-        return Lanes(unsafeBitCast(h &<< 16, to: SIMD8<Float>.self))
-    }
-
-    @inline(__always)
-    static func storeLanes(_ value: Lanes, _ pointer: UnsafeMutablePointer<BrainFloat16>) {
-        for lane in 0 ..< Lanes.scalarCount { pointer[lane] = BrainFloat16(bceRounding: value[lane]) }
-    }
+    static var laneType: LaneType { .brainFloat16 }
 }
 
-/// A loss whose terms are evaluated eight at a time in Double lanes.
+/// A loss whose terms are evaluated eight at a time in the C kernels' Double lanes.
 protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
-    /// Evaluates and accumulates the groups of eight from `i` with the C kernels (the same
-    /// arithmetic as ``terms(at:)``) while they are in the fast domain; returns the index of the
-    /// first group not evaluated (`i` itself when there is no C kernel for this loss and type).
+    /// Evaluates and accumulates the groups of eight from `i` with the C kernels while they are in
+    /// the fast domain; returns the index of the first group not evaluated (`i` itself without
+    /// the kernels: ``BCEVectorKernels/withLevel(_:_:)`` with nil).
     func acceleratedSum(
         from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int
     /// As ``acceleratedSum(from:to:_:_:)``, storing each term rounded once to `output`.
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int
-    /// The terms of elements `i ..< i + Lanes.scalarCount`: the lane formulas when every lane is in their domain,
-    /// else ``exactTerm(_:)`` for each.
-    func terms(at i: Int) throws(BCEError) -> Lanes
     /// The scalar path's term of element `i`, with its range checks.
     func exactTerm(_ i: Int) throws(BCEError) -> Double
 }
 
 extension DoubleLaneLoss {
+    /// The scalar path's terms of the group of eight from `i` (one the kernels declined).
     @inline(__always)
     func exactTerms(at i: Int) throws(BCEError) -> Lanes {
         var value = Lanes.zero
@@ -102,7 +148,7 @@ extension DoubleLaneLoss {
     func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double> {
         var sum = Lanes.zero, compensation = Lanes.zero
         @inline(__always) func add(_ v: Lanes) {
-            // Knuth's TwoSum per lane: the rounding error of sum + v, exactly.
+            // Knuth's TwoSum per lane, as the kernels accumulate: the rounding error of sum + v.
             let t = sum + v
             let bv = t - sum
             compensation += (sum - (t - bv)) + (v - bv)
@@ -112,7 +158,7 @@ extension DoubleLaneLoss {
         while i + Lanes.scalarCount <= range.upperBound {
             i = acceleratedSum(from: i, to: range.upperBound, &sum, &compensation)
             guard i + Lanes.scalarCount <= range.upperBound else { break }
-            add(try terms(at: i))
+            add(try exactTerms(at: i))
             i += Lanes.scalarCount
         }
         if i < range.upperBound {
@@ -133,7 +179,7 @@ extension DoubleLaneLoss {
         while i + Lanes.scalarCount <= range.upperBound {
             i = acceleratedStore(from: i, to: range.upperBound, into: output)
             guard i + Lanes.scalarCount <= range.upperBound else { break }
-            Scalar.storeLanes(try terms(at: i), output + i)
+            for j in i ..< i + Lanes.scalarCount { output[j] = Scalar(bceRounding: try exactTerm(j)) }
             i += Lanes.scalarCount
         }
         for j in i ..< range.upperBound { output[j] = Scalar(bceRounding: try exactTerm(j)) }
@@ -145,21 +191,6 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
 
     @inline(__always)
-    func terms(at i: Int) throws(BCEError) -> Lanes {
-        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
-        // x ≥ 2^-29: 1 - x is exact in Double, and both logs are above -100 (no clamp).
-        let fast = (x .>= 0x1p-29) .& (x .< 1) .& (y .>= 0) .& (y .<= 1)
-        guard all(fast) else { return try exactTerms(at: i) }
-        // Hard labels (every y 0 or 1, the usual case in training): one log per lane. The terms
-        // are those of the formula below: y = 1 gives -0 - log(x), y = 0 gives -log1p(-x) + 0.
-        if all((y .== 0) .| (y .== 1)) {
-            // x where y = 1, 1 - x where y = 0, exactly (each product is by 0 or 1).
-            return -VectorMath.log(x * y + (1 - x) * (1 - y))
-        }
-        return (y - 1) * VectorMath.log(1 - x) - y * VectorMath.log(x)
-    }
-
-    @inline(__always)
     func exactTerm(_ i: Int) throws(BCEError) -> Double {
         try checkProbabilities(index: i, input: input[i], target: target[i])
         return BCEFormulas.loss(input: input[i].bceWide, target: target[i].bceWide)
@@ -167,35 +198,22 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
 
     @inline(__always)
     func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
-            bce_f32_sum(floats(input), floats(target), i, end, s, c)
+            Scalar.kernelSum(withLogits: false, input, target, nil, i, end, s, c)
         }
     }
 
     @inline(__always)
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
-        return bce_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+        guard BCEVectorKernels.useC else { return i }
+        return Scalar.kernelStore(withLogits: false, input, target, nil, i, end, output)
     }
 }
 
 /// BCEWithLogitsLoss without weight or pos_weight: `(1 - y) * softplus(x) + softplus(-x) * y`.
 struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
-
-    @inline(__always)
-    func terms(at i: Int) throws(BCEError) -> Lanes {
-        let x = Scalar.loadLanes(input + i), y = Scalar.loadLanes(target + i)
-        let magnitude = VectorMath.magnitude(x)
-        // |x| ≤ 700: exp(-|x|) is normal. NaN fails every comparison.
-        let fast = (magnitude .<= 700) .& (y .>= 0) .& (y .<= 1)
-        guard all(fast) else { return try exactTerms(at: i) }
-        let tail = VectorMath.log1p(unit: VectorMath.exp(nonPositive: -magnitude))
-        let softplusX = VectorMath.positivePart(x) + tail
-        let softplusMinusX = VectorMath.positivePart(-x) + tail
-        return (1 - y) * softplusX + softplusMinusX * y
-    }
 
     @inline(__always)
     func exactTerm(_ i: Int) throws(BCEError) -> Double {
@@ -205,28 +223,17 @@ struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
 
     @inline(__always)
     func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
+        guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
-            bce_logits_f32_sum(floats(input), floats(target), i, end, s, c)
+            Scalar.kernelSum(withLogits: true, input, target, nil, i, end, s, c)
         }
     }
 
     @inline(__always)
     func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
-        guard Scalar.self == Float.self, BCEVectorKernels.useC else { return i }
-        return bce_logits_f32_store(floats(input), floats(target), i, end, mutableFloats(output))
+        guard BCEVectorKernels.useC else { return i }
+        return Scalar.kernelStore(withLogits: true, input, target, nil, i, end, output)
     }
-}
-
-/// `pointer` as a pointer to Float (called only where `S` is Float).
-@inline(__always)
-private func floats<S>(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
-    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
-}
-
-@inline(__always)
-private func mutableFloats<S>(_ pointer: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
 }
 
 /// `body` with the eight Doubles of `sum` and of `compensation` as C arrays.

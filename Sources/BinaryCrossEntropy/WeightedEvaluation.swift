@@ -2,9 +2,9 @@ internal import BCESIMDKernels
 
 // The forward passes with `weight` and/or `pos_weight`, in every broadcast pattern: the fixed
 // blocks of BlockPartition on the worker pool (so results do not depend on the thread count),
-// each block through the C kernels' weighted loops (Float and Double, at the AVX2 and AVX-512
-// levels), with the scalar formulas for the groups of eight they decline, the tail, and the
-// element types and levels without a kernel. A broadcast operand is read in place when it has
+// each block through the C kernels' weighted loops (every element type, at every level), with the
+// scalar formulas for the groups of eight they decline and the tail (and every group without the
+// kernels: the tests' reference). A broadcast operand is read in place when it has
 // one element (stride 0) or the input's shape (stride 1); any other pattern (per class `(C,)`,
 // per channel `(C, 1, 1)`, ...) is expanded per block into a stack buffer of one block, so the
 // kernels only ever see those two strides and nothing is allocated on the heap.
@@ -111,10 +111,8 @@ struct WeightedLoss<Scalar: BCEScalar>: BlockLossEvaluator {
         _ compensations: UnsafeMutablePointer<Double>
     ) -> Int {
         guard BCEVectorKernels.useC else { return i }
-        if Scalar.self == Float.self {
-            let (x, y) = (rebound(input, Float.self), rebound(target, Float.self))
-            return withLogits ? bce_logits_f32_weighted_sum(x, y, &weights, i, end, sums, compensations)
-                              : bce_f32_weighted_sum(x, y, &weights, i, end, sums, compensations)
+        if let lanes = Scalar.self as? any DoubleLaneScalar.Type {
+            return lanes.kernelSum(withLogits: withLogits, input, target, &weights, i, end, sums, compensations)
         }
         if Scalar.self == Double.self {
             let (x, y) = (rebound(input, Double.self), rebound(target, Double.self))
@@ -129,10 +127,8 @@ struct WeightedLoss<Scalar: BCEScalar>: BlockLossEvaluator {
         _ i: Int, _ end: Int, _ weights: inout BCEWeights, _ output: UnsafeMutablePointer<Scalar>
     ) -> Int {
         guard BCEVectorKernels.useC else { return i }
-        if Scalar.self == Float.self {
-            let (x, y, o) = (rebound(input, Float.self), rebound(target, Float.self), rebound(output, Float.self))
-            return withLogits ? bce_logits_f32_weighted_store(x, y, &weights, i, end, o)
-                              : bce_f32_weighted_store(x, y, &weights, i, end, o)
+        if let lanes = Scalar.self as? any DoubleLaneScalar.Type {
+            return lanes.kernelStore(withLogits: withLogits, input, target, &weights, i, end, output)
         }
         if Scalar.self == Double.self {
             let (x, y, o) = (rebound(input, Double.self), rebound(target, Double.self), rebound(output, Double.self))

@@ -154,19 +154,15 @@ struct BufferAPITests {
         #expect(failures.isEmpty, "\(failures.prefix(10))")
     }
 
-    @Test("per-call execution options (1, 2, 3 and 8 threads; swift lanes or the C kernels; a spin) give the same bits (weighted: thread counts and spin only)")
+    @Test("per-call execution options (1, 2, 3 and 8 threads; the baseline C kernels; a spin) give the same bits")
     func executionOptionsSameBits() throws {
         var failures: [String] = []
         let options = [BCEExecution(threads: 1), BCEExecution(threads: 2), BCEExecution(threads: 3, spin: .microseconds(100)),
-                       BCEExecution(threads: 8), BCEExecution(instructionSet: .swift), BCEExecution(threads: 2, instructionSet: .swift)]
+                       BCEExecution(threads: 8), BCEExecution(instructionSet: .baseline), BCEExecution(threads: 2, instructionSet: .baseline)]
         for execution in options {
-            // Weighted calls run the C weighted kernels, and the scalar formulas at the `swift`
-            // level: those agree but near ties (bounded in WeightedPathTests.instructionSetsAgree),
-            // so a `swift` call is compared with the NDArray API's C kernels unweighted only.
-            let weightedToo = execution.instructionSet != .swift
             for logits in [false, true] {
                 failures += try compareWithNDArray(Float.self, logits: logits, weighted: false, posWeighted: false, soft: false, rows: 300, execution: execution)
-                failures += try compareWithNDArray(Double.self, logits: logits, weighted: false, posWeighted: logits && weightedToo, soft: true, rows: 300, execution: execution)
+                failures += try compareWithNDArray(Double.self, logits: logits, weighted: false, posWeighted: logits, soft: true, rows: 300, execution: execution)
             }
         }
         #expect(failures.isEmpty, "\(failures.prefix(10))")
@@ -176,11 +172,22 @@ struct BufferAPITests {
     func instructionSetPerCall() {
         let before = BCEVectorKernels.threadLevel
         let seen = BlockCountsByLevel()
-        let execution = BCEExecution(threads: 2, instructionSet: .swift).resolved
+        let execution = BCEExecution(threads: 2, instructionSet: .baseline).resolved
         BlockPartition(count: 16 * BlockPartition.blockSize).forEachBlock(0 ..< 16, execution: execution) { b in
             seen.record(b, BCEVectorKernels.threadLevel)
         }
-        #expect(seen.levels == Array(repeating: .swift, count: 16))
+        #expect(seen.levels == Array(repeating: .baseline, count: 16))
+        #expect(BCEVectorKernels.threadLevel == before)
+        // Without the kernels on the calling thread: its calls' blocks run without them too.
+        let withoutKernels = BlockCountsByLevel()
+        BCEVectorKernels.withLevel(nil) {
+            BlockPartition(count: 16 * BlockPartition.blockSize).forEachBlock(
+                0 ..< 16, execution: BCEExecution(threads: 2).resolved
+            ) { b in
+                withoutKernels.record(b, without: BCEVectorKernels.threadLevel == nil)
+            }
+        }
+        #expect(withoutKernels.withoutKernels == Array(repeating: true, count: 16))
         #expect(BCEVectorKernels.threadLevel == before)
     }
 
@@ -257,8 +264,13 @@ private final class BlockCountsByLevel: @unchecked Sendable {
     init() {
         storage = .allocate(capacity: 16)
         storage.initialize(repeating: nil)
+        flags.initialize(repeating: false)
     }
-    deinit { storage.deallocate() }
-    func record(_ block: Int, _ level: BCEInstructionSet) { storage[block] = level }
+    deinit { storage.deallocate(); flags.deallocate() }
+    private let flags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 16)
+    func record(_ block: Int, _ level: BCEInstructionSet?) { storage[block] = level }
+    /// Whether block `block` ran without the C kernels.
+    func record(_ block: Int, without: Bool) { flags[block] = without }
     var levels: [BCEInstructionSet?] { Array(storage) }
+    var withoutKernels: [Bool] { Array(flags) }
 }

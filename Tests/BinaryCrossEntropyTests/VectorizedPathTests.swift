@@ -7,6 +7,14 @@ import Testing
 
 #if arch(x86_64) && !os(Windows) && !os(Android)
 
+/// Float16 and BrainFloat16, by their bit patterns.
+protocol SixteenBitFloat: BCEScalar where WideScalar == Double {
+    init(bitPattern: UInt16)
+    var bitPattern: UInt16 { get }
+}
+extension Float16: SixteenBitFloat {}
+extension BrainFloat16: SixteenBitFloat {}
+
 @Suite("Vectorised and multi-threaded paths", .serialized)
 struct VectorizedPathTests {
     static let samples = ProcessInfo.processInfo.environment["BCE_VECTOR_SAMPLES"].flatMap { Int($0) } ?? 400_000
@@ -97,6 +105,7 @@ struct VectorizedPathTests {
     func bce() throws {
         try Self.check(Float.self, logits: false, bound: 2, seed: 101)
         try Self.check(Float16.self, logits: false, bound: 1, seed: 102)
+        try Self.check(BrainFloat16.self, logits: false, bound: 1, seed: 104)
         try Self.check(Double.self, logits: false, bound: 2, seed: 103)
     }
 
@@ -104,15 +113,21 @@ struct VectorizedPathTests {
     func logits() throws {
         try Self.check(Float.self, logits: true, bound: 2, seed: 111)
         try Self.check(Float16.self, logits: true, bound: 1, seed: 112)
+        try Self.check(BrainFloat16.self, logits: true, bound: 1, seed: 114)
         try Self.check(Double.self, logits: true, bound: 2, seed: 113)
     }
 
     /// Every loss, dtype, reduction and target kind, with each instruction set: the results of
     /// `level` as bit patterns.
-    static func everyResult(_ level: BCEInstructionSet) throws -> [String: [UInt64]] {
-        BCEVectorKernels.active = level
-        #expect(BCEVectorKernels.active == level, "\(level) is supported but not in use")
-        defer { BCEVectorKernels.active = BCEVectorKernels.supported }
+    /// `level` as bit patterns (nil: without the C kernels).
+    static func everyResult(_ level: BCEInstructionSet?) throws -> [String: [UInt64]] {
+        try BCEVectorKernels.withLevel(level) { () throws -> [String: [UInt64]] in
+            #expect(BCEVectorKernels.threadLevel == level, "\(String(describing: level)) is supported but not in use")
+            return try everyResult()
+        }
+    }
+
+    static func everyResult() throws -> [String: [UInt64]] {
         var results: [String: [UInt64]] = [:]
         func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
             for logits in [false, true] {
@@ -147,6 +162,8 @@ struct VectorizedPathTests {
         }
         try record(Float.self, seed: 201)
         try record(Double.self, seed: 202)
+        try record(Float16.self, seed: 203)
+        try record(BrainFloat16.self, seed: 204)
         return results
     }
 
@@ -162,20 +179,30 @@ struct VectorizedPathTests {
         }
     }
 
-    @Test("Every supported instruction set gives the pure-Swift path's bits: both losses and their gradients, Float and Double")
+    @Test("Every supported instruction set gives the baseline's bits, and the scalar formulas' but near ties: both losses and their gradients, Float, Double, Float16 and BrainFloat16")
     func instructionSetsAgree() throws {
         let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
         print("instruction sets compared: \(levels.map(\.rawValue)) (supported: \(BCEVectorKernels.supported))")
-        let reference = try Self.everyResult(.swift)
-        #expect(reference.count == 2 * 2 * 2 * (Reduction.allCases.count + 2) + 4)
-        for level in levels where level != .swift {
+        #expect(levels.first == .baseline)
+        let reference = try Self.everyResult(.baseline)
+        #expect(reference.count == 4 * 2 * 2 * (Reduction.allCases.count + 2) + 4)
+        for level in levels.dropFirst() {
             let results = try Self.everyResult(level)
             for (name, bits) in reference.sorted(by: { $0.key < $1.key }) {
                 let other = results[name] ?? []
                 let differing = zip(bits, other).filter { $0 != $1 }.count
                 #expect(other.count == bits.count && differing == 0,
-                        "\(level) \(name): \(differing) of \(bits.count) results differ from the Swift path")
+                        "\(level) \(name): \(differing) of \(bits.count) results differ from the baseline")
             }
+        }
+        // Without the kernels every group takes the scalar formulas: the same but near ties.
+        let scalar = try Self.everyResult(nil)
+        for (name, bits) in reference.sorted(by: { $0.key < $1.key }) where name.contains(" none") {
+            let other = scalar[name] ?? []
+            let differing = zip(bits, other).filter { $0 != $1 }.count
+            let allowed = name.hasPrefix("Double") ? bits.count / 40 : bits.count / 100_000 + 2
+            #expect(other.count == bits.count && differing <= allowed,
+                    "\(name): \(differing) of \(bits.count) differ from the scalar formulas")
         }
     }
 
@@ -183,9 +210,12 @@ struct VectorizedPathTests {
     func instructionSetIsClamped() {
         BCEVectorKernels.active = .avx512
         #expect(BCEVectorKernels.active == BCEVectorKernels.supported)
-        BCEVectorKernels.active = .swift
-        #expect(BCEVectorKernels.active == .swift)
+        BCEVectorKernels.active = .baseline
+        #expect(BCEVectorKernels.active == .baseline)
         BCEVectorKernels.active = BCEVectorKernels.supported
+        #expect(BCEInstructionSet(named: "swift") == .baseline)
+        #expect(BCEInstructionSet(named: "avx2") == .avx2)
+        #expect(BCEInstructionSet(named: "sse") == nil)
     }
 
     /// The vectorised gradients (Float, Float16, Double; no weight, no pos_weight) against the scalar
@@ -250,7 +280,71 @@ struct VectorizedPathTests {
             for hard in [false, true] {
                 try Self.checkGradients(Float.self, logits: logits, hardTargets: hard, bound: 2, seed: 301)
                 try Self.checkGradients(Float16.self, logits: logits, hardTargets: hard, bound: 1, seed: 302)
+                try Self.checkGradients(BrainFloat16.self, logits: logits, hardTargets: hard, bound: 1, seed: 304)
                 try Self.checkGradients(Double.self, logits: logits, hardTargets: hard, bound: 2, seed: 303)
+            }
+        }
+    }
+
+    /// The C lanes' rounding of Double to Float16 and BrainFloat16 (once, on the bits), through
+    /// BCEWithLogitsLoss's d/dtarget without pos_weight: `-x * g` for elements in the lanes' domain
+    /// (|x| ≤ 700) and any grad_output, so the product (exact in Double: two 11- or 8-bit
+    /// significands) lands on ties, in the subnormal range, beyond the overflow threshold, on
+    /// infinities and NaN. Each result must be the scalar path's `S(bceRounding:)` bit for bit.
+    static func checkRounding<S: SixteenBitFloat>(_: S.Type, seed: UInt64, crafted: [(S, S)]) throws -> (ties: Int, subnormal: Int, infinite: Int, nan: Int) {
+        var rng = SplitMix64(seed: seed)
+        var xs: [S] = [], gs: [S] = []
+        for (x, g) in crafted { xs.append(x); gs.append(g) }
+        while xs.count < 200_000 {
+            let x = S(bitPattern: UInt16(truncatingIfNeeded: rng.next()))
+            guard x.isFinite, abs(Double(x)) <= 700 else { continue }
+            xs.append(x)
+            gs.append(S(bitPattern: UInt16(truncatingIfNeeded: rng.next())))
+        }
+        let ys = xs.indices.map { S(Double($0 % 2)) }
+        let gradients = try binaryCrossEntropyWithLogitsBackward(NDArray(xs), NDArray(ys), reduction: .none, gradOutput: NDArray(gs))
+        var counts = (ties: 0, subnormal: 0, infinite: 0, nan: 0), failures: [String] = []
+        for i in xs.indices {
+            let product = Double(-xs[i]) * Double(gs[i])
+            let expected = S(bceRounding: product)
+            let actual = gradients.target.scalars[i]
+            if expected.bitPattern != actual.bitPattern && failures.count < 5 {
+                failures.append("x=\(xs[i]) g=\(gs[i]) -x*g=\(product): \(actual) (0x\(String(actual.bitPattern, radix: 16))), expected \(expected) (0x\(String(expected.bitPattern, radix: 16)))")
+            }
+            if product.isNaN { counts.nan += 1 } else if expected.isInfinite && product.isFinite { counts.infinite += 1 }
+            else if expected.isSubnormal { counts.subnormal += 1 }
+            if product.isFinite && expected.isFinite {
+                let value = Double(expected)
+                let distance: Double = abs(value - product)
+                let above: Double = Double(expected.nextUp) - value, below: Double = value - Double(expected.nextDown)
+                if distance != 0 && (distance == above / 2 || distance == below / 2) { counts.ties += 1 }
+            }
+        }
+        #expect(failures.isEmpty, "\(S.self) at \(String(describing: BCEVectorKernels.threadLevel)): \(failures)")
+        return counts
+    }
+
+    @Test("Float16 and BrainFloat16 lanes round once, ties to even, subnormals, overflow and NaN as the scalar path, on every level")
+    func halfRounding() throws {
+        BCEThreads.maximum = 2
+        defer { BCEThreads.maximum = BCEThreads.processorCount }
+        for level in BCEInstructionSet.allCases where level <= BCEVectorKernels.supported {
+            try BCEVectorKernels.withLevel(level) { () throws in
+                // Ties: 3 (1 + 2^-10) needs 12 significant bits, half-way between two Float16s;
+                // 48 * 1365 = 65520, the overflow threshold (a tie: rounds to infinity);
+                // 3 * 2^-12 * 2^-13 = 1.5 * 2^-24, a tie between subnormals.
+                let half = try Self.checkRounding(Float16.self, seed: 701, crafted: [
+                    (3, 1 + 0x1p-10), (3, -(1 + 0x1p-10)), (5, 1 + 0x1p-10), (48, 1365), (48, -1365), (47, 1365),
+                    (3 * 0x1p-12, 0x1p-13), (0x1p-12, 0x1p-13), (1, .nan), (-1, .infinity), (0, .infinity), (-0.0, 2)])
+                print("Float16 rounding at \(level): \(half)")
+                #expect(half.ties > 50 && half.subnormal > 1000 && half.infinite > 1000 && half.nan > 100, "\(half)")
+                // BrainFloat16: 3 (1 + 2^-7) needs 9 bits; 3 * 2^-100 * 2^-34 = 1.5 * 2^-133 (subnormal
+                // tie); 600 * 2^127 overflows.
+                let brain = try Self.checkRounding(BrainFloat16.self, seed: 702, crafted: [
+                    (3, 1 + 0x1p-7), (-3, 1 + 0x1p-7), (5, 1 + 0x1p-7), (3 * 0x1p-100, 0x1p-34), (0x1p-100, 0x1p-34),
+                    (600, BrainFloat16(0x1p127)), (1, .nan), (-1, .infinity), (0, .infinity)])
+                print("BrainFloat16 rounding at \(level): \(brain)")
+                #expect(brain.ties > 50 && brain.subnormal > 1000 && brain.infinite > 100 && brain.nan > 100, "\(brain)")
             }
         }
     }

@@ -219,10 +219,14 @@ struct WeightedPathTests {
         try Self.checkGradients(BrainFloat16.self, bound: 1, seed: 504)
     }
 
-    /// Every weighted result (forward, three reductions; gradients) of Float and Double at `level`.
-    static func everyResult(_ level: BCEInstructionSet, signed: Bool) throws -> [String: [UInt64]] {
-        BCEVectorKernels.active = level
-        defer { BCEVectorKernels.active = BCEVectorKernels.supported }
+    /// Every weighted result (forward, three reductions; gradients) of Float, Double, Float16 and
+    /// BrainFloat16 at `level`.
+    /// (nil: the scalar formulas, without the C kernels).
+    static func everyResult(_ level: BCEInstructionSet?, signed: Bool) throws -> [String: [UInt64]] {
+        try BCEVectorKernels.withLevel(level) { () throws -> [String: [UInt64]] in try everyResult(signed: signed) }
+    }
+
+    static func everyResult(signed: Bool) throws -> [String: [UInt64]] {
         var results: [String: [UInt64]] = [:]
         func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
             for c in cases(S.self, seed: seed, signed: signed, thin: true) {
@@ -238,12 +242,14 @@ struct WeightedPathTests {
         }
         try record(Float.self, seed: 601)
         try record(Double.self, seed: 602)
+        try record(Float16.self, seed: 603)
+        try record(BrainFloat16.self, seed: 604)
         return results
     }
 
     @Test("Every C instruction set gives the same weighted bits; signed weights and pos_weights (outside the promise) give the scalar path's bits but near ties")
     func instructionSetsAgree() throws {
-        let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported && $0 != .swift }
+        let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
         print("weighted: instruction sets compared: \(levels.map(\.rawValue))")
         guard let first = levels.first else { return }
         for signed in [false, true] {
@@ -257,8 +263,8 @@ struct WeightedPathTests {
                             "\(level) \(name): \(differing) of \(bits.count) differ from \(first)")
                 }
             }
-            // The scalar formulas (the `swift` level runs them for weighted calls) against the kernels.
-            let scalar = try Self.everyResult(.swift, signed: signed)
+            // The scalar formulas (without the C kernels) against the kernels.
+            let scalar = try Self.everyResult(nil, signed: signed)
             for (name, bits) in reference.sorted(by: { $0.key < $1.key }) where name.hasSuffix(" none") {
                 let differing = zip(bits, scalar[name] ?? []).filter { $0 != $1 }.count
                 let allowed = name.contains("Double") ? bits.count / 40 : bits.count / 100_000 + 2

@@ -1,12 +1,13 @@
-// The vectorised kernels of the BinaryCrossEntropy library for Float and Double, compiled twice
-// (AVX2, AVX-512) and chosen at run time by the processor's features.
+// The vectorised kernels of the BinaryCrossEntropy library for Float, Double, Float16 and
+// BrainFloat16: one body,
+// compiled once per instruction set (the target's baseline; on x86-64 also AVX2 and AVX-512) and
+// chosen at run time by the processor's features.
 //
 // Why C: Swift cannot compile one function for an instruction set above the target's baseline
 // (x86-64: SSE2) without compiler flags, and `unsafeFlags` would stop the package from being used
 // as a dependency. C's `__attribute__((target(...)))` selects AVX2 or AVX-512 per function, with
-// no flag. The arithmetic is the library's Swift SIMD paths (VectorMath, DoubleDoubleMath,
-// VectorizedLosses, DoubleDoubleLosses) transcribed operation for operation, with contraction
-// into FMA disabled, so every level gives the same bits as the Swift path (the tests check it).
+// no flag, and Clang's vector extensions compile the same body for the baseline (SSE2, NEON on
+// arm64). Contraction into FMA is disabled, so every level gives the same bits (the tests check it).
 //
 // Each function evaluates groups of eight elements from `start` while every lane of the group is
 // in the kernel's fast domain and at least eight elements remain before `end`, and returns the
@@ -20,6 +21,7 @@
 #define BCE_SIMD_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,19 +29,29 @@ extern "C" {
 
 /// Instruction-set levels of the kernels.
 typedef enum {
-    BCESIMDLevelBaseline = 0,   ///< No C kernel: every function evaluates nothing and returns `start`
-                                ///< (the caller's Swift lanes, compiled for the baseline, do the work).
+    BCESIMDLevelUnset = -2,     ///< `bce_simd_set_thread_level`: no override on this thread.
+    BCESIMDLevelNone = -1,      ///< No kernel: every function evaluates nothing and returns `start`, so
+                                ///< the caller's scalar formulas take every group (the tests' reference).
+    BCESIMDLevelBaseline = 0,   ///< The target's baseline: SSE2 on x86-64, Advanced SIMD (NEON) on arm64.
     BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2 and FMA.
     BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW, and FMA.
 } BCESIMDLevel;
 
 /// The best level this processor and operating system support.
 BCESIMDLevel bce_simd_supported_level(void);
-/// The level in use: the supported one unless lowered by `bce_simd_set_level`. The library's
-/// `BCEVectorKernels.active` reads and writes this one setting.
+/// The process-wide level: the supported one unless lowered by `bce_simd_set_level`. The
+/// library's `BCEVectorKernels.active` reads and writes this one setting.
 BCESIMDLevel bce_simd_level(void);
-/// Uses `level`, or the supported level if that is lower; returns the level now in use.
+/// Uses `level` process-wide, or the supported level if that is lower (never below the baseline);
+/// returns the level now in use.
 BCESIMDLevel bce_simd_set_level(BCESIMDLevel level);
+/// The level the kernels use on the calling thread: its override if set, else `bce_simd_level()`.
+BCESIMDLevel bce_simd_thread_level(void);
+/// The calling thread's override (a call's instruction set), or `BCESIMDLevelUnset`.
+BCESIMDLevel bce_simd_thread_override(void);
+/// Sets the calling thread's override: `BCESIMDLevelNone`, a level (lowered to the supported one),
+/// or `BCESIMDLevelUnset` to remove it; returns the previous override.
+BCESIMDLevel bce_simd_set_thread_level(BCESIMDLevel level);
 
 /// BCELoss, Float elements evaluated in Double.
 ptrdiff_t bce_f32_sum(const float *input, const float *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
@@ -74,6 +86,30 @@ ptrdiff_t bce_logits_gradients_f64(const double *input, const double *target, co
                                    ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
                                    double *inputGradient, double *targetGradient);
 
+/// Float16 and BrainFloat16 (elements as their bit patterns): as the Float functions above,
+/// widened exactly to Double, and each term or gradient rounded once (to nearest, ties to even)
+/// on the bits, never through Float.
+ptrdiff_t bce_f16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_f16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_bf16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_bf16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_bf16_sum(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_bf16_store(const uint16_t *input, const uint16_t *target, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_gradients_f16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                            ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                            ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_f16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                                   ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                                   ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_gradients_bf16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                             ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                             ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_bf16(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+                                    ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
+                                    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+
 /// The broadcast operands of a weighted call, of the input's element type: each null when
 /// absent, else read as `weight[0]` for every element (stride 0) or `weight[i]` (stride 1; the
 /// caller expands any other broadcast into a buffer indexed like the input).
@@ -97,6 +133,15 @@ ptrdiff_t bce_f64_weighted_store(const double *input, const double *target, cons
 ptrdiff_t bce_logits_f64_weighted_sum(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
 ptrdiff_t bce_logits_f64_weighted_store(const double *input, const double *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *output);
 
+ptrdiff_t bce_f16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_f16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_f16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_f16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_bf16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_bf16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+ptrdiff_t bce_logits_bf16_weighted_sum(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, double *sum, double *compensation);
+ptrdiff_t bce_logits_bf16_weighted_store(const uint16_t *input, const uint16_t *target, const BCEWeights *weights, ptrdiff_t start, ptrdiff_t end, uint16_t *output);
+
 /// The gradients above with `weight` and `pos_weight` (the grad_output times the weight, as the
 /// scalar path scales). Double BCEWithLogitsLoss: hard labels only, as without weights.
 ptrdiff_t bce_gradients_f32_weighted(const float *input, const float *target, const float *gradOutput,
@@ -107,6 +152,18 @@ ptrdiff_t bce_logits_gradients_f32_weighted(const float *input, const float *tar
                                             ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                             double epsilon, ptrdiff_t start, ptrdiff_t end, float *inputGradient,
                                             float *targetGradient);
+ptrdiff_t bce_gradients_f16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_f16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_gradients_bf16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
+ptrdiff_t bce_logits_gradients_bf16_weighted(const uint16_t *input, const uint16_t *target, const uint16_t *gradOutput,
+    ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor, double epsilon, ptrdiff_t start,
+    ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
 ptrdiff_t bce_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
                                      ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                      ptrdiff_t start, ptrdiff_t end, double *inputGradient, double *targetGradient);

@@ -87,7 +87,7 @@ struct Bench: ParsableCommand {
             transform: { try NumericOption.int($0, "--threads", 1...4096) })
     var threads: Int?
 
-    @Option(help: "Instruction set of the Swift library's vectorised passes: swift, avx2, avx512 (default: the best supported).")
+    @Option(help: "Instruction set of the Swift library's vectorised passes: baseline, avx2, avx512 (default: the best supported).")
     var instructionSet: BCEInstructionSet?
 
     @Flag(help: "No NumPy column.")
