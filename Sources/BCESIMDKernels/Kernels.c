@@ -503,6 +503,7 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeig
     v8d product = (1 - x) * x;
     v8d denominator = select(product < epsilon, splat(epsilon), product);
     *inputFactor = (x - y) / denominator;
+    if (!targetFactor) return 1;   // d/dtarget not asked for: its two logs are not evaluated
     v8i middle = (4 * x >= 1) & (4 * x <= 3);
     v8d oneMinusX = 1 - x;
     v8d first = x, second = oneMinusX, correction = splat(0);
@@ -544,6 +545,7 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
         factor = select(near, factor, (1 - y) * ofX - t * ofMinusX);
     }
     *inputFactor = factor;
+    if (!targetFactor) return 1;
     if (posWeight) {
         v8d p = *posWeight;
         v8d tail = vm_log1p_unit(vm_exp_nonpositive(negate(mag)));
@@ -570,10 +572,10 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
             }                                                                                     \
             v8d inputFactor, targetFactor;                                                        \
             if (!FACTORS(load_lanes(x, i, kind), load_lanes(y, i, kind), epsilon, posWeight, &inputFactor, \
-                         &targetFactor))                                                          \
+                         dy ? &targetFactor : 0))                                                 \
                 break;                                                                            \
             store_lanes(inputFactor * scale / divisor, dx, i, kind);                              \
-            store_lanes(targetFactor * scale / divisor, dy, i, kind);                             \
+            if (dy) store_lanes(targetFactor * scale / divisor, dy, i, kind);                     \
         }                                                                                         \
         return i;                                                                                 \
     }
@@ -614,6 +616,7 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *input
     dd product = two_product(oneMinusX.hi, x);
     dd denominator = fast_two_sum(product.hi, product.lo + oneMinusX.lo * x);
     *inputFactor = dd_divide(difference, denominator);
+    if (!targetFactor) return 1;
     dd odds = dd_divide((dd){x, splat(0)}, oneMinusX);
     dd l = dd_log(odds.hi);
     dd logit = fast_two_sum(l.hi, l.lo + odds.lo / odds.hi);
@@ -642,6 +645,7 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
         s = (dd){select(one, ps.hi, s.hi), select(one, ps.lo, s.lo)};
     }
     *inputFactor = (dd){select(one, negate(s.hi), s.hi), select(one, negate(s.lo), s.lo)};
+    if (!targetFactor) return 1;
     if (posWeight) {
         v8d p = *posWeight;
         dd tail = dd_log1p_unit(dd_exp_negated(a));
@@ -698,13 +702,13 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
                 posWeight = &p;                                                                   \
             }                                                                                     \
             dd inputFactor, targetFactor;                                                         \
-            if (!FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, &targetFactor)) break; \
+            if (!FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, dy ? &targetFactor : 0)) break; \
             if (wt && wt->weight) {                                                               \
                 store_f64(dd_scaled_weighted(inputFactor, scale, w, divisor, inverse), dx + i);   \
-                store_f64(dd_scaled_weighted(targetFactor, scale, w, divisor, inverse), dy + i);  \
+                if (dy) store_f64(dd_scaled_weighted(targetFactor, scale, w, divisor, inverse), dy + i); \
             } else {                                                                              \
                 store_f64(dd_scaled(inputFactor, scale, inverse), dx + i);                          \
-                store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                        \
+                if (dy) store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                \
             }                                                                                     \
         }                                                                                         \
         return i;                                                                                 \
@@ -820,24 +824,26 @@ DD_SUM_LOOP(bce_logits_f64_terms)
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps,    \
         ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                                       \
-        return LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, dy);                                  \
+        return dy ? LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, dy)                              \
+                  : LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, (SCALAR *)0);                    \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
         const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, const BCEWeights *wt,    \
         double d, double eps, ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                 \
-        return LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, dy);                                 \
+        return dy ? LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, dy)                             \
+                  : LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, (SCALAR *)0);                   \
     }
 
 #define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
         ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
-        return LOOP(x, y, g, gs, 0, d, i, e, dx, dy);                                             \
+        return dy ? LOOP(x, y, g, gs, 0, d, i, e, dx, dy) : LOOP(x, y, g, gs, 0, d, i, e, dx, (double *)0); \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
         const double *x, const double *y, const double *g, ptrdiff_t gs, const BCEWeights *wt,    \
         double d, ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                             \
-        return LOOP(x, y, g, gs, wt, d, i, e, dx, dy);                                            \
+        return dy ? LOOP(x, y, g, gs, wt, d, i, e, dx, dy) : LOOP(x, y, g, gs, wt, d, i, e, dx, (double *)0); \
     }
 
 // One copy per level. The baseline copy has no target attribute: SSE2 on x86-64, Advanced SIMD

@@ -71,7 +71,9 @@ ptrdiff_t bce_logits_f64_store(const double *input, const double *target, ptrdif
 /// (`bce_logits_gradients_f32`) for Float, evaluated in Double: the factors times
 /// grad_output (`g[0]` when `gradOutputStride` is 0, else `g[i]`) divided by `divisor`, each
 /// rounded once to `inputGradient[i]` and `targetGradient[i]`. `epsilon` is BCELoss's clamp of the
-/// input gradient's denominator (unused by the logits loss).
+/// input gradient's denominator (unused by the logits loss). `targetGradient` may be null: d/dtarget
+/// is then neither computed nor stored (each level has a copy of the loop without it), for every
+/// gradient function of this header.
 ptrdiff_t bce_gradients_f32(const float *input, const float *target, const float *gradOutput,
                             ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
                             ptrdiff_t end, float *inputGradient, float *targetGradient);
