@@ -4,14 +4,15 @@
     /usr/bin/python3 -I scripts/bench_compare.py BEFORE.json AFTER.json [--n 1000000] [--dtype float32,float64]
 
 One line per row present in both (same loss, dtype, weight, pos_weight, targets, reduction, pass,
-n): Swift before -> after, NumPy and PyTorch of the after run (M elements/s), and each run's
+api (ndarray in files from before the bench had --api), n): Swift before -> after, NumPy and PyTorch of the after run (M elements/s), and each run's
 ratios and w-cost with its bar verdicts (from the JSON, not recomputed).
 """
 import argparse
 import json
 import sys
 
-KEY = ("loss", "dtype", "weight", "pos_weight", "targets", "reduction", "pass", "n")
+KEY = ("loss", "dtype", "weight", "pos_weight", "targets", "reduction", "pass", "api", "n")
+DEFAULTS = {"api": "ndarray"}
 
 
 def main():
@@ -25,7 +26,7 @@ def main():
     for path in (args.before, args.after):
         with open(path, encoding="utf-8") as f:
             document = json.load(f)
-        runs.append({tuple(row[k] for k in KEY): row for row in document["rows"]})
+        runs.append({tuple(row.get(k, DEFAULTS.get(k)) for k in KEY): row for row in document["rows"]})
     dtypes = set(args.dtype.split(",")) if args.dtype else None
 
     def m(value):
@@ -35,16 +36,16 @@ def main():
         value = row[ratio]
         return "–" if value is None else f"{value:.2f} {row['bars'][bar]}"
 
-    print("| loss | dtype | weight | pos_weight | red. | pass | n | Swift before → after | NumPy | PyTorch "
+    print("| loss | dtype | weight | pos_weight | red. | pass | api | n | Swift before → after | NumPy | PyTorch "
           "| S/NP before → after | S/PT before → after | w-cost before → after |")
-    print("|" + "---|" * 13)
+    print("|" + "---|" * 14)
     for key, after in runs[1].items():
         before = runs[0].get(key)
         if before is None or (args.n and after["n"] != int(args.n)) or (dtypes and after["dtype"] not in dtypes):
             continue
         print("| " + " | ".join([
             after["loss"], after["dtype"], after["weight"], after["pos_weight"], after["reduction"], after["pass"],
-            f"{after['n']:.0e}".replace("+0", ""), f"{m(before['swift'])} → {m(after['swift'])}",
+            after.get("api", "ndarray"), f"{after['n']:.0e}".replace("+0", ""), f"{m(before['swift'])} → {m(after['swift'])}",
             m(after["numpy"]), m(after["torch"]) if after["torch"] is not None else after["torch_note"],
             f"{r(before, 'ratio_numpy', 'numpy')} → {r(after, 'ratio_numpy', 'numpy')}",
             f"{r(before, 'ratio_torch', 'torch')} → {r(after, 'ratio_torch', 'torch')}",

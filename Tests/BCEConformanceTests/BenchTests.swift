@@ -63,6 +63,23 @@ struct BenchTests {
         }
     }
 
+    @Test func theBufferAPIRowsRunEveryLossReductionAndPassWithWeights() throws {
+        defer { cleanUp() }
+        var arguments = Self.small
+        for (option, value) in [("--losses", "bce,bce_with_logits"), ("--reductions", "mean,none"),
+                                ("--passes", "forward,forward+gradients")] {
+            arguments[arguments.firstIndex(of: option)! + 1] = value
+        }
+        let (r, rows) = try bench(arguments + ["--api", "buffer,ndarray", "--weight", "per-class", "--pos-weight", "per-class",
+                                               "--no-torch"])
+        #expect(r.status == 0, "\(r.description)")
+        #expect(rows.count == 16, "\(r.description)")
+        #expect(rows.filter { $0["api"] as? String == "buffer" }.count == 8)
+        #expect(rows.allSatisfy { ($0["swift"] as? Double ?? 0) > 0 }, "\(rows)")
+        let bad = try Tool.run(Self.small + ["--api", "tensor"], limit: 60)
+        #expect(bad.status == 2 && bad.stderr.contains("--api"), "\(bad.description)")
+    }
+
     @Test func aTorchWorkerThatDiesMidRunLeavesANamedGap() throws {
         defer { cleanUp() }
         let worker = Self.fixtures.appendingPathComponent("worker_dies_at_time.sh").path

@@ -47,6 +47,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Passes, comma-separated: forward, forward+gradients.")
     var passes = "forward,forward+gradients"
 
+    @Option(help: ArgumentHelp(
+        "The Swift library's API, comma-separated: ndarray (NDArray functions; forward+gradients: both gradients, as NumPy's side), buffer (the buffer API into buffers allocated once; forward+gradients: d/dinput only, as PyTorch and NumPy's side then) (default ndarray; --full: both).",
+        valueName: "api"))
+    var api: String?
+
     @Option(help: "Targets, comma-separated: hard (0 or 1), soft (uniform in [0, 1]) (default hard; --full: both).")
     var targets: String?
 
@@ -157,6 +162,8 @@ struct Bench: ParsableCommand {
         let losses = try parse(losses, "--losses", ["bce", "bce_with_logits"]) { $0 }
         let reductions = try parse(reductions, "--reductions", ["mean", "none", "sum"]) { Reduction(rawValue: $0) }
         let passes = try parse(passes, "--passes", BenchmarkPass.allCases.map(\.rawValue)) { BenchmarkPass(rawValue: $0) }
+        let apis = try parse(api ?? (full ? "ndarray,buffer" : "ndarray"), "--api",
+                             BenchmarkAPI.allCases.map(\.rawValue)) { BenchmarkAPI(rawValue: $0) }
         let targets = try parse(targets ?? (full ? "hard,soft" : "hard"), "--targets",
                                 BenchmarkTargets.allCases.map(\.rawValue)) { BenchmarkTargets(rawValue: $0) }
         let weightNames = BenchmarkWeight.allCases.map(\.rawValue)
@@ -173,9 +180,11 @@ struct Bench: ParsableCommand {
                             for posWeight in loss == "bce" ? [.none] : posWeights {
                                 for pass in passes {
                                     for reduction in reductions {
-                                        cases.append(BenchmarkCase(
-                                            loss: loss, dtype: dtype, weight: weight, posWeight: posWeight,
-                                            targets: target, pass: pass, reduction: reduction, count: count))
+                                        for api in apis {
+                                            cases.append(BenchmarkCase(
+                                                loss: loss, dtype: dtype, weight: weight, posWeight: posWeight,
+                                                targets: target, pass: pass, reduction: reduction, count: count, api: api))
+                                        }
                                     }
                                 }
                             }
@@ -187,7 +196,7 @@ struct Bench: ParsableCommand {
             let count = BenchmarkBars.bandwidthFrom / classes * classes
             for loss in losses {
                 let bar = BenchmarkCase(loss: loss, dtype: dtype, weight: .none, posWeight: .none, targets: targets[0],
-                                        pass: .forward, reduction: .mean, count: count)
+                                        pass: .forward, reduction: .mean, count: count, api: apis[0])
                 if !cases.contains(bar) { cases.append(bar) }
             }
         }

@@ -12,6 +12,18 @@ enum BenchmarkPass: String, Sendable, CaseIterable {
     case gradients = "forward+gradients"
 }
 
+/// Which of the Swift library's APIs a row times.
+enum BenchmarkAPI: String, Sendable, CaseIterable {
+    /// The NDArray functions: results freshly allocated; forward+gradients is the loss, then
+    /// `...Backward`, both gradients (NumPy's side computes both too).
+    case ndarray
+    /// The buffer API (CONTRACTS section 1a), as a training loop calls it: outputs in buffers
+    /// allocated once, forward+gradients is `...AndGradients` (`none`: the loss `into:`, then
+    /// `...Backward`) with d/dinput only, `targetGradient` nil, as PyTorch's autograd on the
+    /// input computes it (NumPy's side computes grad_input only too).
+    case buffer
+}
+
 /// Targets of the benchmark inputs.
 enum BenchmarkTargets: String, Sendable, CaseIterable {
     /// 0 or 1, as labels are in classification training.
@@ -46,6 +58,7 @@ struct BenchmarkCase: Hashable, Sendable {
     var pass: BenchmarkPass
     var reduction: Reduction    // .mean | .none
     var count: Int              // elements: rows × classes
+    var api: BenchmarkAPI = .ndarray
 
     /// The same call without weight and pos_weight (what "a weight costs at most 2×" compares with).
     var unweighted: BenchmarkCase {
@@ -207,8 +220,15 @@ struct Benchmark {
         _ config: BenchmarkCase, _ inputs: Inputs<S, N>
     ) throws -> BenchmarkRow {
         let gradOutput = config.reduction == .none ? inputs.ones : NDArray<S>(scalar: 1)
+        // The buffer API's outputs, allocated once for the row (what a training loop does).
+        let outputs = config.api == .buffer ? BufferOutputs<S>(count: config.count) : nil
         var sides = [Side(name: "Swift") { calls in
-            try time(calls) { try Self.swiftCall(config, inputs.x, inputs.y, inputs.weight, inputs.posWeight, gradOutput) }
+            if let outputs {
+                return try time(calls) {
+                    try Self.bufferCall(config, inputs.x, inputs.y, inputs.weight, inputs.posWeight, gradOutput, outputs)
+                }
+            }
+            return try time(calls) { try Self.swiftCall(config, inputs.x, inputs.y, inputs.weight, inputs.posWeight, gradOutput) }
         }]
         if let torch {
             sides.append(Side(name: "PyTorch") { calls in
@@ -301,7 +321,8 @@ struct Benchmark {
                 if config.pass == .forward {
                     function = try module.attr("forward").call(config.loss, config.reduction.rawValue)
                 } else {
-                    function = try module.attr("forward_and_gradients").call(config.loss, config.reduction.rawValue)
+                    function = try module.attr("forward_and_gradients").call(
+                        config.loss, config.reduction.rawValue, config.api == .ndarray)
                     arguments.append(config.reduction == .none ? views[4] : 1.0 / Double(config.count))
                 }
                 var pythonError: PythonError?
@@ -389,6 +410,70 @@ struct Benchmark {
                     input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput))
             }
         }
+    }
+}
+
+extension Benchmark {
+    /// One timed call of the buffer API (`BenchmarkAPI.buffer`) on the NDArrays' storage (views, no copy).
+    fileprivate static func bufferCall<S: BCEScalar>(
+        _ config: BenchmarkCase, _ input: NDArray<S>, _ target: NDArray<S>,
+        _ weight: NDArray<S>?, _ posWeight: NDArray<S>?, _ gradOutput: NDArray<S>, _ outputs: BufferOutputs<S>
+    ) throws {
+        try withViews(input, target, weight, posWeight, gradOutput) { x, y, w, p, g in
+            let (loss, dx) = (outputs.loss, outputs.inputGradient)
+            let gradients = config.pass == .gradients
+            switch (config.loss == "bce", config.reduction == .none) {
+            case (true, true):
+                try binaryCrossEntropy(x, y, weight: w, into: loss)
+                if gradients { try binaryCrossEntropyBackward(x, y, weight: w, reduction: .none, gradOutput: g, inputGradient: dx) }
+            case (true, false):
+                blackHole(gradients
+                    ? try binaryCrossEntropyAndGradients(x, y, weight: w, inputGradient: dx)
+                    : try binaryCrossEntropy(x, y, weight: w))
+            case (false, true):
+                try binaryCrossEntropyWithLogits(x, y, weight: w, posWeight: p, into: loss)
+                if gradients {
+                    try binaryCrossEntropyWithLogitsBackward(x, y, weight: w, posWeight: p, reduction: .none, gradOutput: g,
+                                                             inputGradient: dx)
+                }
+            case (false, false):
+                blackHole(gradients
+                    ? try binaryCrossEntropyWithLogitsAndGradients(x, y, weight: w, posWeight: p, inputGradient: dx)
+                    : try binaryCrossEntropyWithLogits(x, y, weight: w, posWeight: p))
+            }
+        }
+    }
+
+    /// `body` with buffer-API views of the arrays' storage.
+    private static func withViews<S: BCEScalar>(
+        _ x: NDArray<S>, _ y: NDArray<S>, _ w: NDArray<S>?, _ p: NDArray<S>?, _ g: NDArray<S>,
+        _ body: (BCETensorView<S>, BCETensorView<S>, BCETensorView<S>?, BCETensorView<S>?, BCETensorView<S>) throws -> Void
+    ) throws {
+        func view(_ a: NDArray<S>?, _ next: (BCETensorView<S>?) throws -> Void) throws {
+            guard let a else { return try next(nil) }
+            try a.scalars.withUnsafeBufferPointer { try next(BCETensorView($0, shape: a.shape)) }
+        }
+        try view(x) { x in try view(y) { y in try view(w) { w in try view(p) { p in try view(g) { g in
+            try body(x!, y!, w, p, g!)
+        } } } } }
+    }
+}
+
+/// The buffer API's output buffers of one row: the loss of `none` and d/dinput.
+final class BufferOutputs<S: BCEScalar> {
+    let loss: UnsafeMutableBufferPointer<S>
+    let inputGradient: UnsafeMutableBufferPointer<S>
+
+    init(count: Int) {
+        loss = .allocate(capacity: count)
+        loss.initialize(repeating: 0)
+        inputGradient = .allocate(capacity: count)
+        inputGradient.initialize(repeating: 0)
+    }
+
+    deinit {
+        loss.deallocate()
+        inputGradient.deallocate()
     }
 }
 

@@ -117,7 +117,7 @@ enum BenchmarkReport {
     static func line(_ row: BenchmarkRow, _ checked: BenchmarkBars.Checked) -> String {
         let c = row.config
         var out = pad(c.loss, 16) + pad(c.dtype, 9) + pad(c.weight.rawValue, 10) + pad(c.posWeight.rawValue, 10)
-        out += pad(c.targets.rawValue, 5) + pad(c.reduction.rawValue, 5) + pad(c.pass.rawValue, 18)
+        out += pad(c.targets.rawValue, 5) + pad(c.reduction.rawValue, 5) + pad(c.pass.rawValue, 18) + pad(c.api.rawValue, 8)
         out += pad(sizeLabel(c.count), 5, right: true) + format(row.swift / 1e6, width: 9)
         out += (row.numpy.map { format($0 / 1e6, width: 9) } ?? pad("-", 9, right: true))
         out += (row.torch.map { format($0 / 1e6, width: 14) } ?? pad(shortNote(row.torchNote), 14, right: true))
@@ -131,7 +131,7 @@ enum BenchmarkReport {
 
     static var header: String {
         pad("loss", 16) + pad("dtype", 9) + pad("weight", 10) + pad("pos_w", 10) + pad("tgt", 5) + pad("red.", 5)
-            + pad("pass", 18) + pad("n", 5, right: true) + pad("Swift", 9, right: true) + pad("NumPy", 9, right: true)
+            + pad("pass", 18) + pad("api", 8) + pad("n", 5, right: true) + pad("Swift", 9, right: true) + pad("NumPy", 9, right: true)
             + pad("PyTorch", 14, right: true) + pad("S/NP", 7, right: true) + pad("S/PT", 7, right: true)
             + pad("w-cost", 7, right: true) + pad("bw", 6, right: true) + "  " + "NP≥2 PT≥1 w≤2 bw≥60%"
     }
@@ -150,7 +150,7 @@ enum BenchmarkReport {
     /// The JSON document: the context, then each row with its figures and verdicts.
     struct Document: Encodable {
         struct Row: Encodable {
-            var loss, dtype, weight, pos_weight, targets, reduction, pass: String
+            var loss, dtype, weight, pos_weight, targets, reduction, pass, api: String
             var n: Int
             var swift: Double
             var numpy, torch: Double?
@@ -164,7 +164,7 @@ enum BenchmarkReport {
                 try c.encode(loss, forKey: .loss); try c.encode(dtype, forKey: .dtype)
                 try c.encode(weight, forKey: .weight); try c.encode(pos_weight, forKey: .pos_weight)
                 try c.encode(targets, forKey: .targets); try c.encode(reduction, forKey: .reduction)
-                try c.encode(pass, forKey: .pass); try c.encode(n, forKey: .n); try c.encode(swift, forKey: .swift)
+                try c.encode(pass, forKey: .pass); try c.encode(api, forKey: .api); try c.encode(n, forKey: .n); try c.encode(swift, forKey: .swift)
                 try c.encode(numpy, forKey: .numpy); try c.encode(torch, forKey: .torch)
                 try c.encode(torch_note, forKey: .torch_note); try c.encode(ratio_numpy, forKey: .ratio_numpy)
                 try c.encode(ratio_torch, forKey: .ratio_torch); try c.encode(weight_cost, forKey: .weight_cost)
@@ -173,7 +173,7 @@ enum BenchmarkReport {
             }
 
             enum CodingKeys: String, CodingKey {
-                case loss, dtype, weight, pos_weight, targets, reduction, pass, n, swift, numpy, torch, torch_note
+                case loss, dtype, weight, pos_weight, targets, reduction, pass, api, n, swift, numpy, torch, torch_note
                 case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars
             }
         }
@@ -198,7 +198,8 @@ enum BenchmarkReport {
                 let c = row.config
                 return Document.Row(
                     loss: c.loss, dtype: c.dtype, weight: c.weight.rawValue, pos_weight: c.posWeight.rawValue,
-                    targets: c.targets.rawValue, reduction: c.reduction.rawValue, pass: c.pass.rawValue, n: c.count,
+                    targets: c.targets.rawValue, reduction: c.reduction.rawValue, pass: c.pass.rawValue,
+                    api: c.api.rawValue, n: c.count,
                     swift: row.swift, numpy: row.numpy, torch: row.torch, torch_note: row.torchNote,
                     ratio_numpy: row.numpyRatio, ratio_torch: row.torchRatio, weight_cost: check.weightCost,
                     read_bandwidth: row.bandwidth, bandwidth_fraction: check.bandwidthFraction,
@@ -217,14 +218,14 @@ enum BenchmarkReport {
             + "w-cost: the unweighted Swift call's throughput over this row's; bw: bytes the Swift call reads and "
             + "writes per second over the probe's read bandwidth (rows from 1e6). Bars: NP (S/NP ≥ 2), PT "
             + "(S/PT ≥ 1), both from n = 1e4; w (w-cost ≤ 2); bw (≥ 60% at n = 1e7, forward mean, float32/float64).\n\n"
-        out += "| loss | dtype | weight | pos_weight | targets | red. | pass | n | Swift | NumPy | PyTorch | S/NP | S/PT | w-cost | bw | NP | PT | w | bw |\n"
-        out += "|" + String(repeating: "---|", count: 19) + "\n"
+        out += "| loss | dtype | weight | pos_weight | targets | red. | pass | api | n | Swift | NumPy | PyTorch | S/NP | S/PT | w-cost | bw | NP | PT | w | bw |\n"
+        out += "|" + String(repeating: "---|", count: 20) + "\n"
         func cell(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "–" }
         for (row, check) in zip(rows, checked) {
             let c = row.config
             let cells = [
                 c.loss, c.dtype, c.weight.rawValue, c.posWeight.rawValue, c.targets.rawValue, c.reduction.rawValue,
-                c.pass.rawValue, sizeLabel(c.count), cell(row.swift / 1e6, 0), cell(row.numpy.map { $0 / 1e6 }, 0),
+                c.pass.rawValue, c.api.rawValue, sizeLabel(c.count), cell(row.swift / 1e6, 0), cell(row.numpy.map { $0 / 1e6 }, 0),
                 row.torch.map { String(format: "%.0f", $0 / 1e6) } ?? (row.torchNote ?? "–"),
                 cell(row.numpyRatio, 2), cell(row.torchRatio, 2), cell(check.weightCost, 2),
                 check.bandwidthFraction.map { String(format: "%.0f%%", $0 * 100) } ?? "–",

@@ -19,6 +19,10 @@ enum NumPyBaseline {
             grad_target = -gw * (np.log(x) - np.log(1 - x))
             return grad_input, grad_target
 
+        def bce_input_gradient(x, y, w, pw, g):
+            gw = g if w is None else g * w
+            return gw * (x - y) / np.maximum((1 - x) * x, 1e-12)
+
         def bce_with_logits_none(x, y, w, pw):
             if pw is None:
                 loss = (1 - y) * x - (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))))
@@ -34,15 +38,22 @@ enum NumPyBaseline {
             softplus = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
             return gw * ((pw * y + 1 - y) * sigmoid - pw * y), gw * ((pw - 1) * softplus - x)
 
+        def bce_with_logits_input_gradient(x, y, w, pw, g):
+            gw = g if w is None else g * w
+            sigmoid = 1 / (1 + np.exp(-x))
+            if pw is None:
+                return gw * (sigmoid - y)
+            return gw * ((pw * y + 1 - y) * sigmoid - pw * y)
+
         def forward(loss, reduction):
             none = globals()[loss + "_none"]
             if reduction == "none":
                 return none
             return lambda x, y, w, pw: none(x, y, w, pw).mean()
 
-        def forward_and_gradients(loss, reduction):
+        def forward_and_gradients(loss, reduction, target_gradient=True):
             f = forward(loss, reduction)
-            gradients = globals()[loss + "_gradients"]
+            gradients = globals()[loss + ("_gradients" if target_gradient else "_input_gradient")]
             def both(x, y, w, pw, g):
                 return f(x, y, w, pw), gradients(x, y, w, pw, g)
             return both
