@@ -1,7 +1,9 @@
 // See include/BCESIMDKernels.h. The library's only vector code: one body, compiled once per
 // instruction set (see "One copy per level"). Every level must give the same bits, so the file is
 // compiled without contraction (the pragma) and without fast-math; the library's tests compare
-// every level with each other and with the scalar formulas (Sources/BinaryCrossEntropy).
+// every level with each other and with the scalar formulas (Sources/BinaryCrossEntropy), and
+// KernelMathAccuracyTests tests each log and exp below against Float80 with the bounds of
+// README.md's "Accuracy of the lane math" (through bce_test_lane_math, "Test only" below).
 
 #include "BCESIMDKernels.h"
 
@@ -235,6 +237,9 @@ INLINE v8d vm_expm1_small(v8d x) {
     return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
 }
 
+/// log1p(exp(-a)) for a in [0, 700] (the tail of softplus(±x), a = |x|): exp(-a) is normal there.
+INLINE v8d vm_softplus_tail(v8d a) { return vm_log1p_unit(vm_exp_nonpositive(-a)); }
+
 // ---- Float, Float16 and BrainFloat16: the terms in Double lanes ----
 
 /// BCELoss's terms `(y - 1) log1p(-x) - y log(x)` (hard labels: one log), for elements of `kind`;
@@ -269,7 +274,7 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
         fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
     }
     if (!all(fast)) return 0;
-    v8d tail = vm_log1p_unit(vm_exp_nonpositive(-mag));
+    v8d tail = vm_softplus_tail(mag);
     v8d softplusX = positive_part(x) + tail;
     v8d softplusMinusX = positive_part(-x) + tail;
     v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
@@ -374,6 +379,9 @@ INLINE dd dd_log1p_unit(dd e) {
     return result;
 }
 
+/// log1p(exp(-a)) for a in [0, 700], in double-double (the Double softplus tail).
+INLINE dd dd_softplus_tail(v8d a) { return dd_log1p_unit(dd_exp_negated(a)); }
+
 // ---- Double: the terms in double-double lanes ----
 
 /// BCELoss's terms for Double (x in [2^-140, 1): no clamp; log1p(-x) as log(u) + log1p(delta),
@@ -462,7 +470,7 @@ INLINE int bce_logits_f64_terms(const double *input, const double *target, const
         fast &= dd_scalable(p) & (p >= 0);
     }
     if (!all(fast)) return 0;
-    dd tail = dd_log1p_unit(dd_exp_negated(a));
+    dd tail = dd_softplus_tail(a);
     if (hasP) {
         dd t = two_product(p, y);
         dd oneMinusY = fast_two_sum(splat(1), -y);
@@ -548,7 +556,7 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     if (!targetFactor) return 1;
     if (posWeight) {
         v8d p = *posWeight;
-        v8d tail = vm_log1p_unit(vm_exp_nonpositive(negate(mag)));
+        v8d tail = vm_softplus_tail(mag);
         *targetFactor = p * positive_part(negate(x)) - positive_part(x) + (p - 1) * tail;
     } else {
         *targetFactor = negate(x);
@@ -648,7 +656,7 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
     if (!targetFactor) return 1;
     if (posWeight) {
         v8d p = *posWeight;
-        dd tail = dd_log1p_unit(dd_exp_negated(a));
+        dd tail = dd_softplus_tail(a);
         dd pMinusOne = two_sum(p, splat(-1));
         dd r = dd_multiply_dd(pMinusOne, tail);
         v8i negative = x < 0;
@@ -859,6 +867,72 @@ LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512b
 GRADIENT_LEVEL_FUNCTIONS(avx2, __attribute__((target("avx2,fma"))))
 GRADIENT_LEVEL_FUNCTIONS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
 #endif
+
+// ---- Test only: bce_test_lane_math (the library never calls it) ----
+
+/// `function` on eight lanes, by the same inline functions the kernels call; `lo` is 0 for the
+/// Double-lane (Float path) functions.
+INLINE void test_lane_math(int function, v8d x, v8d *hi, v8d *lo) {
+    dd r = {splat(0), splat(0)};
+    switch (function) {
+    case BCETestMathLog: r.hi = vm_log(x); break;
+    case BCETestMathLog1pUnit: r.hi = vm_log1p_unit(x); break;
+    case BCETestMathExpNonpositive: r.hi = vm_exp_nonpositive(x); break;
+    case BCETestMathExpm1Small: r.hi = vm_expm1_small(x); break;
+    case BCETestMathSoftplusTail: r.hi = vm_softplus_tail(x); break;
+    case BCETestMathDDLog: r = dd_log(x); break;
+    case BCETestMathDDExpNegated: r = dd_exp_negated(x); break;
+    case BCETestMathDDLog1pUnit: r = dd_log1p_unit((dd){x, splat(0)}); break;
+    case BCETestMathDDSoftplusTail: r = dd_softplus_tail(x); break;
+    default: break;
+    }
+    *hi = r.hi;
+    *lo = r.lo;
+}
+
+/// Groups of eight, the last one padded with `x[n - 1]` (in the domain too).
+INLINE void test_lane_math_loop(int function, const double *x, ptrdiff_t n, double *hi, double *lo) {
+    for (ptrdiff_t i = 0; i < n; i += 8) {
+        double in[8], outHi[8], outLo[8];
+        for (int j = 0; j < 8; j++) in[j] = x[i + j < n ? i + j : n - 1];
+        v8d h, l;
+        test_lane_math(function, load_f64(in), &h, &l);
+        store_f64(h, outHi);
+        store_f64(l, outLo);
+        for (int j = 0; j < 8 && i + j < n; j++) {
+            hi[i + j] = outHi[j];
+            lo[i + j] = outLo[j];
+        }
+    }
+}
+
+/// One level's copy (vectors cross no call between levels, as in the loops above).
+#define TEST_LANE_MATH_LEVEL(SUFFIX, ATTRIBUTES)                                                  \
+    ATTRIBUTES static void test_lane_math_##SUFFIX(int function, const double *x, ptrdiff_t n,    \
+                                                   double *hi, double *lo) {                      \
+        test_lane_math_loop(function, x, n, hi, lo);                                              \
+    }
+
+TEST_LANE_MATH_LEVEL(baseline, )
+#if BCE_HAS_X86_LEVELS
+TEST_LANE_MATH_LEVEL(avx2, __attribute__((target("avx2,fma"))))
+TEST_LANE_MATH_LEVEL(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
+#endif
+
+int bce_test_lane_math(BCETestMathFunction function, BCESIMDLevel level, const double *x, ptrdiff_t n, double *hi,
+                       double *lo) {
+    if ((int)function < 0 || function >= BCETestMathFunctionCount || n < 0) return -1;
+    if ((int)level < 0 || (int)level > (int)bce_simd_supported_level()) return -1;
+    if (n == 0) return 0;
+    switch (level) {
+#if BCE_HAS_X86_LEVELS
+    case BCESIMDLevelAVX512: test_lane_math_avx512(function, x, n, hi, lo); return 0;
+    case BCESIMDLevelAVX2: test_lane_math_avx2(function, x, n, hi, lo); return 0;
+#endif
+    case BCESIMDLevelBaseline: test_lane_math_baseline(function, x, n, hi, lo); return 0;
+    default: return -1;
+    }
+}
 
 // ---- Dispatch ----
 

@@ -174,6 +174,31 @@ ptrdiff_t bce_logits_gradients_f64_weighted(const double *input, const double *t
                                             ptrdiff_t start, ptrdiff_t end, double *inputGradient,
                                             double *targetGradient);
 
+// ---- Test only (KernelMathAccuracyTests): not used by the library ----
+
+/// The lane math functions of the kernels, one at a time, for the accuracy tests against a
+/// high-precision reference. Each is the static inline function the kernels call; the domain is
+/// the one the kernels call it on (outside it the result is unspecified), the bounds are in
+/// README.md ("Accuracy of the lane math").
+typedef enum {
+    BCETestMathLog = 0,             ///< vm_log: log(x), x positive normal (Float paths, in Double).
+    BCETestMathLog1pUnit,           ///< vm_log1p_unit: log1p(x), x in [0, 1].
+    BCETestMathExpNonpositive,      ///< vm_exp_nonpositive: exp(x), x in [-708, 0].
+    BCETestMathExpm1Small,          ///< vm_expm1_small: expm1(x), |x| < 1.
+    BCETestMathSoftplusTail,        ///< vm_softplus_tail: log1p(exp(-x)), x in [0, 700].
+    BCETestMathDDLog,               ///< dd_log: log(x) as hi + lo, x positive normal (Double paths).
+    BCETestMathDDExpNegated,        ///< dd_exp_negated: exp(-x) as hi + lo, x in [0, 700].
+    BCETestMathDDLog1pUnit,         ///< dd_log1p_unit: log1p(x) as hi + lo, x in (0, 1] (low part 0).
+    BCETestMathDDSoftplusTail,      ///< dd_softplus_tail: log1p(exp(-x)) as hi + lo, x in [0, 700].
+    BCETestMathFunctionCount
+} BCETestMathFunction;
+
+/// Evaluates `function` on `x[0 ..< n]` with the vector code of `level` into `hi[i]` and `lo[i]`
+/// (`lo` 0 for the single-Double functions). Returns 0, or -1 (nothing written) if the function
+/// or level is unknown or the level is not supported here. Test only.
+int bce_test_lane_math(BCETestMathFunction function, BCESIMDLevel level, const double *x, ptrdiff_t n, double *hi,
+                       double *lo);
+
 #ifdef __cplusplus
 }
 #endif
