@@ -84,7 +84,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BinaryCrossEntropyTests",
-            dependencies: ["BinaryCrossEntropy", "AllocationCounting"]
+            // BCESIMDKernels: KernelMathAccuracyTests calls its test-only entry point directly.
+            dependencies: ["BinaryCrossEntropy", "BCESIMDKernels", "AllocationCounting"]
         ),
         .testTarget(
             name: "PythonBridgeTests",
