@@ -54,11 +54,22 @@ func bceGradientPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let epsilon = S.bceGradientEpsilon.bceWide
-    let group = vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
-    try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) {
-        i, x, y, w, _, g throws(BCEError) in
+    try operands.gradients(
+        into: inputGradient, targetGradient, execution: execution,
+        BCEElementGradients<S>(
+            divisor: reduction.gradientDivisor(count: operands.count), epsilon: S.bceGradientEpsilon.bceWide))
+}
+
+/// BCELoss's gradients at one element, with its range checks (the scalar path).
+struct BCEElementGradients<S: BCEScalar>: ElementGradients {
+    static var withLogits: Bool { false }
+    let divisor: S.WideScalar
+    /// ``BCEScalar/bceGradientEpsilon``, widened.
+    let epsilon: S.WideScalar
+
+    @inline(__always)
+    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)
+        throws(BCEError) -> (input: S.WideScalar, target: S.WideScalar) {
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide
         let dx = BCEFormulas.inputGradientFactor(input: x.bceWide, target: y.bceWide, epsilon: epsilon) * scale / divisor

@@ -56,10 +56,21 @@ func bceWithLogitsGradientPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
-    let hasPosWeight = operands.hasPosWeight
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let group = vectorizedGradientGroups(S.self, withLogits: true, divisor: divisor)
-    try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) { _, x, y, w, p, g in
+    try operands.gradients(
+        into: inputGradient, targetGradient, execution: execution,
+        BCEWithLogitsElementGradients<S>(
+            divisor: reduction.gradientDivisor(count: operands.count), hasPosWeight: operands.hasPosWeight))
+}
+
+/// BCEWithLogitsLoss's gradients at one element (the scalar path).
+struct BCEWithLogitsElementGradients<S: BCEScalar>: ElementGradients {
+    static var withLogits: Bool { true }
+    let divisor: S.WideScalar
+    let hasPosWeight: Bool
+
+    @inline(__always)
+    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)
+        throws(BCEError) -> (input: S.WideScalar, target: S.WideScalar) {
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(
             input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor

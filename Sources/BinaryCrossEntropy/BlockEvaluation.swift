@@ -76,19 +76,12 @@ func evaluateLoss<E: BlockLossEvaluator>(
     _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution
 ) throws(BCEError) -> E.Scalar {
     let partition = BlockPartition(count: evaluator.count)
-    let shared = UncheckedSendable(evaluator)
     let outcome: Result<E.Scalar, BCEError> = withFirstBlockError { failure in
         switch destination {
-        case .elements(let base):
-            let output = UncheckedSendable(base)
-            partition.forEachBlock(0 ..< partition.blockCount, execution: execution) { b in
-                if failure.failed(before: b) { return }
-                do throws(BCEError) {
-                    try shared.value.store(partition.range(ofBlock: b), into: output.value)
-                } catch {
-                    failure.record(block: b, error)
-                }
-            }
+        case .elements(let output):
+            partition.forEachBlock(
+                0 ..< partition.blockCount, execution: execution,
+                StoreTermsJob(evaluator: evaluator, partition: partition, output: output, failure: failure))
             if let error = failure.error { return .failure(error) }
             return .success(0)
         case .reduced(let mean):
@@ -98,15 +91,10 @@ func evaluateLoss<E: BlockLossEvaluator>(
             while start < partition.blockCount {
                 let end = min(partition.blockCount, start + blocksPerRound)
                 sums.withUnsafeMutableBufferPointer { buffer in
-                    let roundSums = UncheckedSendable(buffer)
-                    partition.forEachBlock(start ..< end, execution: execution, lastRound: end == partition.blockCount) { b in
-                        if failure.failed(before: b) { return }
-                        do throws(BCEError) {
-                            roundSums.value[b - start] = try shared.value.sum(partition.range(ofBlock: b))
-                        } catch {
-                            failure.record(block: b, error)
-                        }
-                    }
+                    partition.forEachBlock(
+                        start ..< end, execution: execution, lastRound: end == partition.blockCount,
+                        SumTermsJob(evaluator: evaluator, partition: partition, sums: buffer.baseAddress!,
+                                    firstBlock: start, failure: failure))
                     if failure.error == nil {
                         for b in start ..< end { summation.add(blockSum: buffer[b - start]) }
                     }
@@ -120,4 +108,40 @@ func evaluateLoss<E: BlockLossEvaluator>(
         }
     }
     return try outcome.get()
+}
+
+/// A `.none` pass's block: its terms stored at `output` (indexed by element), or its error recorded.
+private struct StoreTermsJob<E: BlockLossEvaluator>: BlockJob {
+    let evaluator: E
+    let partition: BlockPartition
+    let output: UnsafeMutablePointer<E.Scalar>
+    let failure: FirstBlockError
+
+    func run(block b: Int) {
+        if failure.failed(before: b) { return }
+        do throws(BCEError) {
+            try evaluator.store(partition.range(ofBlock: b), into: output)
+        } catch {
+            failure.record(block: b, error)
+        }
+    }
+}
+
+/// A reduction round's block: its compensated sum stored at `sums[b - firstBlock]`, or its error
+/// recorded.
+private struct SumTermsJob<E: BlockLossEvaluator>: BlockJob {
+    let evaluator: E
+    let partition: BlockPartition
+    let sums: UnsafeMutablePointer<CompensatedSum<E.Scalar.WideScalar>>
+    let firstBlock: Int
+    let failure: FirstBlockError
+
+    func run(block b: Int) {
+        if failure.failed(before: b) { return }
+        do throws(BCEError) {
+            sums[b - firstBlock] = try evaluator.sum(partition.range(ofBlock: b))
+        } catch {
+            failure.record(block: b, error)
+        }
+    }
 }

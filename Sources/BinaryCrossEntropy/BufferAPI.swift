@@ -1,9 +1,9 @@
 // The buffer API: the losses and their gradients over the caller's memory, for training loops.
 // Inputs are views (a buffer and a shape), never copied; outputs go to the caller's buffers;
 // reductions return their value. Validation reads the shapes, the passes keep their state
-// (block sums, the summation tree, the broadcast plan, the first error) inline on the stack, and
-// the worker threads exist already after the first parallel call; a few heap allocations per
-// call remain (docs/CONTRACTS.md section 1a: per pool job, and per block in the gradients). The
+// (block sums, the summation tree, the broadcast plan, the first error) inline on the stack and
+// hand each pass to the worker threads as a job value on the stack: after a warm-up call a call
+// allocates nothing (docs/CONTRACTS.md section 1a; scripts/alloc-check.sh checks it). The
 // NDArray functions are the convenience layer over the same passes: same checks in the same
 // order, same errors, same bits.
 
