@@ -1,35 +1,6 @@
 // The fused single-pass kernels of BCELoss: validate, then one loop that range-checks, evaluates
 // in the wide type, and writes or accumulates. PyTorch: aten/src/ATen/native/Loss.cpp.
 
-/// The kernel of `binaryCrossEntropy` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceLossKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction
-) throws(BCEError) -> NDArray<S> {
-    try withViews(input, target, weight, nil, nil) { x, y, w, _, _ throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: nil, gradOutput: nil, reduction: reduction)
-        return try withLossDestination(count: operands.count, shape: operands.shape, reduction: reduction) {
-            destination throws(BCEError) in try bceLossPass(operands, into: destination, execution: .defaults)
-        }
-    }
-}
-
-/// The kernel of `binaryCrossEntropyBackward` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceGradientKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction,
-    gradOutput: NDArray<S>
-) throws(BCEError) -> BCEGradients<S> {
-    try withViews(input, target, weight, nil, gradOutput) { x, y, w, _, g throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: nil, gradOutput: g, reduction: reduction)
-        return try withGradientArrays(operands) { dx, dy throws(BCEError) in
-            try bceGradientPass(operands, reduction: reduction, into: dx, dy, execution: .defaults)
-        }
-    }
-}
-
 /// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:)``).
 func bceLossPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution

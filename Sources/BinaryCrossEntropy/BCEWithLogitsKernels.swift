@@ -1,36 +1,6 @@
 // The fused single-pass kernels of BCEWithLogitsLoss. PyTorch: aten/src/ATen/native/Loss.cpp,
 // torch/csrc/autograd/FunctionsManual.cpp.
 
-/// The kernel of `binaryCrossEntropyWithLogits` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceWithLogitsLossKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
-    reduction: Reduction
-) throws(BCEError) -> NDArray<S> {
-    try withViews(input, target, weight, posWeight, nil) { x, y, w, p, _ throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: p, gradOutput: nil, reduction: reduction)
-        return try withLossDestination(count: operands.count, shape: operands.shape, reduction: reduction) {
-            destination throws(BCEError) in try bceWithLogitsLossPass(operands, into: destination, execution: .defaults)
-        }
-    }
-}
-
-/// The kernel of `binaryCrossEntropyWithLogitsBackward` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceWithLogitsGradientKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, posWeight: NDArray<S>?,
-    reduction: Reduction, gradOutput: NDArray<S>
-) throws(BCEError) -> BCEGradients<S> {
-    try withViews(input, target, weight, posWeight, gradOutput) { x, y, w, p, g throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: p, gradOutput: g, reduction: reduction)
-        return try withGradientArrays(operands) { dx, dy throws(BCEError) in
-            try bceWithLogitsGradientPass(operands, reduction: reduction, into: dx, dy, execution: .defaults)
-        }
-    }
-}
-
 /// BCEWithLogitsLoss over validated operands, into `destination`.
 func bceWithLogitsLossPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution

@@ -36,40 +36,6 @@ enum LossDestination<Scalar> {
     }
 }
 
-/// Applies `reduction` to the terms of `evaluator`, in `shape` (the input's): the NDArray layer
-/// over ``evaluateLoss(_:into:execution:)``.
-func evaluateLoss<E: BlockLossEvaluator>(
-    _ evaluator: E, shape: [Int], reduction: Reduction, execution: ResolvedExecution = .defaults
-) throws(BCEError) -> NDArray<E.Scalar> {
-    try withLossDestination(count: evaluator.count, shape: shape, reduction: reduction) { destination throws(BCEError) in
-        try evaluateLoss(evaluator, into: destination, execution: execution)
-    }
-}
-
-/// `pass` with a destination for `reduction` (a new array of `count` elements for `.none`), and
-/// its result as an NDArray of `shape` (0-d for `.mean`, `.sum`).
-func withLossDestination<S: BCEScalar>(
-    count: Int, shape: [Int], reduction: Reduction,
-    _ pass: (LossDestination<S>) throws(BCEError) -> S
-) throws(BCEError) -> NDArray<S> {
-    switch reduction {
-    case .none:
-        var failure: BCEError?
-        let scalars = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(BCEError) {
-                if let base = buffer.baseAddress { _ = try pass(.elements(base)) }
-                initialized = count
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-        return NDArray(uncheckedShape: shape, scalars: scalars)
-    case .mean, .sum:
-        return NDArray(scalar: try pass(LossDestination(reduction, output: nil)))
-    }
-}
-
 /// Evaluates the terms of `evaluator` into `destination`: each term rounded once to its element,
 /// or the mean or sum (returned; for `.elements` the return value is 0). Allocates nothing.
 func evaluateLoss<E: BlockLossEvaluator>(
