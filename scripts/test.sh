@@ -3,7 +3,8 @@
 # self-checks, the golden files' regeneration check (under Debian's NumPy 1.24 and, when this
 # machine has one, a NumPy 2.x interpreter too), the full conformance run, PyTorch through the
 # suite, the mutant ports' kill matrix, the release tarball with a port's sharded CI run from it
-# and a library-only build, the quick hardening checks, and the Swift tests.
+# and a library-only build, the quick hardening checks, the buffer API's zero-allocation check in an
+# optimized build, and the Swift tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -35,6 +36,9 @@ step "release tarball (the runner, Swift runtime linked statically; docs/CI.md)"
 scripts/package.sh
 BCE_BIN="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/bce-conformance"
 export BCE_BIN
+
+step "the buffer API allocates nothing per call (optimized build, every entry point; scripts/alloc-check.sh)"
+scripts/alloc-check.sh
 
 step "full conformance run (that runner)"
 scripts/conformance.sh

@@ -1,35 +1,6 @@
 // The fused single-pass kernels of BCELoss: validate, then one loop that range-checks, evaluates
 // in the wide type, and writes or accumulates. PyTorch: aten/src/ATen/native/Loss.cpp.
 
-/// The kernel of `binaryCrossEntropy` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceLossKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction
-) throws(BCEError) -> NDArray<S> {
-    try withViews(input, target, weight, nil, nil) { x, y, w, _, _ throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: nil, gradOutput: nil, reduction: reduction)
-        return try withLossDestination(count: operands.count, shape: operands.shape, reduction: reduction) {
-            destination throws(BCEError) in try bceLossPass(operands, into: destination, execution: .defaults)
-        }
-    }
-}
-
-/// The kernel of `binaryCrossEntropyBackward` (see there), reached through a `BCEScalar`
-/// requirement so that it runs specialized for each element type.
-func bceGradientKernel<S: BCEScalar>(
-    _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>?, reduction: Reduction,
-    gradOutput: NDArray<S>
-) throws(BCEError) -> BCEGradients<S> {
-    try withViews(input, target, weight, nil, gradOutput) { x, y, w, _, g throws(BCEError) in
-        let operands = try ElementwiseOperands(
-            input: x, target: y, weight: w, posWeight: nil, gradOutput: g, reduction: reduction)
-        return try withGradientArrays(operands) { dx, dy throws(BCEError) in
-            try bceGradientPass(operands, reduction: reduction, into: dx, dy, execution: .defaults)
-        }
-    }
-}
-
 /// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:)``).
 func bceLossPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
@@ -54,11 +25,22 @@ func bceGradientPass<S: BCEScalar>(
     _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
-    let divisor: S.WideScalar = reduction.gradientDivisor(count: operands.count)
-    let epsilon = S.bceGradientEpsilon.bceWide
-    let group = vectorizedGradientGroups(S.self, withLogits: false, divisor: divisor)
-    try operands.gradients(into: inputGradient, targetGradient, group: group, execution: execution) {
-        i, x, y, w, _, g throws(BCEError) in
+    try operands.gradients(
+        into: inputGradient, targetGradient, execution: execution,
+        BCEElementGradients<S>(
+            divisor: reduction.gradientDivisor(count: operands.count), epsilon: S.bceGradientEpsilon.bceWide))
+}
+
+/// BCELoss's gradients at one element, with its range checks (the scalar path).
+struct BCEElementGradients<S: BCEScalar>: ElementGradients {
+    static var withLogits: Bool { false }
+    let divisor: S.WideScalar
+    /// ``BCEScalar/bceGradientEpsilon``, widened.
+    let epsilon: S.WideScalar
+
+    @inline(__always)
+    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)
+        throws(BCEError) -> (input: S.WideScalar, target: S.WideScalar) {
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide
         let dx = BCEFormulas.inputGradientFactor(input: x.bceWide, target: y.bceWide, epsilon: epsilon) * scale / divisor

@@ -64,7 +64,7 @@ public struct BCELoss<Scalar: BCEScalar>: Sendable {
 public func binaryCrossEntropy<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean
 ) throws(BCEError) -> NDArray<S> {
-    try S._binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
+    try ndarrayLoss(logits: false, input, target, weight, nil, reduction: reduction)
 }
 
 /// The gradients of ``binaryCrossEntropy(_:_:weight:reduction:)`` with respect to its input and
@@ -93,5 +93,5 @@ public func binaryCrossEntropyBackward<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, reduction: Reduction = .mean,
     gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    try S._binaryCrossEntropyBackward(input, target, weight: weight, reduction: reduction, gradOutput: gradOutput)
+    try ndarrayGradients(logits: false, input, target, weight, nil, reduction: reduction, gradOutput: gradOutput)
 }

@@ -18,7 +18,7 @@ import RealModule
 /// |           | forward passes, every platform        |                                                    |
 ///
 /// The protocol's requirements are implementation details of the losses; conform no other
-/// types to it.
+/// types to it (the losses run specialized code for the four types above only).
 public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     /// The type each elementwise formula is evaluated in before it is rounded once to `Self`.
     associatedtype WideScalar: Real & BinaryFloatingPoint & Sendable
@@ -37,69 +37,10 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
 
     /// `x` rounded once (to nearest, ties to even) to `Self`; overflow gives ±infinity.
     init(bceRounding x: WideScalar)
-
-    // Entry points of the four kernels, so they run specialized per type (see below). Not API:
-    // call the functions named in each comment.
-
-    /// Implementation detail of ``binaryCrossEntropy(_:_:weight:reduction:)``; call that.
-    static func _binaryCrossEntropy(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction
-    ) throws(BCEError) -> NDArray<Self>
-    /// Implementation detail of ``binaryCrossEntropyBackward(_:_:weight:reduction:gradOutput:)``; call that.
-    static func _binaryCrossEntropyBackward(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction,
-        gradOutput: NDArray<Self>
-    ) throws(BCEError) -> BCEGradients<Self>
-    /// Implementation detail of ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)``; call that.
-    static func _binaryCrossEntropyWithLogits(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
-        reduction: Reduction
-    ) throws(BCEError) -> NDArray<Self>
-    /// Implementation detail of
-    /// ``binaryCrossEntropyWithLogitsBackward(_:_:weight:posWeight:reduction:gradOutput:)``; call that.
-    static func _binaryCrossEntropyWithLogitsBackward(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
-        reduction: Reduction, gradOutput: NDArray<Self>
-    ) throws(BCEError) -> BCEGradients<Self>
 }
-
 
 // The losses are generic over BCEScalar, but their loops must run specialized for the concrete
 // element type (unspecialized, each element costs hundreds of nanoseconds in witness-table
-// calls). The public functions therefore call these requirements; each conformance's witness
-// is the default implementation below instantiated at that concrete type, which the optimizer
-// specializes inside this module.
-extension BCEScalar {
-    /// Implementation detail of ``binaryCrossEntropy(_:_:weight:reduction:)``.
-    public static func _binaryCrossEntropy(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction
-    ) throws(BCEError) -> NDArray<Self> {
-        try bceLossKernel(input, target, weight: weight, reduction: reduction)
-    }
-
-    /// Implementation detail of ``binaryCrossEntropyBackward(_:_:weight:reduction:gradOutput:)``.
-    public static func _binaryCrossEntropyBackward(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, reduction: Reduction,
-        gradOutput: NDArray<Self>
-    ) throws(BCEError) -> BCEGradients<Self> {
-        try bceGradientKernel(input, target, weight: weight, reduction: reduction, gradOutput: gradOutput)
-    }
-
-    /// Implementation detail of ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)``.
-    public static func _binaryCrossEntropyWithLogits(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
-        reduction: Reduction
-    ) throws(BCEError) -> NDArray<Self> {
-        try bceWithLogitsLossKernel(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
-    }
-
-    /// Implementation detail of
-    /// ``binaryCrossEntropyWithLogitsBackward(_:_:weight:posWeight:reduction:gradOutput:)``.
-    public static func _binaryCrossEntropyWithLogitsBackward(
-        _ input: NDArray<Self>, _ target: NDArray<Self>, weight: NDArray<Self>?, posWeight: NDArray<Self>?,
-        reduction: Reduction, gradOutput: NDArray<Self>
-    ) throws(BCEError) -> BCEGradients<Self> {
-        try bceWithLogitsGradientKernel(
-            input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput)
-    }
-}
+// calls). Every public entry point, NDArray and buffer API alike, therefore goes through
+// `performBufferCall` (BufferAPI.swift), which compares `Self` with the four types once per call
+// and runs the pass instantiated for that type; no protocol requirement is involved.

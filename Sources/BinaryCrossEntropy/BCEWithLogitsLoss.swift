@@ -75,7 +75,7 @@ public func binaryCrossEntropyWithLogits<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, posWeight: NDArray<S>? = nil,
     reduction: Reduction = .mean
 ) throws(BCEError) -> NDArray<S> {
-    try S._binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+    try ndarrayLoss(logits: true, input, target, weight, posWeight, reduction: reduction)
 }
 
 /// The gradients of ``binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)`` with respect
@@ -110,6 +110,5 @@ public func binaryCrossEntropyWithLogitsBackward<S: BCEScalar>(
     _ input: NDArray<S>, _ target: NDArray<S>, weight: NDArray<S>? = nil, posWeight: NDArray<S>? = nil,
     reduction: Reduction = .mean, gradOutput: NDArray<S>
 ) throws(BCEError) -> BCEGradients<S> {
-    try S._binaryCrossEntropyWithLogitsBackward(
-        input, target, weight: weight, posWeight: posWeight, reduction: reduction, gradOutput: gradOutput)
+    try ndarrayGradients(logits: true, input, target, weight, posWeight, reduction: reduction, gradOutput: gradOutput)
 }

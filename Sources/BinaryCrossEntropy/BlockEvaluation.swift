@@ -36,59 +36,18 @@ enum LossDestination<Scalar> {
     }
 }
 
-/// Applies `reduction` to the terms of `evaluator`, in `shape` (the input's): the NDArray layer
-/// over ``evaluateLoss(_:into:execution:)``.
-func evaluateLoss<E: BlockLossEvaluator>(
-    _ evaluator: E, shape: [Int], reduction: Reduction, execution: ResolvedExecution = .defaults
-) throws(BCEError) -> NDArray<E.Scalar> {
-    try withLossDestination(count: evaluator.count, shape: shape, reduction: reduction) { destination throws(BCEError) in
-        try evaluateLoss(evaluator, into: destination, execution: execution)
-    }
-}
-
-/// `pass` with a destination for `reduction` (a new array of `count` elements for `.none`), and
-/// its result as an NDArray of `shape` (0-d for `.mean`, `.sum`).
-func withLossDestination<S: BCEScalar>(
-    count: Int, shape: [Int], reduction: Reduction,
-    _ pass: (LossDestination<S>) throws(BCEError) -> S
-) throws(BCEError) -> NDArray<S> {
-    switch reduction {
-    case .none:
-        var failure: BCEError?
-        let scalars = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(BCEError) {
-                if let base = buffer.baseAddress { _ = try pass(.elements(base)) }
-                initialized = count
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-        return NDArray(uncheckedShape: shape, scalars: scalars)
-    case .mean, .sum:
-        return NDArray(scalar: try pass(LossDestination(reduction, output: nil)))
-    }
-}
-
 /// Evaluates the terms of `evaluator` into `destination`: each term rounded once to its element,
 /// or the mean or sum (returned; for `.elements` the return value is 0). Allocates nothing.
 func evaluateLoss<E: BlockLossEvaluator>(
     _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution
 ) throws(BCEError) -> E.Scalar {
     let partition = BlockPartition(count: evaluator.count)
-    let shared = UncheckedSendable(evaluator)
     let outcome: Result<E.Scalar, BCEError> = withFirstBlockError { failure in
         switch destination {
-        case .elements(let base):
-            let output = UncheckedSendable(base)
-            partition.forEachBlock(0 ..< partition.blockCount, execution: execution) { b in
-                if failure.failed(before: b) { return }
-                do throws(BCEError) {
-                    try shared.value.store(partition.range(ofBlock: b), into: output.value)
-                } catch {
-                    failure.record(block: b, error)
-                }
-            }
+        case .elements(let output):
+            partition.forEachBlock(
+                0 ..< partition.blockCount, execution: execution,
+                StoreTermsJob(evaluator: evaluator, partition: partition, output: output, failure: failure))
             if let error = failure.error { return .failure(error) }
             return .success(0)
         case .reduced(let mean):
@@ -98,15 +57,10 @@ func evaluateLoss<E: BlockLossEvaluator>(
             while start < partition.blockCount {
                 let end = min(partition.blockCount, start + blocksPerRound)
                 sums.withUnsafeMutableBufferPointer { buffer in
-                    let roundSums = UncheckedSendable(buffer)
-                    partition.forEachBlock(start ..< end, execution: execution, lastRound: end == partition.blockCount) { b in
-                        if failure.failed(before: b) { return }
-                        do throws(BCEError) {
-                            roundSums.value[b - start] = try shared.value.sum(partition.range(ofBlock: b))
-                        } catch {
-                            failure.record(block: b, error)
-                        }
-                    }
+                    partition.forEachBlock(
+                        start ..< end, execution: execution, lastRound: end == partition.blockCount,
+                        SumTermsJob(evaluator: evaluator, partition: partition, sums: buffer.baseAddress!,
+                                    firstBlock: start, failure: failure))
                     if failure.error == nil {
                         for b in start ..< end { summation.add(blockSum: buffer[b - start]) }
                     }
@@ -120,4 +74,40 @@ func evaluateLoss<E: BlockLossEvaluator>(
         }
     }
     return try outcome.get()
+}
+
+/// A `.none` pass's block: its terms stored at `output` (indexed by element), or its error recorded.
+private struct StoreTermsJob<E: BlockLossEvaluator>: BlockJob {
+    let evaluator: E
+    let partition: BlockPartition
+    let output: UnsafeMutablePointer<E.Scalar>
+    let failure: FirstBlockError
+
+    func run(block b: Int) {
+        if failure.failed(before: b) { return }
+        do throws(BCEError) {
+            try evaluator.store(partition.range(ofBlock: b), into: output)
+        } catch {
+            failure.record(block: b, error)
+        }
+    }
+}
+
+/// A reduction round's block: its compensated sum stored at `sums[b - firstBlock]`, or its error
+/// recorded.
+private struct SumTermsJob<E: BlockLossEvaluator>: BlockJob {
+    let evaluator: E
+    let partition: BlockPartition
+    let sums: UnsafeMutablePointer<CompensatedSum<E.Scalar.WideScalar>>
+    let firstBlock: Int
+    let failure: FirstBlockError
+
+    func run(block b: Int) {
+        if failure.failed(before: b) { return }
+        do throws(BCEError) {
+            sums[b - firstBlock] = try evaluator.sum(partition.range(ofBlock: b))
+        } catch {
+            failure.record(block: b, error)
+        }
+    }
 }

@@ -1,9 +1,9 @@
 // The buffer API: the losses and their gradients over the caller's memory, for training loops.
 // Inputs are views (a buffer and a shape), never copied; outputs go to the caller's buffers;
 // reductions return their value. Validation reads the shapes, the passes keep their state
-// (block sums, the summation tree, the broadcast plan, the first error) inline on the stack, and
-// the worker threads exist already after the first parallel call; a few heap allocations per
-// call remain (docs/CONTRACTS.md section 1a: per pool job, and per block in the gradients). The
+// (block sums, the summation tree, the broadcast plan, the first error) inline on the stack and
+// hand each pass to the worker threads as a job value on the stack: after a warm-up call a call
+// allocates nothing (docs/CONTRACTS.md section 1a; scripts/alloc-check.sh checks it). The
 // NDArray functions are the convenience layer over the same passes: same checks in the same
 // order, same errors, same bits.
 
@@ -186,7 +186,9 @@ struct BufferCall<S: BCEScalar> {
 
 /// Runs `call` specialized for its element type: generic code called from another module would
 /// run unspecialized (each element through witness tables), so each element type goes to its
-/// own instantiation here.
+/// own instantiation here. Every public entry point (the NDArray functions too, through
+/// ``ndarrayLoss(logits:_:_:_:_:reduction:)`` and ``ndarrayGradients(logits:_:_:_:_:reduction:gradOutput:)``)
+/// comes through here: the library's one specialisation mechanism.
 @inline(__always)
 func performBufferCall<S: BCEScalar>(_ call: BufferCall<S>) throws(BCEError) -> S {
     @inline(__always) func run<T: BCEScalar>(_: T.Type) throws(BCEError) -> S {
@@ -287,27 +289,59 @@ func withViews<S, R>(
     }
 }
 
-/// New d/dinput and d/dtarget arrays of the operands' shape, filled by `pass`.
-func withGradientArrays<S: BCEScalar>(
-    _ operands: ElementwiseOperands<S>,
-    _ pass: (UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) throws(BCEError) -> Void
-) throws(BCEError) -> BCEGradients<S> {
-    let count = operands.count
-    var failure: BCEError?
-    var targetGradient: [S] = []
-    let inputGradient = [S](unsafeUninitializedCapacity: count) { dx, initializedX in
-        targetGradient = [S](unsafeUninitializedCapacity: count) { dy, initializedY in
+/// An NDArray function's loss: ``performBufferCall(_:)`` over views of the arrays, into a new
+/// array for `.none` (0-d for `.mean` and `.sum`). The same checks, order, errors and bits.
+func ndarrayLoss<S: BCEScalar>(
+    logits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, _ weight: NDArray<S>?, _ posWeight: NDArray<S>?,
+    reduction: Reduction
+) throws(BCEError) -> NDArray<S> {
+    try withViews(input, target, weight, posWeight, nil) { x, y, w, p, _ throws(BCEError) in
+        func call(_ loss: BufferCall<S>.Loss) -> BufferCall<S> {
+            BufferCall(logits: logits, input: x, target: y, weight: w, posWeight: p, reduction: reduction,
+                       execution: .defaults, loss: loss)
+        }
+        guard reduction == .none else { return NDArray(scalar: try performBufferCall(call(.reduced))) }
+        let count = x.elements.count
+        var failure: BCEError?
+        let scalars = [S](unsafeUninitializedCapacity: count) { output, initialized in
             do throws(BCEError) {
-                try pass(dx.baseAddress, dy.baseAddress)
-                initializedY = count
+                _ = try performBufferCall(call(.elements(output)))
+                initialized = count
             } catch {
                 failure = error
             }
         }
-        initializedX = failure == nil ? count : 0
+        if let failure { throw failure }
+        return NDArray(uncheckedShape: x.shape, scalars: scalars)
     }
-    if let failure { throw failure }
-    return BCEGradients(
-        input: NDArray(uncheckedShape: operands.shape, scalars: inputGradient),
-        target: NDArray(uncheckedShape: operands.shape, scalars: targetGradient))
+}
+
+/// An NDArray function's gradients: ``performBufferCall(_:)`` over views of the arrays, into new
+/// d/dinput and d/dtarget arrays of the input's shape.
+func ndarrayGradients<S: BCEScalar>(
+    logits: Bool, _ input: NDArray<S>, _ target: NDArray<S>, _ weight: NDArray<S>?, _ posWeight: NDArray<S>?,
+    reduction: Reduction, gradOutput: NDArray<S>
+) throws(BCEError) -> BCEGradients<S> {
+    try withViews(input, target, weight, posWeight, gradOutput) { x, y, w, p, g throws(BCEError) in
+        let count = x.elements.count
+        var failure: BCEError?
+        var targetGradient: [S] = []
+        let inputGradient = [S](unsafeUninitializedCapacity: count) { dx, initializedX in
+            targetGradient = [S](unsafeUninitializedCapacity: count) { dy, initializedY in
+                do throws(BCEError) {
+                    _ = try performBufferCall(BufferCall(
+                        logits: logits, input: x, target: y, weight: w, posWeight: p, gradOutput: g,
+                        reduction: reduction, execution: .defaults, inputGradient: dx, targetGradient: dy))
+                    initializedY = count
+                } catch {
+                    failure = error
+                }
+            }
+            initializedX = failure == nil ? count : 0
+        }
+        if let failure { throw failure }
+        return BCEGradients(
+            input: NDArray(uncheckedShape: x.shape, scalars: inputGradient),
+            target: NDArray(uncheckedShape: x.shape, scalars: targetGradient))
+    }
 }

@@ -1,4 +1,11 @@
 internal import BCESIMDKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // Argument validation shared by both losses, and the single loop every kernel runs: input and
 // target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
@@ -158,89 +165,107 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
     /// once, to `inputGradient` and (when given) `targetGradient`. The first error `element`
     /// throws is rethrown (the lowest index's).
     ///
-    /// - Parameter group: the eight-lane evaluation of the same gradients, where there is one
-    ///   (with or without weight and pos_weight); groups it declines, and the tail, take `element`.
-    func gradients(
+    /// The fixed blocks of ``BlockPartition`` are shared among threads (``GradientJob``), so the
+    /// result does not depend on the thread count. Allocates nothing.
+    ///
+    /// The eight-lane evaluation of the same gradients, where there is one for the element type
+    /// and loss (with or without weight and pos_weight), takes the groups of eight; the groups it
+    /// declines, and the tail, take `element`.
+    func gradients<F: ElementGradients>(
         into inputGradient: UnsafeMutablePointer<Scalar>?, _ targetGradient: UnsafeMutablePointer<Scalar>?,
-        group: GradientGroups? = nil, execution: ResolvedExecution,
-        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
-            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
-    ) throws(BCEError) {
+        execution: ResolvedExecution, _ element: F
+    ) throws(BCEError) where F.Scalar == Scalar {
         guard count > 0, let gradX = inputGradient else { return }
-        try blockGradients(into: gradX, targetGradient, group: group, execution: execution, element)
+        let group = rememberedGradientGroups(Scalar.self, withLogits: F.withLogits, divisor: element.divisor)
+        let partition = BlockPartition(count: count)
+        let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
+            one.initialize(repeating: 1)
+            let (ws, ps) = sources
+            return withFirstBlockError { failure in
+                partition.forEachBlock(
+                    0 ..< partition.blockCount, execution: execution,
+                    GradientJob(
+                        x: input.baseAddress!, y: target.baseAddress!,
+                        g: gradOutput?.baseAddress ?? UnsafePointer(one.baseAddress!),
+                        perElement: perElementGradOutput && count != 1, weight: ws, posWeight: ps, plan: plan,
+                        count: count, gradX: gradX, gradY: targetGradient, group: group, element: element,
+                        failure: failure))
+                return failure.error
+            }
+        }
+        if let outcome { throw outcome }
     }
+}
+
+/// The scalar formulas of one loss's two gradients at one element, in the wide type before
+/// rounding (the reference the eight-lane groups match); BCELoss's throw its range errors. A type
+/// rather than a closure, so that a ``GradientJob`` holding it can be read by other threads
+/// without an escaping copy.
+protocol ElementGradients {
+    associatedtype Scalar: BCEScalar
+    /// Which loss's (the lanes' choice).
+    static var withLogits: Bool { get }
+    /// The reduction's divisor (the element count for `.mean`, else 1).
+    var divisor: Scalar.WideScalar { get }
+    /// d/dinput and d/dtarget of element `index` with input `x`, target `y`, weight `w`,
+    /// pos_weight `p` and grad_output `g` (absent operands are 1).
+    func callAsFunction(_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+        throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
 }
 
 /// Elements per chunk of a block whose target gradient is not wanted: the eight-lane groups
 /// write it to a scratch buffer of this many elements on the stack (at most 1 KiB).
 private let scratchCount = 128
 
-extension ElementwiseOperands {
-    /// ``gradients(into:_:group:execution:_:)``: the fixed blocks of ``BlockPartition``, shared
-    /// among threads; weight and pos_weight are read per block through ``withBlockOperands``
-    /// (in place, or expanded into a stack buffer), and grad_output has one element or one per
-    /// element (validated). Each value is computed and rounded as by `element`, so the result does
-    /// not depend on the thread count.
-    private func blockGradients(
-        into gradX: UnsafeMutablePointer<Scalar>, _ gradY: UnsafeMutablePointer<Scalar>?,
-        group: GradientGroups?, execution: ResolvedExecution,
-        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
-            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
-    ) throws(BCEError) {
-        let partition = BlockPartition(count: count)
-        let perElement = perElementGradOutput && count != 1
-        let plan = self.plan
-        let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
-            one.initialize(repeating: 1)
-            let g = gradOutput?.baseAddress ?? UnsafePointer(one.baseAddress!)
-            let (x, y) = (input.baseAddress!, target.baseAddress!)
-            let (ws, ps) = sources
-            return withFirstBlockError { failure in
-                withoutActuallyEscaping(element) { element in
-                    let shared = UncheckedSendable((element, x, y, g, gradX, gradY))
-                    partition.forEachBlock(0 ..< partition.blockCount, execution: execution) { b in
-                        if failure.failed(before: b) { return }
-                        let (element, x, y, g, gradX, gradY) = shared.value
-                        do throws(BCEError) {
-                            let range = partition.range(ofBlock: b)
-                            try withBlockOperands(range, elements: count, plan: plan, ws, ps) { (w, p) throws(BCEError) in
-                                if let gradY {
-                                    try Self.gradientRange(range, x, y, g, perElement, w, p, gradX, gradY, offset: 0,
-                                                           group, element)
-                                } else {
-                                    // The groups write d/dtarget too: into a scratch chunk, discarded.
-                                    try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
-                                        (scratch) throws(BCEError) in
-                                        var start = range.lowerBound
-                                        while start < range.upperBound {
-                                            let end = min(range.upperBound, start + scratchCount)
-                                            try Self.gradientRange(start ..< end, x, y, g, perElement, w, p, gradX,
-                                                                   scratch.baseAddress!, offset: start, group, element)
-                                            start = end
-                                        }
-                                    }
-                                }
-                            }
-                        } catch {
-                            failure.record(block: b, error)
+/// One block of a gradient pass: weight and pos_weight read through ``withBlockOperands`` (in
+/// place, or expanded into the thread's scratch), grad_output one element or one per element
+/// (`perElement`); d/dinput to `gradX`, d/dtarget to `gradY` when given. Each value is computed
+/// and rounded as by `element`.
+private struct GradientJob<F: ElementGradients>: BlockJob {
+    typealias Scalar = F.Scalar
+    let x: UnsafePointer<Scalar>, y: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>
+    let perElement: Bool
+    let weight: BroadcastSource<Scalar>?, posWeight: BroadcastSource<Scalar>?
+    let plan: BroadcastPlan?
+    let count: Int
+    let gradX: UnsafeMutablePointer<Scalar>, gradY: UnsafeMutablePointer<Scalar>?
+    let group: GradientGroups?
+    let element: F
+    let failure: FirstBlockError
+
+    var partition: BlockPartition { BlockPartition(count: count) }
+
+    func run(block b: Int) {
+        if failure.failed(before: b) { return }
+        do throws(BCEError) {
+            let range = partition.range(ofBlock: b)
+            try withBlockOperands(range, elements: count, plan: plan, weight, posWeight) { (w, p) throws(BCEError) in
+                if let gradY {
+                    try gradientRange(range, w, p, gradY, offset: 0)
+                } else {
+                    // The groups write d/dtarget too: into a scratch chunk, discarded.
+                    try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
+                        (scratch) throws(BCEError) in
+                        var start = range.lowerBound
+                        while start < range.upperBound {
+                            let end = min(range.upperBound, start + scratchCount)
+                            try gradientRange(start ..< end, w, p, scratch.baseAddress!, offset: start)
+                            start = end
                         }
                     }
                 }
-                return failure.error
             }
+        } catch {
+            failure.record(block: b, error)
         }
-        if let outcome { throw outcome }
     }
 
     /// The gradients of the elements in `range`: d/dinput to `gradX[i]`, d/dtarget to
     /// `gradY[i - offset]`.
     @inline(__always)
-    private static func gradientRange(
-        _ range: Range<Int>, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>, _ g: UnsafePointer<Scalar>,
-        _ perElement: Bool, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?, _ gradX: UnsafeMutablePointer<Scalar>,
-        _ gradY: UnsafeMutablePointer<Scalar>, offset: Int, _ group: GradientGroups?,
-        _ element: (_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
-            throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
+    private func gradientRange(
+        _ range: Range<Int>, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?,
+        _ gradY: UnsafeMutablePointer<Scalar>, offset: Int
     ) throws(BCEError) {
         @inline(__always) func scalar(_ i: Int) throws(BCEError) {
             let value = try element(i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElement ? i : 0])
@@ -269,5 +294,61 @@ extension NDArray {
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
         self.scalars = scalars
+    }
+}
+
+/// ``vectorizedGradientGroups(_:withLogits:divisor:)``, remembered per thread for the last
+/// element type, loss and divisor asked for. That function returns a closure that captures the
+/// divisor, which costs an allocation each time it is made; a training loop asks for the same
+/// one on every step (same shape, so same divisor), so after its first call it gets the
+/// remembered closure and allocates nothing. (A call with another divisor — another batch size
+/// with `.mean` — makes a new one.)
+func rememberedGradientGroups<S: BCEScalar>(
+    _: S.Type, withLogits: Bool, divisor: S.WideScalar
+) -> GradientGroups? {
+    // Divisors are element counts or 1: kept as a Double where that is exact.
+    let key = Double(divisor)
+    guard S.WideScalar(key) == divisor, let cache = GradientGroupsCache.current else {
+        return vectorizedGradientGroups(S.self, withLogits: withLogits, divisor: divisor)
+    }
+    if cache.type == ObjectIdentifier(S.self) && cache.withLogits == withLogits
+        && cache.divisor.bitPattern == key.bitPattern {
+        return cache.groups
+    }
+    let groups = vectorizedGradientGroups(S.self, withLogits: withLogits, divisor: divisor)
+    (cache.type, cache.withLogits, cache.divisor, cache.groups) = (ObjectIdentifier(S.self), withLogits, key, groups)
+    return groups
+}
+
+/// One thread's remembered lane evaluator (``rememberedGradientGroups(_:withLogits:divisor:)``),
+/// released when the thread exits.
+private final class GradientGroupsCache {
+    var type: ObjectIdentifier?
+    var withLogits = false
+    var divisor = 0.0
+    var groups: GradientGroups?
+
+    private static let key: pthread_key_t? = {
+        var key = pthread_key_t()
+        let created = pthread_key_create(&key) { cache in
+            guard let cache else { return }
+            Unmanaged<GradientGroupsCache>.fromOpaque(cache).release()
+        }
+        return created == 0 ? key : nil
+    }()
+
+    /// This thread's cache (made on its first use), or nil if there can be none.
+    static var current: GradientGroupsCache? {
+        guard let key else { return nil }
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<GradientGroupsCache>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let cache = GradientGroupsCache()
+        let pointer = Unmanaged.passRetained(cache).toOpaque()
+        guard pthread_setspecific(key, pointer) == 0 else {
+            Unmanaged<GradientGroupsCache>.fromOpaque(pointer).release()
+            return nil
+        }
+        return cache
     }
 }

@@ -2,9 +2,10 @@
 //
 // A large call cuts its elements into the fixed blocks of BlockPartition (the summation's blocks)
 // and hands them out in ascending order through an atomic counter to the calling thread and up to
-// `threads - 1` pool workers (`BCEExecution.threads`, by default `BCEThreads.maximum`); `body`
+// `threads - 1` pool workers (`BCEExecution.threads`, by default `BCEThreads.maximum`); the job
 // runs exactly once per block. The partition never depends on the thread count, so neither does
-// any result.
+// any result. A job is a value of a `BlockJob` type on the caller's stack, which the workers read
+// through a pointer: publishing it allocates nothing (a closure would need an escaping copy).
 //
 // Why a pool of our own rather than DispatchQueue.concurrentPerform: waking idle libdispatch
 // workers costs tens of microseconds on small VMs, as much as a whole 10,000-element call. The
@@ -212,36 +213,81 @@ struct BlockPartition {
         count < BCEThreads.minimumParallelCount ? 1 : max(1, min(maximum, blockCount))
     }
 
-    /// Calls `body` once for each block in `blocks`, on up to `threads` threads (the caller's
+    /// Runs `job` once for each block in `blocks`, on up to `threads` threads (the caller's
     /// among them, through ``WorkerPool/shared``); blocks are handed out in ascending order as
-    /// threads become free. `body` must only write state that belongs to its block. If the pool
+    /// threads become free. The job must only write state that belongs to its block. If the pool
     /// is busy with another call, every block runs on the calling thread. The workers spin for
     /// `spin` after the call (see ``BCEThreads/spin``); `level`, if given, is the instruction set
     /// in force on each thread while it runs a block (``BCEExecution/instructionSet``).
-    func forEachBlock(
+    /// Allocates nothing (the pool's workers read `job` on the caller's stack).
+    func forEachBlock<Job: BlockJob>(
         _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCESIMDLevel? = nil,
-        _ body: (Int) -> Void
+        _ job: Job
     ) {
         let workers = min(threads, blocks.count)
         if let level {
-            func withLevel(_ b: Int) { BCEVectorKernels.withThreadLevel(level) { body(b) } }
-            if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, withLevel) { return }
-            for b in blocks { withLevel(b) }
+            let job = LevelJob(level: level, job: job)
+            if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, job) { return }
+            for b in blocks { job.run(block: b) }
             return
         }
-        if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, body) { return }
-        for b in blocks { body(b) }
+        if workers > 1 && WorkerPool.shared.perform(blocks, helpers: workers - 1, spin: spin, job) { return }
+        for b in blocks { job.run(block: b) }
     }
 
     /// ``forEachBlock(_:threads:spin:level:_:)`` with a call's options; `lastRound` false keeps
     /// the workers spinning briefly for the same call's next round (no spin is left after a call
     /// unless it asked for one).
+    func forEachBlock<Job: BlockJob>(
+        _ blocks: Range<Int>, execution: ResolvedExecution, lastRound: Bool = true, _ job: Job
+    ) {
+        let spin = lastRound ? execution.spin : max(execution.spin, .microseconds(50))
+        forEachBlock(blocks, threads: threadCount(maximum: execution.threads), spin: spin, level: execution.level, job)
+    }
+
+    /// ``forEachBlock(_:threads:spin:level:_:)`` with a closure for the job (tests; the passes use
+    /// job types: a closure handed to other threads costs an allocation per call).
+    func forEachBlock(
+        _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCESIMDLevel? = nil,
+        _ body: (Int) -> Void
+    ) {
+        withoutActuallyEscaping(body) { body in
+            forEachBlock(blocks, threads: threads, spin: spin, level: level, ClosureJob(body: body))
+        }
+    }
+
+    /// ``forEachBlock(_:execution:lastRound:_:)`` with a closure for the job (tests).
     func forEachBlock(
         _ blocks: Range<Int>, execution: ResolvedExecution, lastRound: Bool = true, _ body: (Int) -> Void
     ) {
-        let spin = lastRound ? execution.spin : max(execution.spin, .microseconds(50))
-        forEachBlock(blocks, threads: threadCount(maximum: execution.threads), spin: spin, level: execution.level, body)
+        withoutActuallyEscaping(body) { body in
+            forEachBlock(blocks, execution: execution, lastRound: lastRound, ClosureJob(body: body))
+        }
     }
+}
+
+/// The work of one parallel pass, block by block: a value on the calling thread's stack that the
+/// pool's workers reach through a pointer while the pass runs. A job is a type rather than a
+/// closure because handing a closure to other threads needs an escaping copy of it
+/// (`withoutActuallyEscaping` allocates its context on every call); publishing a job's address
+/// allocates nothing.
+protocol BlockJob {
+    /// Does the work of block `b`: called once per block, on any thread of the pass. Writes only
+    /// state that belongs to block `b`.
+    func run(block b: Int)
+}
+
+/// `job` with `level` in force on the thread around each block.
+private struct LevelJob<Job: BlockJob>: BlockJob {
+    let level: BCESIMDLevel
+    let job: Job
+    func run(block b: Int) { BCEVectorKernels.withThreadLevel(level) { job.run(block: b) } }
+}
+
+/// A job that calls a closure (see ``BlockPartition/forEachBlock(_:threads:spin:level:_:)-(_,_,_,_,(Int)->Void)``).
+struct ClosureJob: BlockJob {
+    let body: (Int) -> Void
+    func run(block b: Int) { body(b) }
 }
 
 /// Persistent worker threads that take blocks of one call at a time alongside its caller.
@@ -268,9 +314,11 @@ final class WorkerPool: @unchecked Sendable {
     /// The next block to hand out, and the end of the current job's blocks.
     private let next = Atomic<Int>(0)
     private let end = Atomic<Int>(0)
-    /// The current job's body, set by the owner before it publishes the job and cleared after the
-    /// last worker has left it.
-    private var body: ((Int) -> Void)?
+    /// The current job: a function that runs one block of the job at an address, and that address
+    /// on the owner's stack; set by the owner before it publishes the job and cleared after the last
+    /// worker has left it.
+    private var jobRunner: ((UnsafeRawPointer, Int) -> Void)?
+    private var jobContext: UnsafeRawPointer?
 
     /// How long workers check for a new job after the current one before they park, in
     /// nanoseconds (set by each job's owner; see ``BCEThreads/spin``). The spin yields the
@@ -330,11 +378,11 @@ final class WorkerPool: @unchecked Sendable {
     /// Workers parked on the condition variable.
     var parkedWorkers: Int { parkedCount.load(ordering: .relaxed) }
 
-    /// Calls `body` once for each block of `blocks`, on the calling thread and up to `helpers`
-    /// workers, and returns true; or returns false at once, having called nothing, if the pool is
-    /// busy with another call.
-    func perform(
-        _ blocks: Range<Int>, helpers: Int, spin: Duration = BCEThreads.spin, _ body: (Int) -> Void
+    /// Runs `job` once for each block of `blocks`, on the calling thread and up to `helpers`
+    /// workers, and returns true; or returns false at once, having run nothing, if the pool is
+    /// busy with another call. Allocates nothing once the workers exist.
+    func perform<Job: BlockJob>(
+        _ blocks: Range<Int>, helpers: Int, spin: Duration = BCEThreads.spin, _ job: Job
     ) -> Bool {
         if self === WorkerPool.shared { _ = Self.forkHandlersInstalled }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
@@ -346,14 +394,23 @@ final class WorkerPool: @unchecked Sendable {
         let slots = UInt64(min(wanted, workers))
         let generation = (state.load(ordering: .relaxed) >> 32) &+ 1
         spinNanoseconds.store(BCEThreads.spinNanoseconds(spin), ordering: .relaxed)
-        withoutActuallyEscaping(body) { body in
-            self.body = body
+        withUnsafePointer(to: job) { context in
+            // Formed where `Job` is concrete (the optimizer specializes this function per job
+            // type), this closure captures nothing: no allocation, and the workers run the same
+            // specialized code as the caller (dispatching on `any BlockJob.Type` would run
+            // unspecialized generic code on the workers).
+            jobRunner = { context, b in context.assumingMemoryBound(to: Job.self).pointee.run(block: b) }
+            jobContext = UnsafeRawPointer(context)
             next.store(blocks.lowerBound, ordering: .relaxed)
             end.store(blocks.upperBound, ordering: .relaxed)
             // Publish (sequentially consistent, paired with the parking worker's check).
             state.store(generation << 32 | slots << 16, ordering: .sequentiallyConsistent)
             wake(Int(slots))
-            takeBlocks(body, until: blocks.upperBound)
+            while true {
+                let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if b >= blocks.upperBound { break }
+                job.run(block: b)
+            }
             // Every block is handed out: close the job, wait for the workers inside it.
             state.bitwiseAnd(~Self.slotMask, ordering: .acquiringAndReleasing)
             var spins = 0
@@ -361,17 +418,17 @@ final class WorkerPool: @unchecked Sendable {
                 spins += 1
                 if spins > 64 { sched_yield() }
             }
-            self.body = nil
+            jobRunner = nil
+            jobContext = nil
         }
         return true
     }
 
-    private func takeBlocks(_ body: (Int) -> Void, until upperBound: Int) {
-        while true {
-            let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if b >= upperBound { return }
-            body(b)
-        }
+    /// ``perform(_:helpers:spin:_:)-(_,_,_,Job)`` with a closure for the job (tests).
+    func perform(
+        _ blocks: Range<Int>, helpers: Int, spin: Duration = BCEThreads.spin, _ body: (Int) -> Void
+    ) -> Bool {
+        withoutActuallyEscaping(body) { body in perform(blocks, helpers: helpers, spin: spin, ClosureJob(body: body)) }
     }
 
     /// Wakes up to `count` parked workers.
@@ -471,12 +528,15 @@ final class WorkerPool: @unchecked Sendable {
         return false
     }
 
-    /// Takes blocks of the joined job. Not inlined, so that this worker's reference to `body` is
-    /// released before it leaves the job (the caller checks that `body` has not escaped).
-    @inline(never)
+    /// Takes blocks of the joined job until none is left.
     private func runJob() {
-        guard let body else { return }
-        takeBlocks(body, until: end.load(ordering: .relaxed))
+        guard let jobRunner, let jobContext else { return }
+        let upperBound = end.load(ordering: .relaxed)
+        while true {
+            let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if b >= upperBound { return }
+            jobRunner(jobContext, b)
+        }
     }
 }
 
@@ -505,12 +565,6 @@ private func workerEntry(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableR
     return nil
 }
 #endif
-
-/// A value handed to worker threads that only touch disjoint parts of what it refers to.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
 
 /// The first error, by block index, of a pass whose blocks run in any order. Its state lives on
 /// the caller's stack (``withFirstBlockError(_:)``): a pass allocates nothing for it, and it holds

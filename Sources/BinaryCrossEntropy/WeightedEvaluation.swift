@@ -1,4 +1,11 @@
 internal import BCESIMDKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // The forward passes with `weight` and/or `pos_weight`, in every broadcast pattern: the fixed
 // blocks of BlockPartition on the worker pool (so results do not depend on the thread count),
@@ -6,8 +13,9 @@ internal import BCESIMDKernels
 // scalar formulas for the groups of eight they decline and the tail (and every group without the
 // kernels: the tests' reference). A broadcast operand is read in place when it has
 // one element (stride 0) or the input's shape (stride 1); any other pattern (per class `(C,)`,
-// per channel `(C, 1, 1)`, ...) is expanded per block into a stack buffer of one block, so the
-// kernels only ever see those two strides and nothing is allocated on the heap.
+// per channel `(C, 1, 1)`, ...) is expanded per block into a buffer of one block, so the
+// kernels only ever see those two strides; the buffer is the thread's own (BlockScratch), so
+// nothing is allocated on the heap after a thread's first such call.
 
 /// One broadcast operand as a kernel reads it: `base[0]` for every element or `base[i]`.
 struct OperandView<Scalar> {
@@ -55,10 +63,7 @@ func withBlockOperands<Scalar, R>(
         return try body(weight?.view(range, elements: elements, plan: plan, scratch: nil),
                         posWeight?.view(range, elements: elements, plan: plan, scratch: nil))
     }
-    let result: Result<R, BCEError> = withUnsafeTemporaryAllocation(
-        of: Scalar.self, capacity: 2 * BlockPartition.blockSize
-    ) { scratch in
-        let base = scratch.baseAddress!
+    func run(_ base: UnsafeMutablePointer<Scalar>) -> Result<R, BCEError> {
         do throws(BCEError) {
             return .success(try body(
                 weight?.view(range, elements: elements, plan: plan, scratch: base),
@@ -67,7 +72,43 @@ func withBlockOperands<Scalar, R>(
             return .failure(error)
         }
     }
+    if let scratch = BlockScratch.current(for: Scalar.self) { return try run(scratch).get() }
+    let result = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 2 * BlockPartition.blockSize) {
+        run($0.baseAddress!)
+    }
     return try result.get()
+}
+
+/// Each thread's scratch memory for one block's two expanded operands: allocated on the thread's
+/// first call that expands an operand, kept until the thread exits (the key's destructor frees
+/// it), so later calls allocate nothing. (A block-sized buffer is too large for
+/// `withUnsafeTemporaryAllocation`'s stack, which then takes the heap on every block.) Only
+/// ``withBlockOperands`` uses it, and nothing it calls uses it again.
+enum BlockScratch {
+    /// Room for two blocks of 8-byte scalars, 64-byte aligned.
+    static let byteCount = 2 * BlockPartition.blockSize * 8
+    private static let alignment = 64
+
+    private static let key: pthread_key_t? = {
+        var key = pthread_key_t()
+        return pthread_key_create(&key, { free($0) }) == 0 ? key : nil
+    }()
+
+    /// This thread's scratch as `2 * BlockPartition.blockSize` elements of `Scalar`, or nil when
+    /// it cannot be had (then the caller takes temporary memory).
+    static func current<Scalar>(for _: Scalar.Type) -> UnsafeMutablePointer<Scalar>? {
+        guard let key, 2 * BlockPartition.blockSize * MemoryLayout<Scalar>.stride <= byteCount,
+              MemoryLayout<Scalar>.alignment <= alignment else { return nil }
+        var memory = pthread_getspecific(key)
+        if memory == nil {
+            guard posix_memalign(&memory, alignment, byteCount) == 0, let fresh = memory else { return nil }
+            guard pthread_setspecific(key, fresh) == 0 else {
+                free(fresh)
+                return nil
+            }
+        }
+        return memory!.bindMemory(to: Scalar.self, capacity: 2 * BlockPartition.blockSize)
+    }
 }
 
 /// The kernels' description of two operand views.
