@@ -213,10 +213,6 @@ protocol ElementGradients {
         throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
 }
 
-/// Elements per chunk of a block whose target gradient is not wanted: the eight-lane groups
-/// write it to a scratch buffer of this many elements on the stack (at most 1 KiB).
-private let scratchCount = 128
-
 /// One block of a gradient pass: weight and pos_weight read through ``withBlockOperands`` (in
 /// place, or expanded into the thread's scratch), grad_output one element or one per element
 /// (`perElement`); d/dinput to `gradX`, d/dtarget to `gradY` when given. Each value is computed
@@ -240,43 +236,28 @@ private struct GradientJob<F: ElementGradients>: BlockJob {
         do throws(BCEError) {
             let range = partition.range(ofBlock: b)
             try withBlockOperands(range, elements: count, plan: plan, weight, posWeight) { (w, p) throws(BCEError) in
-                if let gradY {
-                    try gradientRange(range, w, p, gradY, offset: 0)
-                } else {
-                    // The groups write d/dtarget too: into a scratch chunk, discarded.
-                    try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchCount) {
-                        (scratch) throws(BCEError) in
-                        var start = range.lowerBound
-                        while start < range.upperBound {
-                            let end = min(range.upperBound, start + scratchCount)
-                            try gradientRange(start ..< end, w, p, scratch.baseAddress!, offset: start)
-                            start = end
-                        }
-                    }
-                }
+                try gradientRange(range, w, p)
             }
         } catch {
             failure.record(block: b, error)
         }
     }
 
-    /// The gradients of the elements in `range`: d/dinput to `gradX[i]`, d/dtarget to
-    /// `gradY[i - offset]`.
+    /// The gradients of the elements in `range`: d/dinput to `gradX[i]`, d/dtarget to `gradY[i]`
+    /// when given (without it, the lanes skip d/dtarget's arithmetic, not only its store).
     @inline(__always)
     private func gradientRange(
-        _ range: Range<Int>, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?,
-        _ gradY: UnsafeMutablePointer<Scalar>, offset: Int
+        _ range: Range<Int>, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?
     ) throws(BCEError) {
         @inline(__always) func scalar(_ i: Int) throws(BCEError) {
             let value = try element(i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElement ? i : 0])
             gradX[i] = Scalar(bceRounding: value.input)
-            gradY[i - offset] = Scalar(bceRounding: value.target)
+            gradY?[i] = Scalar(bceRounding: value.target)
         }
         var i = range.lowerBound
         if let group {
             let (px, py, pg) = (UnsafeRawPointer(x), UnsafeRawPointer(y), UnsafeRawPointer(g))
-            // The groups index d/dtarget by element index: hand them the shifted base.
-            let (dx, dy) = (UnsafeMutableRawPointer(gradX), UnsafeMutableRawPointer(gradY - offset))
+            let (dx, dy) = (UnsafeMutableRawPointer(gradX), gradY.map(UnsafeMutableRawPointer.init))
             let weights: BCEWeights? = w == nil && p == nil ? nil : kernelWeights(w, p)
             while range.upperBound - i >= 8 {
                 i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, weights, dx, dy)

@@ -13,13 +13,13 @@ internal import BCESIMDKernels
 
 /// Evaluates the two gradients of the groups of eight elements from `i` while every lane is in the
 /// fast domain and eight elements remain before `end`, storing each gradient rounded once at `dx`
-/// and `dy` (same index); returns the index of the first group not evaluated. `g` holds
+/// and `dy` (same index; `dy` nil: d/dtarget is neither computed nor stored); returns the index of the first group not evaluated. `g` holds
 /// grad_output: one value (`gStride` 0) or one per element (`gStride` 1); `weights` the weight and
 /// pos_weight views of the block (nil when there are neither). The pointers are raw so the
 /// closure's type does not depend on the element type.
 typealias GradientGroups = (
     _ i: Int, _ end: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
-    _ weights: BCEWeights?, _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+    _ weights: BCEWeights?, _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer?
 ) -> Int
 
 /// The eight-lane gradient evaluator for `S`: Double lanes for Float, Float16 and BrainFloat16,
@@ -58,7 +58,7 @@ private func doubleGradientGroups(withLogits: Bool, divisor: Double) -> Gradient
         guard BCEVectorKernels.useC else { return i }
         let (x, y, g) = (x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self),
                          g.assumingMemoryBound(to: Double.self))
-        let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy.assumingMemoryBound(to: Double.self))
+        let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy?.assumingMemoryBound(to: Double.self))
         if var weights {
             return withLogits
                 ? bce_logits_gradients_f64_weighted(x, y, g, gStride, &weights, divisor, i, end, dx, dy)

@@ -80,10 +80,11 @@ extension DoubleLaneScalar {
     static func kernelGradients(
         withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
         _ weights: UnsafePointer<BCEWeights>?, divisor: Double, epsilon: Double, _ i: Int, _ end: Int,
-        _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer
+        _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer?
     ) -> Int {
-        let (fx, fy) = (dx.assumingMemoryBound(to: Float.self), dy.assumingMemoryBound(to: Float.self))
-        let (hx, hy) = (dx.assumingMemoryBound(to: UInt16.self), dy.assumingMemoryBound(to: UInt16.self))
+        // dy nil: the kernels neither compute nor store d/dtarget.
+        let (fx, fy) = (dx.assumingMemoryBound(to: Float.self), dy?.assumingMemoryBound(to: Float.self))
+        let (hx, hy) = (dx.assumingMemoryBound(to: UInt16.self), dy?.assumingMemoryBound(to: UInt16.self))
         let (d, e) = (divisor, epsilon)
         switch (laneType, withLogits, weights) {
         case (.float, false, nil): return bce_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
