@@ -2,7 +2,7 @@
 // in the wide type, and writes or accumulates. PyTorch: aten/src/ATen/native/Loss.cpp.
 
 /// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:)``).
-func bceLossPass<S: BCEScalar>(
+func bceLossPass<S: BCEArithmetic>(
     _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
 ) throws(BCEError) -> S {
     if !operands.hasWeight,
@@ -21,7 +21,7 @@ func bceLossPass<S: BCEScalar>(
 
 /// The gradients of BCELoss over validated operands, into `inputGradient` and (if not nil)
 /// `targetGradient`, each of the operands' count.
-func bceGradientPass<S: BCEScalar>(
+func bceGradientPass<S: BCEArithmetic>(
     _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
@@ -32,7 +32,7 @@ func bceGradientPass<S: BCEScalar>(
 }
 
 /// BCELoss's gradients at one element, with its range checks (the scalar path).
-struct BCEElementGradients<S: BCEScalar>: ElementGradients {
+struct BCEElementGradients<S: BCEArithmetic>: ElementGradients {
     static var withLogits: Bool { false }
     let divisor: S.WideScalar
     /// ``BCEScalar/bceGradientEpsilon``, widened.
@@ -52,7 +52,7 @@ struct BCEElementGradients<S: BCEScalar>: ElementGradients {
 /// PyTorch's per-element `TORCH_CHECK`s of `binary_cross_entropy_out_cpu`: input, then target,
 /// in [0, 1]; NaN fails.
 @inline(__always)
-func checkProbabilities<S: BCEScalar>(index: Int, input x: S, target y: S) throws(BCEError) {
+func checkProbabilities<S: BCEArithmetic>(index: Int, input x: S, target y: S) throws(BCEError) {
     // Compared in the wide type (exact, same result): Float16 comparisons are software on x86_64.
     let (xw, yw) = (x.bceWide, y.bceWide)
     guard xw >= 0 && xw <= 1 else { throw .inputOutOfRange(index: index, value: Double(x)) }

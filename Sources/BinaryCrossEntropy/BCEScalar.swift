@@ -3,11 +3,11 @@ import RealModule
 /// An element type the binary cross-entropy losses are defined for: `Float16`, ``BrainFloat16``,
 /// `Float` and `Double`.
 ///
-/// Every loss value and gradient is evaluated in ``WideScalar`` and rounded to `Self` once, at
+/// Every loss value and gradient is evaluated in a wider type and rounded to `Self` once, at
 /// the end. That is why the results are more accurate than PyTorch's, which rounds after every
 /// operation in the element type.
 ///
-/// | `Self`    | `WideScalar`                          | loss accuracy (targets in [0, 1], `posWeight` ≥ 0) |
+/// | `Self`    | evaluated in                          | loss accuracy (targets in [0, 1], `posWeight` ≥ 0) |
 /// |-----------|---------------------------------------|----------------------------------------------------|
 /// | `Float16` | `Double`                              | ≤ 1 ULP (measured 0.50)                            |
 /// | `BrainFloat16` | `Double`                         | ≤ 1 ULP (measured 0.50)                            |
@@ -17,9 +17,35 @@ import RealModule
 /// |           | double-double lanes: unweighted       | ≤ 2 ULP everywhere (measured 0.62)                 |
 /// |           | forward passes, every platform        |                                                    |
 ///
-/// The protocol's requirements are implementation details of the losses; conform no other
-/// types to it (the losses run specialized code for the four types above only).
+/// Only these four types conform: the protocol's one requirement, ``bceScalarKind``, is of a type
+/// whose values cannot be made outside this module. The members the losses compute with (the wide
+/// type, the rounding, PyTorch's epsilon) are internal (`BCEArithmetic`), not part of any
+/// importer's view of `Float` or `Double`.
 public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
+    /// Which of the four element types `Self` is.
+    static var bceScalarKind: BCEScalarKind { get }
+}
+
+/// Which element type a ``BCEScalar`` is: `Float16`, ``BrainFloat16``, `Float` or `Double`.
+/// Nothing outside this module can make one, so no other type can conform to ``BCEScalar``.
+public struct BCEScalarKind: Sendable, Hashable, CustomStringConvertible {
+    enum Kind: Sendable, Hashable { case float16, bfloat16, float, double }
+    let kind: Kind
+    init(_ kind: Kind) { self.kind = kind }
+
+    public var description: String {
+        switch kind {
+        case .float16: "float16"
+        case .bfloat16: "bfloat16"
+        case .float: "float32"
+        case .double: "float64"
+        }
+    }
+}
+
+/// The arithmetic the losses need of an element type, internal to the library: every
+/// ``BCEScalar`` conforms (the four conformances sit beside each other's public one).
+protocol BCEArithmetic: BCEScalar {
     /// The type each elementwise formula is evaluated in before it is rounded once to `Self`.
     associatedtype WideScalar: Real & BinaryFloatingPoint & Sendable
 
@@ -39,8 +65,8 @@ public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     init(bceRounding x: WideScalar)
 }
 
-// The losses are generic over BCEScalar, but their loops must run specialized for the concrete
-// element type (unspecialized, each element costs hundreds of nanoseconds in witness-table
-// calls). Every public entry point, NDArray and buffer API alike, therefore goes through
-// `performBufferCall` (BufferAPI.swift), which compares `Self` with the four types once per call
-// and runs the pass instantiated for that type; no protocol requirement is involved.
+// The losses are generic over BCEArithmetic, but their loops must run specialized for the
+// concrete element type (unspecialized, each element costs hundreds of nanoseconds in
+// witness-table calls). Every public entry point, NDArray and buffer API alike, therefore goes
+// through `performBufferCall` (BufferAPI.swift), which switches on `bceScalarKind` once per call
+// and runs the pass instantiated for that type.

@@ -2,7 +2,7 @@
 // torch/csrc/autograd/FunctionsManual.cpp.
 
 /// BCEWithLogitsLoss over validated operands, into `destination`.
-func bceWithLogitsLossPass<S: BCEScalar>(
+func bceWithLogitsLossPass<S: BCEArithmetic>(
     _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
 ) throws(BCEError) -> S {
     if !operands.hasWeight && !operands.hasPosWeight,
@@ -22,7 +22,7 @@ func bceWithLogitsLossPass<S: BCEScalar>(
 
 /// The gradients of BCEWithLogitsLoss over validated operands, into `inputGradient` and (if not
 /// nil) `targetGradient`.
-func bceWithLogitsGradientPass<S: BCEScalar>(
+func bceWithLogitsGradientPass<S: BCEArithmetic>(
     _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
@@ -33,7 +33,7 @@ func bceWithLogitsGradientPass<S: BCEScalar>(
 }
 
 /// BCEWithLogitsLoss's gradients at one element (the scalar path).
-struct BCEWithLogitsElementGradients<S: BCEScalar>: ElementGradients {
+struct BCEWithLogitsElementGradients<S: BCEArithmetic>: ElementGradients {
     static var withLogits: Bool { true }
     let divisor: S.WideScalar
     let hasPosWeight: Bool

@@ -5,7 +5,7 @@
 
 /// The elementwise loss terms of one call, evaluated a block at a time.
 protocol BlockLossEvaluator {
-    associatedtype Scalar: BCEScalar
+    associatedtype Scalar: BCEArithmetic
     /// The number of elements.
     var count: Int { get }
     /// The compensated sum, in the wide type, of the terms of the elements in `range` (one block);

@@ -6,17 +6,21 @@ import RealModule
 // plus the Double evaluation error, a few 2^-45 ULP). bfloat16 has Float's exponent range, so
 // PyTorch's EPSILON = 1e-12 does not underflow as it does in Float16.
 extension BrainFloat16: BCEScalar {
-    /// `Double`: see ``BCEScalar``.
-    public typealias WideScalar = Double
+    public static var bceScalarKind: BCEScalarKind { BCEScalarKind(.bfloat16) }
+}
+
+extension BrainFloat16: BCEArithmetic {
+    /// `Double`: see `BCEArithmetic`.
+    typealias WideScalar = Double
 
     /// PyTorch's `float` constant `1e-12` rounded to bfloat16: 1.0019e-12 (0x2B8D; rounding the
     /// Double 1e-12 directly gives the same bits), as torch 2.15 uses it.
-    public static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(Float(1e-12 as Double)) }
+    static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(Float(1e-12 as Double)) }
 
     /// `Double(self)`, exact.
-    @inlinable public var bceWide: Double { Double(self) }
+    @inline(__always) var bceWide: Double { Double(self) }
 
     /// `x` rounded once to the nearest bfloat16, ties to even; ±infinity from the overflow
     /// threshold on, signed zero and NaN kept (``BrainFloat16/init(_:)-(Double)``).
-    @inlinable public init(bceRounding x: Double) { self.init(x) }
+    @inline(__always) init(bceRounding x: Double) { self.init(x) }
 }

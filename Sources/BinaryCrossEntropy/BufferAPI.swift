@@ -191,22 +191,26 @@ struct BufferCall<S: BCEScalar> {
 /// comes through here: the library's one specialisation mechanism.
 @inline(__always)
 func performBufferCall<S: BCEScalar>(_ call: BufferCall<S>) throws(BCEError) -> S {
-    @inline(__always) func run<T: BCEScalar>(_: T.Type) throws(BCEError) -> S {
+    @inline(__always) func run<T: BCEArithmetic>(_: T.Type) throws(BCEError) -> S {
         unsafeBitCast(try runBufferCall(unsafeBitCast(call, to: BufferCall<T>.self)), to: S.self)
     }
-    if S.self == Float.self { return try run(Float.self) }
-    if S.self == Double.self { return try run(Double.self) }
-    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    if S.self == Float16.self { return try run(Float16.self) }
-    #endif
-    if S.self == BrainFloat16.self { return try run(BrainFloat16.self) }
-    return try runBufferCall(call)
+    switch S.bceScalarKind.kind {
+    case .float: return try run(Float.self)
+    case .double: return try run(Double.self)
+    case .bfloat16: return try run(BrainFloat16.self)
+    case .float16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        return try run(Float16.self)
+        #else
+        preconditionFailure("no Float16 on this platform, so no BCEScalarKind of it")
+        #endif
+    }
 }
 
 /// Validates `call` (the NDArray API's checks and order, then the output buffers' counts) and
 /// runs its passes: the loss, then the gradients. Returns the reduced loss (0 when none).
 @inline(never)
-func runBufferCall<S: BCEScalar>(_ call: BufferCall<S>) throws(BCEError) -> S {
+func runBufferCall<S: BCEArithmetic>(_ call: BufferCall<S>) throws(BCEError) -> S {
     try withUnsafeTemporaryAllocation(of: S.self, capacity: 1) { (one) throws(BCEError) -> S in
         one.initialize(repeating: call.gradOutputScalar ?? 1)
         let gradOutput = call.gradOutputScalar != nil

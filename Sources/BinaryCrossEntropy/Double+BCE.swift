@@ -11,21 +11,25 @@ import RealModule
 // The vectorised forward passes without weights (DoubleDoubleLosses.swift) are double-double on
 // every platform; weighted calls and gradients still take this path.
 extension Double: BCEScalar {
+    public static var bceScalarKind: BCEScalarKind { BCEScalarKind(.double) }
+}
+
+extension Double: BCEArithmetic {
     #if (arch(i386) || arch(x86_64)) && !os(Windows) && !os(Android)
-    /// `Float80` on x86_64 (`Double` elsewhere): see ``BCEScalar``.
-    public typealias WideScalar = Float80
+    /// `Float80` on x86_64 (`Double` elsewhere): see `BCEArithmetic`.
+    typealias WideScalar = Float80
     #else
-    /// `Double` here (`Float80` on x86_64): see ``BCEScalar``.
-    public typealias WideScalar = Double
+    /// `Double` here (`Float80` on x86_64): see `BCEArithmetic`.
+    typealias WideScalar = Double
     #endif
 
     /// `Double(Float(1e-12))` = 9.999999960041972e-13: PyTorch's constant is a `float`, widened
     /// (torch 2.15 float64: x = 1e-20, y = 0 gives d/dx = 1.0000000039958028e-08).
-    public static var bceGradientEpsilon: Double { Double(Float(1e-12 as Double)) }
+    static var bceGradientEpsilon: Double { Double(Float(1e-12 as Double)) }
 
     /// `WideScalar(self)`, exact.
-    @inlinable public var bceWide: WideScalar { WideScalar(self) }
+    @inline(__always) var bceWide: WideScalar { WideScalar(self) }
 
     /// `Double(x)`, rounded once to nearest even (the identity where `WideScalar` is `Double`).
-    @inlinable public init(bceRounding x: WideScalar) { self.init(x) }
+    @inline(__always) init(bceRounding x: WideScalar) { self.init(x) }
 }

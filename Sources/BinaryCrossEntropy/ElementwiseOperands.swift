@@ -14,7 +14,7 @@ import Darwin
 
 /// Validated operands of one loss or gradient call: views of the caller's storage, valid while
 /// that storage is.
-struct ElementwiseOperands<Scalar: BCEScalar> {
+struct ElementwiseOperands<Scalar: BCEArithmetic> {
     /// The input's shape (also the target's and the output's).
     let shape: [Int]
     let input: UnsafeBufferPointer<Scalar>
@@ -202,7 +202,7 @@ struct ElementwiseOperands<Scalar: BCEScalar> {
 /// rather than a closure, so that a ``GradientJob`` holding it can be read by other threads
 /// without an escaping copy.
 protocol ElementGradients {
-    associatedtype Scalar: BCEScalar
+    associatedtype Scalar: BCEArithmetic
     /// Which loss's (the lanes' choice).
     static var withLogits: Bool { get }
     /// The reduction's divisor (the element count for `.mean`, else 1).
@@ -284,7 +284,7 @@ extension NDArray {
 /// one on every step (same shape, so same divisor), so after its first call it gets the
 /// remembered closure and allocates nothing. (A call with another divisor — another batch size
 /// with `.mean` — makes a new one.)
-func rememberedGradientGroups<S: BCEScalar>(
+func rememberedGradientGroups<S: BCEArithmetic>(
     _: S.Type, withLogits: Bool, divisor: S.WideScalar
 ) -> GradientGroups? {
     // Divisors are element counts or 1: kept as a Double where that is exact.

@@ -4,15 +4,19 @@ import RealModule
 // the correctly rounded value except in the rare cases that lie within a few 2^-29 ULP of a
 // rounding boundary (then it is off by at most 1 ULP).
 extension Float: BCEScalar {
-    /// `Double`: see ``BCEScalar``.
-    public typealias WideScalar = Double
+    public static var bceScalarKind: BCEScalarKind { BCEScalarKind(.float) }
+}
+
+extension Float: BCEArithmetic {
+    /// `Double`: see `BCEArithmetic`.
+    typealias WideScalar = Double
 
     /// `Float(1e-12)`, 9.99999996e-13.
-    public static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
+    static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
 
     /// `Double(self)`, exact.
-    @inlinable public var bceWide: Double { Double(self) }
+    @inline(__always) var bceWide: Double { Double(self) }
 
     /// `Float(x)`, rounded once to nearest even.
-    @inlinable public init(bceRounding x: Double) { self.init(x) }
+    @inline(__always) init(bceRounding x: Double) { self.init(x) }
 }

@@ -24,7 +24,7 @@ typealias GradientGroups = (
 
 /// The eight-lane gradient evaluator for `S`: Double lanes for Float, Float16 and BrainFloat16,
 /// double-double lanes for Double (x86_64), or nil where there is none.
-func vectorizedGradientGroups<S: BCEScalar>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroups? {
+func vectorizedGradientGroups<S: BCEArithmetic>(_: S.Type, withLogits: Bool, divisor: S.WideScalar) -> GradientGroups? {
     if let lanes = S.self as? any DoubleLaneScalar.Type {
         return laneGradientGroups(lanes, withLogits: withLogits, divisor: divisor as! Double)
     }

@@ -16,7 +16,7 @@ internal import BCESIMDKernels
 typealias Lanes = SIMD8<Double>
 
 /// Float, Float16 and BrainFloat16: evaluated in Double lanes by the C kernels.
-protocol DoubleLaneScalar: BCEScalar where WideScalar == Double {
+protocol DoubleLaneScalar: BCEArithmetic where WideScalar == Double {
     /// Which of the C kernels' Double-lane element types this is.
     static var laneType: LaneType { get }
 }
@@ -253,7 +253,7 @@ func withLanePointers(
 /// The vectorised forward pass for `S` (Float, Float16, BrainFloat16, Double) without weight or
 /// pos_weight, into `destination` (see ``evaluateLoss(_:into:execution:)``), or nil where there
 /// is none (empty inputs).
-func vectorizedLoss<S: BCEScalar>(
+func vectorizedLoss<S: BCEArithmetic>(
     withLogits: Bool, _ input: UnsafeBufferPointer<S>, _ target: UnsafeBufferPointer<S>,
     into destination: LossDestination<S>, execution: ResolvedExecution
 ) throws(BCEError) -> S? {

@@ -120,7 +120,7 @@ func kernelWeights<Scalar>(_ weight: OperandView<Scalar>?, _ posWeight: OperandV
 }
 
 /// BCELoss with a weight, or BCEWithLogitsLoss with a weight and/or a pos_weight.
-struct WeightedLoss<Scalar: BCEScalar>: BlockLossEvaluator {
+struct WeightedLoss<Scalar: BCEArithmetic>: BlockLossEvaluator {
     let withLogits: Bool
     let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>
     let count: Int

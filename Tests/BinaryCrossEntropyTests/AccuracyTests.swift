@@ -26,7 +26,7 @@ struct Worst: CustomStringConvertible {
 }
 
 /// Input generators, scaled to each element type's range.
-struct Sampler<S: BCEScalar> {
+struct Sampler<S: BCEArithmetic> {
     var rng: SplitMix64
     /// Decimal exponent of the smallest positive normal value, and digits of precision.
     let smallExponent: Double, digits: Double, largestLogit: Double
@@ -87,7 +87,7 @@ struct AccuracyTests {
 
     struct Report { var loss = Worst(), mean = Worst(), gradInput = Worst(), gradTarget = Worst() }
 
-    static func measureBCE<S: BCEScalar>(_: S.Type, seed: UInt64) throws -> Report {
+    static func measureBCE<S: BCEArithmetic>(_: S.Type, seed: UInt64) throws -> Report {
         var sampler = Sampler<S>(seed: seed)
         let n = samples
         var xs: [S] = [], ys: [S] = [], ws: [S] = [], gs: [S] = []
@@ -117,7 +117,7 @@ struct AccuracyTests {
         return report
     }
 
-    static func measureLogits<S: BCEScalar>(_: S.Type, seed: UInt64, posWeight: Bool) throws -> Report {
+    static func measureLogits<S: BCEArithmetic>(_: S.Type, seed: UInt64, posWeight: Bool) throws -> Report {
         var sampler = Sampler<S>(seed: seed)
         let n = samples
         var xs: [S] = [], ys: [S] = [], ws: [S] = [], ps: [S] = [], gs: [S] = []

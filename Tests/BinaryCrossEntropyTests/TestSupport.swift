@@ -43,7 +43,7 @@ typealias Reference = Float80
 /// The distance of `actual` from the exact value `exact`, in units of the spacing of `S` at
 /// `max(|exact|, scale)` (the spacing of the binade the value lies in, below a power of two the finer one).
 /// Matching infinities and NaNs are 0; any other non-finite mismatch is infinite.
-func ulpError<S: BCEScalar>(_ actual: S, _ exact: Reference, scale: Reference = 0) -> Double {
+func ulpError<S: BCEArithmetic>(_ actual: S, _ exact: Reference, scale: Reference = 0) -> Double {
     if exact.isNaN { return actual.isNaN ? 0 : .infinity }
     if !actual.isFinite || !exact.isFinite {
         // Correct only if it is what the exact value rounds to (an overflow to ±infinity).

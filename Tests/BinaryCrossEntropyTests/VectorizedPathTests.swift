@@ -8,7 +8,7 @@ import Testing
 #if arch(x86_64) && !os(Windows) && !os(Android)
 
 /// Float16 and BrainFloat16, by their bit patterns.
-protocol SixteenBitFloat: BCEScalar where WideScalar == Double {
+protocol SixteenBitFloat: BCEArithmetic where WideScalar == Double {
     init(bitPattern: UInt16)
     var bitPattern: UInt16 { get }
 }
@@ -20,7 +20,7 @@ struct VectorizedPathTests {
     static let samples = ProcessInfo.processInfo.environment["BCE_VECTOR_SAMPLES"].flatMap { Int($0) } ?? 400_000
 
     /// Inputs in the lanes' domain and around its edges, mixed with the sampler's edge cases.
-    static func inputs<S: BCEScalar>(
+    static func inputs<S: BCEArithmetic>(
         _: S.Type, logits: Bool, hardTargets: Bool, seed: UInt64, count: Int = samples
     ) -> ([S], [S]) {
         var sampler = Sampler<S>(seed: seed)
@@ -41,20 +41,20 @@ struct VectorizedPathTests {
     }
 
     /// The bits of a value widened to Double (exact, so equal bits mean equal values and signs).
-    static func bits<S: BCEScalar>(_ value: S) -> UInt64 { Double(value).bitPattern }
+    static func bits<S: BCEArithmetic>(_ value: S) -> UInt64 { Double(value).bitPattern }
 
-    static func scalarLoss<S: BCEScalar>(logits: Bool, _ x: S, _ y: S) -> S.WideScalar {
+    static func scalarLoss<S: BCEArithmetic>(logits: Bool, _ x: S, _ y: S) -> S.WideScalar {
         logits
             ? BCEWithLogitsFormulas.loss(input: x.bceWide, target: y.bceWide, posWeight: 1, hasPosWeight: false)
             : BCEFormulas.loss(input: x.bceWide, target: y.bceWide)
     }
 
-    static func check<S: BCEScalar>(_: S.Type, logits: Bool, bound: Double, seed: UInt64) throws {
+    static func check<S: BCEArithmetic>(_: S.Type, logits: Bool, bound: Double, seed: UInt64) throws {
         try check(S.self, logits: logits, hardTargets: false, bound: bound, seed: seed)
         try check(S.self, logits: logits, hardTargets: true, bound: bound, seed: seed &+ 7)
     }
 
-    static func check<S: BCEScalar>(_: S.Type, logits: Bool, hardTargets: Bool, bound: Double, seed: UInt64) throws {
+    static func check<S: BCEArithmetic>(_: S.Type, logits: Bool, hardTargets: Bool, bound: Double, seed: UInt64) throws {
         let (xs, ys) = inputs(S.self, logits: logits, hardTargets: hardTargets, seed: seed)
         let x = NDArray(xs), y = NDArray(ys)
         let name = "\(logits ? "bce_with_logits" : "bce") \(S.self)\(hardTargets ? " hard targets" : "")"
@@ -129,7 +129,7 @@ struct VectorizedPathTests {
 
     static func everyResult() throws -> [String: [UInt64]] {
         var results: [String: [UInt64]] = [:]
-        func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+        func record<S: BCEArithmetic>(_: S.Type, seed: UInt64) throws {
             for logits in [false, true] {
                 for hard in [false, true] {
                     // 20,003 elements: blocks, a partial block and a tail of 3 past the last group of 8.
@@ -221,7 +221,7 @@ struct VectorizedPathTests {
     /// The vectorised gradients (Float, Float16, Double; no weight, no pos_weight) against the scalar
     /// formulas and the Float80 reference, with grad_output per element (`none`) and one value
     /// (`mean`), and their independence of the thread count.
-    static func checkGradients<S: BCEScalar>(_: S.Type, logits: Bool, hardTargets: Bool, bound: Double, seed: UInt64) throws {
+    static func checkGradients<S: BCEArithmetic>(_: S.Type, logits: Bool, hardTargets: Bool, bound: Double, seed: UInt64) throws {
         let (xs, ys) = inputs(S.self, logits: logits, hardTargets: hardTargets, seed: seed, count: 100_003)
         var rng = SplitMix64(seed: seed &+ 3)
         let gs = xs.map { _ in S(Double.random(in: -2...2, using: &rng)) }
@@ -351,7 +351,7 @@ struct VectorizedPathTests {
 
     @Test("Logits gradients with soft targets and |x| < 1 (the expm1 form): the scalar path's bits, 0.5 ULP, tiny x kept")
     func logitsGradientsNearZero() throws {
-        func check<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+        func check<S: BCEArithmetic>(_: S.Type, seed: UInt64) throws {
             var rng = SplitMix64(seed: seed)
             let n = 200_000
             var xs: [S] = [], ys: [S] = []

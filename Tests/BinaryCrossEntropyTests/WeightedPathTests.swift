@@ -37,9 +37,9 @@ struct WeightedPathTests {
         return index
     }
 
-    static func bits<S: BCEScalar>(_ value: S) -> UInt64 { Double(value).bitPattern }
+    static func bits<S: BCEArithmetic>(_ value: S) -> UInt64 { Double(value).bitPattern }
 
-    struct Case<S: BCEScalar> {
+    struct Case<S: BCEArithmetic> {
         let name: String
         let logits: Bool
         let x: NDArray<S>, y: NDArray<S>
@@ -71,7 +71,7 @@ struct WeightedPathTests {
     /// Inputs of `layout`, with a weight and/or pos_weight of the layout's operand shape (for
     /// BCELoss always a weight); weights from the sampler (0, 1, six decades), negated where
     /// `signed` (outside the accuracy promise: compared with the scalar path only).
-    static func makeCase<S: BCEScalar>(
+    static func makeCase<S: BCEArithmetic>(
         _: S.Type, logits: Bool, hard: Bool, layout: Int, weight hasWeight: Bool, posWeight hasPosWeight: Bool,
         signed: Bool = false, seed: UInt64
     ) -> Case<S> {
@@ -101,7 +101,7 @@ struct WeightedPathTests {
 
     /// Every case of one element type: both losses, hard and soft targets, weight, pos_weight and
     /// both, each in every layout (or, `thin`, in one layout each, the layouts taken in turn).
-    static func cases<S: BCEScalar>(_: S.Type, seed: UInt64, signed: Bool = false, thin: Bool = false) -> [Case<S>] {
+    static func cases<S: BCEArithmetic>(_: S.Type, seed: UInt64, signed: Bool = false, thin: Bool = false) -> [Case<S>] {
         var result: [Case<S>] = []
         for logits in [false, true] {
             for hard in [false, true] {
@@ -120,11 +120,11 @@ struct WeightedPathTests {
 
     /// Allowed differences from the scalar path: Double's double-double lanes round differently
     /// from Float80 near ties; the Double lanes of the narrower types only within 2^-29 ULP of one.
-    static func allowed<S: BCEScalar>(_: S.Type, _ n: Int) -> Int {
+    static func allowed<S: BCEArithmetic>(_: S.Type, _ n: Int) -> Int {
         S.self == Double.self ? n / 40 : n / 100_000 + 2
     }
 
-    static func checkForward<S: BCEScalar>(_: S.Type, bound: Double, seed: UInt64) throws {
+    static func checkForward<S: BCEArithmetic>(_: S.Type, bound: Double, seed: UInt64) throws {
         for c in cases(S.self, seed: seed) {
             BCEThreads.maximum = 2
             let values = try c.loss(.none).scalars
@@ -162,7 +162,7 @@ struct WeightedPathTests {
         try Self.checkForward(BrainFloat16.self, bound: 1, seed: 404)
     }
 
-    static func checkGradients<S: BCEScalar>(_: S.Type, bound: Double, seed: UInt64) throws {
+    static func checkGradients<S: BCEArithmetic>(_: S.Type, bound: Double, seed: UInt64) throws {
         for c in cases(S.self, seed: seed, thin: true) {
             let n = c.x.count
             var rng = SplitMix64(seed: seed &+ 5)
@@ -228,7 +228,7 @@ struct WeightedPathTests {
 
     static func everyResult(signed: Bool) throws -> [String: [UInt64]] {
         var results: [String: [UInt64]] = [:]
-        func record<S: BCEScalar>(_: S.Type, seed: UInt64) throws {
+        func record<S: BCEArithmetic>(_: S.Type, seed: UInt64) throws {
             for c in cases(S.self, seed: seed, signed: signed, thin: true) {
                 for reduction in Reduction.allCases {
                     results["\(c.name) \(reduction)"] = try c.loss(reduction).scalars.map(bits)

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// What an importer of the loss library sees (issue 14): the losses and `BCEScalar`'s one
+/// sealing requirement, not the arithmetic behind them (`bceWide`, `init(bceRounding:)`,
+/// `bceGradientEpsilon`, `WideScalar`, internal to `BCEArithmetic`). Each snippet is type-checked
+/// by `swiftc` against the built modules, as a client package would compile it (no `@testable`).
+@Suite("The loss library's public surface")
+struct PublicSurfaceTests {
+    static let products = Tool.executable.deletingLastPathComponent()
+
+    /// `swiftc -typecheck` of `source`, importing the built BinaryCrossEntropy.
+    static func typecheck(_ source: String) throws -> Tool.Result {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("surface-\(UUID().uuidString).swift")
+        try Data(source.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let shims = Tool.packageRoot.appendingPathComponent(".build/checkouts/swift-numerics/Sources/_NumericsShims/include")
+        return try Tool.run(
+            ["swiftc", "-typecheck", "-I", products.appendingPathComponent("Modules").path, "-I", shims.path,
+             "-Xcc", "-fmodule-map-file=" + products.appendingPathComponent("BCESIMDKernels.build/module.modulemap").path,
+             file.path],
+            limit: 120, program: URL(fileURLWithPath: "/usr/bin/env"))
+    }
+
+    static let prelude = "import BinaryCrossEntropy\nlet x = try! NDArray<Float>(shape: [2], scalars: [0.25, 0.5])\n"
+
+    @Test func aClientCallsTheLossesAndReadsTheScalarKind() throws {
+        let r = try Self.typecheck(Self.prelude + "_ = try! binaryCrossEntropy(x, x)\nprint(Float.bceScalarKind, Double.bceScalarKind)\n")
+        #expect(r.status == 0, "\(r.description)")
+    }
+
+    @Test(arguments: [
+        ("_ = Float(1).bceWide", "bceWide"),
+        ("_ = Double(bceRounding: 1)", "bceRounding"),
+        ("_ = Float16.bceGradientEpsilon", "bceGradientEpsilon"),
+        ("let _: Double.WideScalar? = nil", "WideScalar"),
+        ("_ = BCEScalarKind(.float)", "BCEScalarKind"),
+    ])
+    func theArithmeticBehindTheLossesIsNotVisible(_ line: String, _ name: String) throws {
+        let r = try Self.typecheck(Self.prelude + line + "\n")
+        #expect(r.status != 0, "\(r.description)")
+        #expect(r.stderr.contains("error:") && r.stderr.contains(name), "\(r.description)")
+    }
+}
