@@ -32,6 +32,12 @@ func measure<S: BCEScalar>(_: S.Type, rows: Int) throws -> [(String, Int)] {
         let xv = BCETensorView(xb, shape: shape), qv = BCETensorView(qb, shape: shape), yv = BCETensorView(yb, shape: shape)
         let gv = BCETensorView(gb, shape: shape), wv = BCETensorView(wb), fullW = BCETensorView(gb, shape: shape)
         let g0 = BCETensorView(UnsafeBufferPointer(rebasing: gb[0 ..< 1]), shape: [])
+        // The first half of the rows: a `.mean` over another element count, so another divisor.
+        let half = shape[0] / 2 * 50
+        let qh = BCETensorView(UnsafeBufferPointer(rebasing: qb[0 ..< half]), shape: [shape[0] / 2, 50])
+        let xh = BCETensorView(UnsafeBufferPointer(rebasing: xb[0 ..< half]), shape: [shape[0] / 2, 50])
+        let yh = BCETensorView(UnsafeBufferPointer(rebasing: yb[0 ..< half]), shape: [shape[0] / 2, 50])
+        let dxh = UnsafeMutableBufferPointer(rebasing: dxb[0 ..< half])
         // 1 and 2 threads at the default instruction set, and 2 threads at the lowest level (a
         // per-call instructionSet runs each block under a thread-level override).
         let lowest = BCEInstructionSet.allCases.min()!
@@ -61,6 +67,14 @@ func measure<S: BCEScalar>(_: S.Type, rows: Int) throws -> [(String, Int)] {
                 ("logits fused target", { _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, inputGradient: dxb, targetGradient: dyb, execution: e) }),
                 ("logits fused weight pos_weight", { _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, weight: wv, posWeight: wv, reduction: .sum, inputGradient: dxb, execution: e) }),
                 ("logits fused pos_weight target", { _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, posWeight: wv, inputGradient: dxb, targetGradient: dyb, execution: e) }),
+                ("bce fused, element counts alternating", {
+                    _ = try binaryCrossEntropyAndGradients(qv, yv, inputGradient: dxb, execution: e)
+                    _ = try binaryCrossEntropyAndGradients(qh, yh, inputGradient: dxh, execution: e)
+                }),
+                ("logits fused, element counts alternating", {
+                    _ = try binaryCrossEntropyWithLogitsAndGradients(xv, yv, inputGradient: dxb, execution: e)
+                    _ = try binaryCrossEntropyWithLogitsAndGradients(xh, yh, inputGradient: dxh, execution: e)
+                }),
                 ("logits backward sum", { try binaryCrossEntropyWithLogitsBackward(xv, yv, reduction: .sum, gradOutput: g0, inputGradient: dxb, execution: e) }),
                 ("logits backward none pos_weight target", { try binaryCrossEntropyWithLogitsBackward(xv, yv, posWeight: wv, reduction: .none, gradOutput: gv, inputGradient: dxb, targetGradient: dyb, execution: e) }),
             ]

@@ -1,11 +1,4 @@
 internal import BCESIMDKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // Argument validation shared by both losses, and the single loop every kernel runs: input and
 // target walked contiguously, weight, pos_weight and grad_output by broadcast index arithmetic.
@@ -176,7 +169,7 @@ struct ElementwiseOperands<Scalar: BCEArithmetic> {
         execution: ResolvedExecution, _ element: F
     ) throws(BCEError) where F.Scalar == Scalar {
         guard count > 0, let gradX = inputGradient else { return }
-        let group = rememberedGradientGroups(Scalar.self, withLogits: F.withLogits, divisor: element.divisor)
+        let group = vectorizedGradientGroups(Scalar.self, withLogits: F.withLogits, divisor: element.divisor)
         let partition = BlockPartition(count: count)
         let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
             one.initialize(repeating: 1)
@@ -275,61 +268,5 @@ extension NDArray {
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
         self.scalars = scalars
-    }
-}
-
-/// ``vectorizedGradientGroups(_:withLogits:divisor:)``, remembered per thread for the last
-/// element type, loss and divisor asked for. That function returns a closure that captures the
-/// divisor, which costs an allocation each time it is made; a training loop asks for the same
-/// one on every step (same shape, so same divisor), so after its first call it gets the
-/// remembered closure and allocates nothing. (A call with another divisor — another batch size
-/// with `.mean` — makes a new one.)
-func rememberedGradientGroups<S: BCEArithmetic>(
-    _: S.Type, withLogits: Bool, divisor: S.WideScalar
-) -> GradientGroups? {
-    // Divisors are element counts or 1: kept as a Double where that is exact.
-    let key = Double(divisor)
-    guard S.WideScalar(key) == divisor, let cache = GradientGroupsCache.current else {
-        return vectorizedGradientGroups(S.self, withLogits: withLogits, divisor: divisor)
-    }
-    if cache.type == ObjectIdentifier(S.self) && cache.withLogits == withLogits
-        && cache.divisor.bitPattern == key.bitPattern {
-        return cache.groups
-    }
-    let groups = vectorizedGradientGroups(S.self, withLogits: withLogits, divisor: divisor)
-    (cache.type, cache.withLogits, cache.divisor, cache.groups) = (ObjectIdentifier(S.self), withLogits, key, groups)
-    return groups
-}
-
-/// One thread's remembered lane evaluator (``rememberedGradientGroups(_:withLogits:divisor:)``),
-/// released when the thread exits.
-private final class GradientGroupsCache {
-    var type: ObjectIdentifier?
-    var withLogits = false
-    var divisor = 0.0
-    var groups: GradientGroups?
-
-    private static let key: pthread_key_t? = {
-        var key = pthread_key_t()
-        let created = pthread_key_create(&key) { cache in
-            guard let cache else { return }
-            Unmanaged<GradientGroupsCache>.fromOpaque(cache).release()
-        }
-        return created == 0 ? key : nil
-    }()
-
-    /// This thread's cache (made on its first use), or nil if there can be none.
-    static var current: GradientGroupsCache? {
-        guard let key else { return nil }
-        if let existing = pthread_getspecific(key) {
-            return Unmanaged<GradientGroupsCache>.fromOpaque(existing).takeUnretainedValue()
-        }
-        let cache = GradientGroupsCache()
-        let pointer = Unmanaged.passRetained(cache).toOpaque()
-        guard pthread_setspecific(key, pointer) == 0 else {
-            Unmanaged<GradientGroupsCache>.fromOpaque(pointer).release()
-            return nil
-        }
-        return cache
     }
 }

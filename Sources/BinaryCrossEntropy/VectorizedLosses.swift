@@ -24,11 +24,11 @@ protocol DoubleLaneScalar: BCEArithmetic where WideScalar == Double {
 /// The element types of the C kernels' Double lanes (`float`, Float16 and BrainFloat16 bit patterns).
 enum LaneType { case float, float16, brainFloat16 }
 
-extension DoubleLaneScalar {
-    /// `pointer` as the C kernels read this type: `float` or 16-bit patterns.
-    @inline(__always) static func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
-    @inline(__always) static func halves(_ p: UnsafeRawPointer) -> UnsafePointer<UInt16> { p.assumingMemoryBound(to: UInt16.self) }
+/// `pointer` as the C kernels read a Double-lane type: `float` or 16-bit patterns.
+@inline(__always) private func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
+@inline(__always) private func halves(_ p: UnsafeRawPointer) -> UnsafePointer<UInt16> { p.assumingMemoryBound(to: UInt16.self) }
 
+extension DoubleLaneScalar {
     /// The C kernel's forward sum (see BCESIMDKernels.h) of the groups from `i`.
     @inline(__always)
     static func kernelSum(
@@ -73,11 +73,13 @@ extension DoubleLaneScalar {
         case (.brainFloat16, true, let w?): return bce_logits_bf16_weighted_store(halves(x), halves(y), w, i, end, h)
         }
     }
+}
 
+extension LaneType {
     /// The C kernel's gradients (see BCESIMDKernels.h) of the groups from `i`, weighted when
     /// `weights` is given.
     @inline(__always)
-    static func kernelGradients(
+    func kernelGradients(
         withLogits: Bool, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
         _ weights: UnsafePointer<BCEWeights>?, divisor: Double, epsilon: Double, _ i: Int, _ end: Int,
         _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer?
@@ -86,7 +88,7 @@ extension DoubleLaneScalar {
         let (fx, fy) = (dx.assumingMemoryBound(to: Float.self), dy?.assumingMemoryBound(to: Float.self))
         let (hx, hy) = (dx.assumingMemoryBound(to: UInt16.self), dy?.assumingMemoryBound(to: UInt16.self))
         let (d, e) = (divisor, epsilon)
-        switch (laneType, withLogits, weights) {
+        switch (self, withLogits, weights) {
         case (.float, false, nil): return bce_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
         case (.float, true, nil): return bce_logits_gradients_f32(floats(x), floats(y), floats(g), gStride, d, e, i, end, fx, fy)
         case (.float, false, let w?):
