@@ -18,6 +18,10 @@ typedef uint64_t v8u __attribute__((vector_size(64)));
 typedef int64_t v8i __attribute__((vector_size(64)));   // lane masks: -1 true, 0 false
 typedef uint16_t v8h __attribute__((vector_size(16)));  // Float16 or BrainFloat16 bit patterns
 typedef uint32_t v8w __attribute__((vector_size(32)));
+typedef float v16f __attribute__((vector_size(64)));     // the Float lanes of the 16-bit logits terms
+typedef uint32_t v16w __attribute__((vector_size(64)));
+typedef int32_t v16m __attribute__((vector_size(64)));   // lane masks: -1 true, 0 false
+typedef uint16_t v16h __attribute__((vector_size(32)));
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -240,6 +244,100 @@ INLINE v8d vm_expm1_small(v8d x) {
 /// log1p(exp(-a)) for a in [0, 700] (the tail of softplus(±x), a = |x|): exp(-a) is normal there.
 INLINE v8d vm_softplus_tail(v8d a) { return vm_log1p_unit(vm_exp_nonpositive(-a)); }
 
+// ---- The softplus tail in Float lanes (Float16 and BrainFloat16 BCEWithLogitsLoss) ----
+//
+// Sixteen Float lanes per vector (twice the Double lanes), polynomials without a division, and
+// Estrin's scheme (short dependency chains): about three times the Double lanes' throughput. Its
+// relative error, below 2^-22 (README table), is 2^-11 of a Float16 ULP and 2^-14 of a BrainFloat16
+// one, and every term the tail enters is non-negative (no cancellation), so a loss rounded once
+// from it is correctly rounded except within 2^-10 ULP of a tie (BrainFloat16: 2^-13). Not for
+// Float (a Float result needs the Double lanes' 2^-51) nor for the gradients, whose
+// `sigmoid(x) - y` cancels.
+
+INLINE v16w fbits(v16f v) { return (v16w)v; }
+INLINE v16f flt(v16w b) { return (v16f)b; }
+INLINE v16f fsplat(float f) { return (v16f){f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f}; }
+INLINE v16f fselect(v16m mask, v16f replacement, v16f v) {
+    return flt((fbits(replacement) & (v16w)mask) | (fbits(v) & ~(v16w)mask));
+}
+INLINE int fall(v16m m) { return __builtin_reduce_and(m) == -1; }
+
+/// ln 2 in two parts (Cephes): k ln2Hi exact for |k| < 2^15.
+static const float fln2Hi = 0.693359375f, fln2Lo = -2.12194440e-4f;
+/// Cephes expf's polynomial, highest degree first: exp(r) = 1 + r + r^2 P(r), |r| <= ln2 / 2.
+static const float fexp_p[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
+                                1.6666665459e-1f, 5.0000001201e-1f};
+/// Cephes logf's polynomial, highest degree first: log(1 + f) = f - f^2/2 + f^3 P(f), f in
+/// [sqrt(1/2) - 1, sqrt(2) - 1].
+static const float flog_p[9] = {7.0376836292e-2f, -1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f,
+                                1.4249322787e-1f, -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f,
+                                3.3333331174e-1f};
+
+/// exp(t) for t in [-80, 0] (the result is a normal Float): k from the 1.5 * 2^23 trick, 2^k from
+/// its low bits.
+INLINE v16f vf_exp_nonpositive(v16f t) {
+    v16f shifted = t * 1.44269504088896341f + 0x1.8p23f;
+    v16f k = shifted - 0x1.8p23f;
+    v16f r = (t - k * fln2Hi) - k * fln2Lo;
+    v16f r2 = r * r;
+    const float *c = fexp_p;
+    v16f p = ((c[0] * r + c[1]) * r2 + (c[2] * r + c[3])) * r2 + (c[4] * r + c[5]);
+    v16f y = (p * r2 + r) + 1;
+    v16w scale = (fbits(shifted) - 0x4B400000u + 127u) << 23;
+    return y * flt(scale);
+}
+
+/// log(u) for u in [1, 2]: u = 2^k m, k in {0, 1}, m in [sqrt(1/2), sqrt(2)).
+INLINE v16f vf_log_one_to_two(v16f u) {
+    v16m up = (v16m)(u >= 1.41421356237309505f);
+    v16f k = fselect(up, fsplat(1), fsplat(0));
+    v16f f = fselect(up, u * 0.5f, u) - 1;
+    v16f z = f * f, z2 = z * z;
+    const float *c = flog_p;
+    v16f p = ((c[8] + c[7] * f) + (c[6] + c[5] * f) * z) + ((c[4] + c[3] * f) + (c[2] + c[1] * f) * z) * z2
+        + c[0] * (z2 * z2);
+    v16f y = (p * f * z + k * fln2Lo) - 0.5f * z;
+    return (f + y) + k * fln2Hi;
+}
+
+/// log1p(exp(-a)) for a in [0, 80]: log(u), u = 1 + e, plus u's rounding error (exact), so a tiny
+/// e keeps its relative accuracy.
+INLINE v16f vf_softplus_tail(v16f a) {
+    v16f e = vf_exp_nonpositive(-a);
+    v16f u = 1 + e;
+    return vf_log_one_to_two(u) + (e - (u - 1));
+}
+
+/// Sixteen Float16 bit patterns as Floats, exactly: the magnitude's bits shifted into a Float's
+/// and scaled by 2^112 (normals and subnormals alike), exponent 31 to 255 (infinity, NaN).
+INLINE v16f widen16_f16(v16h raw) {
+    v16w h = __builtin_convertvector(raw, v16w);
+    v16w sign = (h & 0x8000u) << 16;
+    v16f scaled = flt((h & 0x7FFFu) << 13) * 0x1p112f;
+    v16m special = (v16m)((h & 0x7C00u) == 0x7C00u);
+    v16w magnitudeBits = (fbits(scaled) & ~(v16w)special) | ((((h & 0x3FFu) << 13) | 0x7F800000u) & (v16w)special);
+    return flt(magnitudeBits | sign);
+}
+
+/// Sixteen BrainFloat16 bit patterns as Floats, exactly (the upper halves).
+INLINE v16f widen16_bf16(v16h raw) { return flt(__builtin_convertvector(raw, v16w) << 16); }
+
+/// Sixteen elements of `kind` (LANES_F16 or LANES_BF16) from `p + i`; `count` 8 reads eight and
+/// leaves the upper lanes 0.
+INLINE v16f load16(const void *p, ptrdiff_t i, int count, int kind) {
+    v16h raw = {0};
+    if (count == 16) __builtin_memcpy(&raw, (const uint16_t *)p + i, 16 * sizeof(uint16_t));
+    else __builtin_memcpy(&raw, (const uint16_t *)p + i, 8 * sizeof(uint16_t));
+    return kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
+}
+
+/// The lower (`half` 0) or upper eight Float lanes as Doubles, exactly.
+INLINE v8d half_to_double(v16f v, int half) {
+    v8f h = half ? __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
+                 : __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+    return __builtin_convertvector(h, v8d);
+}
+
 // ---- Float, Float16 and BrainFloat16: the terms in Double lanes ----
 
 /// BCELoss's terms `(y - 1) log1p(-x) - y log(x)` (hard labels: one log), for elements of `kind`;
@@ -259,6 +357,17 @@ INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeight
     return 1;
 }
 
+/// BCEWithLogitsLoss's terms from the softplus tail `tail` = log1p(exp(-|x|)):
+/// `(1 - y) softplus(x) + softplus(-x) y`, with pos_weight p (`hasP`)
+/// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
+INLINE v8d bce_logits_lane_combine(v8d x, v8d y, v8d tail, v8d p, int hasP, const BCEWeights *wt, int kind,
+                                   ptrdiff_t i) {
+    v8d softplusX = positive_part(x) + tail;
+    v8d softplusMinusX = positive_part(-x) + tail;
+    v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
+    return wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
+}
+
 /// BCEWithLogitsLoss's terms `(1 - y) softplus(x) + softplus(-x) y`; |x| <= 700 keeps exp(-|x|) normal.
 /// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
 /// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
@@ -274,12 +383,47 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
         fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
     }
     if (!all(fast)) return 0;
-    v8d tail = vm_softplus_tail(mag);
-    v8d softplusX = positive_part(x) + tail;
-    v8d softplusMinusX = positive_part(-x) + tail;
-    v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
-    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
+    *out = bce_logits_lane_combine(x, y, vm_softplus_tail(mag), p, hasP, wt, kind, i);
     return 1;
+}
+
+/// BCEWithLogitsLoss's terms for Float16 and BrainFloat16, sixteen elements (`count` 16) or eight,
+/// in Float lanes: `(1 - y) softplus(x) + (p softplus(-x)) y`, times the weight, as the scalar
+/// path's operations (1 - y is exact). The fast domain: |x| <= 80, y in [0, 1], pos_weight in [0,
+/// 2^64] and |weight| <= 2^64 (so no product overflows a Float: a term is below 2^71). Every rounding
+/// is relative, at most 2^-24 each, on top of the tail's 2^-22: below 2^-21.5 in all, 2^-10.5 of a
+/// Float16 ULP. Writes the terms as Doubles (exactly) to `out[0]` and `out[1]` and returns the
+/// elements evaluated: `count`, 8 when only the upper eight leave the fast domain, or 0.
+INLINE int bce_logits_half_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i,
+                                 int count, v8d out[2]) {
+    v16f x = load16(input, i, count, kind), y = load16(target, i, count, kind);
+    v16f mag = flt(fbits(x) & 0x7FFFFFFFu);
+    v16m fast = (v16m)((mag <= 80) & (y >= 0) & (y <= 1));
+    v16f p = fsplat(1), w = fsplat(1);
+    int hasP = wt && wt->posWeight, hasW = wt && wt->weight;
+    if (hasP) {
+        p = wt->posWeightStride == 0 ? fsplat(load16(wt->posWeight, 0, 8, kind)[0]) : load16(wt->posWeight, i, count, kind);
+        fast &= (v16m)((p >= 0) & (p <= 0x1p64f));
+    }
+    if (hasW) {
+        w = wt->weightStride == 0 ? fsplat(load16(wt->weight, 0, 8, kind)[0]) : load16(wt->weight, i, count, kind);
+        fast &= (v16m)(flt(fbits(w) & 0x7FFFFFFFu) <= 0x1p64f);
+    }
+    int halves = count / 8;
+    if (!fall(fast)) {
+        v16m lower = __builtin_shufflevector(fast, fast, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+        if (!fall(lower)) return 0;
+        halves = 1;
+    }
+    v16f tail = vf_softplus_tail(mag);
+    v16w negative = (v16w)((v16m)fbits(x) >> 31);
+    v16f softplusX = flt(fbits(x) & ~negative) + tail;      // max(x, 0) + tail; -0 gives +0
+    v16f softplusMinusX = flt(fbits(mag) & negative) + tail;
+    v16f v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
+    if (hasW) v = v * w;
+    out[0] = half_to_double(v, 0);
+    if (halves == 2) out[1] = half_to_double(v, 1);
+    return 8 * halves;
 }
 
 // ---- Double-double arithmetic, log and exp (for the Double losses: within 2 ULP) ----
@@ -727,6 +871,14 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
 
 // ---- The forward loops: lane-wise compensated sums, or each term rounded once ----
 
+/// `v` added to the running lane sums `sum`, its rounding error (TwoSum) to `compensation`.
+INLINE void accumulate(v8d *sum, v8d *compensation, v8d v) {
+    v8d t = *sum + v;
+    v8d bv = t - *sum;
+    *compensation += (*sum - (t - bv)) + (v - bv);
+    *sum = t;
+}
+
 #define SUM_LOOP(TERMS)                                                                           \
     INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
                                       ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
@@ -734,10 +886,7 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         for (; end - i >= 8; i += 8) {                                                            \
             v8d v;                                                                                \
             if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
-            v8d t = sum + v;                                                                      \
-            v8d bv = t - sum;                                                                     \
-            compensation += (sum - (t - bv)) + (v - bv);                                          \
-            sum = t;                                                                              \
+            accumulate(&sum, &compensation, v);                                                   \
         }                                                                                         \
         store_f64(sum, sums);                                                                     \
         store_f64(compensation, compensations);                                                   \
@@ -778,8 +927,40 @@ DD_GRADIENT_LOOP(dd_logits_gradient_factors)
         return i;                                                                                 \
     }
 
+/// SUM_LOOP for terms evaluated sixteen at a time (eight at the end): the same per-lane sums in
+/// the same order (the lower eight, then the upper eight), so the grouping changes no bit.
+#define SUM16_LOOP(TERMS)                                                                         \
+    INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                      ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
+        v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
+        while (end - i >= 8) {                                                                    \
+            int count = end - i >= 16 ? 16 : 8;                                                   \
+            v8d v[2];                                                                             \
+            int done = TERMS(x, y, wt, kind, i, count, v);                                        \
+            for (int h = 0; h < done / 8; h++) accumulate(&sum, &compensation, v[h]);             \
+            i += done;                                                                            \
+            if (done < count) break;                                                              \
+        }                                                                                         \
+        store_f64(sum, sums);                                                                     \
+        store_f64(compensation, compensations);                                                   \
+        return i;                                                                                 \
+    }                                                                                             \
+    INLINE ptrdiff_t TERMS##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                        ptrdiff_t i, ptrdiff_t end, void *out) {                  \
+        while (end - i >= 8) {                                                                    \
+            int count = end - i >= 16 ? 16 : 8;                                                   \
+            v8d v[2];                                                                             \
+            int done = TERMS(x, y, wt, kind, i, count, v);                                        \
+            for (int h = 0; h < done / 8; h++) store_lanes(v[h], out, i + 8 * h, kind);           \
+            i += done;                                                                            \
+            if (done < count) break;                                                              \
+        }                                                                                         \
+        return i;                                                                                 \
+    }
+
 SUM_LOOP(bce_lane_terms)
 SUM_LOOP(bce_logits_lane_terms)
+SUM16_LOOP(bce_logits_half_terms)
 DD_SUM_LOOP(bce_f64_terms)
 DD_SUM_LOOP(bce_logits_f64_terms)
 
@@ -789,9 +970,9 @@ DD_SUM_LOOP(bce_logits_f64_terms)
     FORWARD_LEVEL(bce_f32, bce_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)                  \
     FORWARD_LEVEL(bce_logits_f32, bce_logits_lane_terms, float, LANES_F32, SUFFIX, ATTRIBUTES)    \
     FORWARD_LEVEL(bce_f16, bce_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES)               \
-    FORWARD_LEVEL(bce_logits_f16, bce_logits_lane_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_logits_f16, bce_logits_half_terms, uint16_t, LANES_F16, SUFFIX, ATTRIBUTES) \
     FORWARD_LEVEL(bce_bf16, bce_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES)             \
-    FORWARD_LEVEL(bce_logits_bf16, bce_logits_lane_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
+    FORWARD_LEVEL(bce_logits_bf16, bce_logits_half_terms, uint16_t, LANES_BF16, SUFFIX, ATTRIBUTES) \
     FORWARD_LEVEL(bce_f64, bce_f64_terms, double, 0, SUFFIX, ATTRIBUTES)                          \
     FORWARD_LEVEL(bce_logits_f64, bce_logits_f64_terms, double, 0, SUFFIX, ATTRIBUTES)
 
@@ -884,6 +1065,12 @@ INLINE void test_lane_math(int function, v8d x, v8d *hi, v8d *lo) {
     case BCETestMathDDExpNegated: r = dd_exp_negated(x); break;
     case BCETestMathDDLog1pUnit: r = dd_log1p_unit((dd){x, splat(0)}); break;
     case BCETestMathDDSoftplusTail: r = dd_softplus_tail(x); break;
+    case BCETestMathFloatSoftplusTail: {
+        v8f f = __builtin_convertvector(x, v8f);
+        v16f wide = __builtin_shufflevector(f, f, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+        r.hi = half_to_double(vf_softplus_tail(wide), 0);
+        break;
+    }
     default: break;
     }
     *hi = r.hi;

@@ -48,6 +48,9 @@ struct KernelMathAccuracyTests {
                  samples: { unitInterval(includingZero: false) }, reference: { log1pl($0) }),
         Function(name: "dd_softplus_tail", function: BCETestMathDDSoftplusTail.rawValue, log2Bound: -55,
                  samples: expArguments, reference: { log1pl(expl(-$0)) }),
+        // Float16 and BrainFloat16 BCEWithLogitsLoss: the tail in Float lanes, on Float arguments.
+        Function(name: "vf_softplus_tail", function: BCETestMathFloatSoftplusTail.rawValue, log2Bound: -22,
+                 samples: floatTailArguments, reference: { log1pl(expl(-$0)) }),
     ]
 
     // ---- Samples: dense, biased to the edges (powers of two and their neighbours, the
@@ -106,6 +109,26 @@ struct KernelMathAccuracyTests {
         for _ in 0..<100_000 { v.append(Double.random(in: 0...40, using: &rng)) }
         for _ in 0..<100_000 { v.append(Double.random(in: 0...700, using: &rng)) }
         return v.filter { $0 >= 0 && $0 <= 700 }
+    }
+
+    /// a in [0, 80] as Floats (the Float-lane tail's domain): every Float power of two and its
+    /// Float neighbours, both sides of every half-integer multiple of ln2 and of the log's switch
+    /// at u = sqrt(2) (a = ln(1 / (sqrt(2) - 1))), every Float16 value in the domain, dense draws.
+    @Sendable static func floatTailArguments() -> [Double] {
+        var rng = SplitMix64(seed: 0xF7A1)
+        var v: [Float] = [0, 80, Float(80).nextDown]
+        func around(_ f: Float, _ count: Int = 3) {
+            var up = f, down = f
+            v.append(f)
+            for _ in 0..<count { up = up.nextUp; down = down.nextDown; v += [up, down] }
+        }
+        for e in -149...6 { around(Float(sign: .plus, exponent: e, significand: 1)) }
+        for k in 0...116 { around(Float((Double(k) + 0.5) * 0x1.62E42FEFA39EFp-1)) }
+        around(Float(log(1 / (2.0.squareRoot() - 1))), 8)
+        for bits in UInt16(0)..<0x7C00 { let h = Float(Float16(bitPattern: bits)); if h <= 80 { v.append(h) } }
+        for _ in 0..<100_000 { v.append(Float.random(in: 0...20, using: &rng)) }
+        for _ in 0..<100_000 { v.append(Float.random(in: 0...80, using: &rng)) }
+        return v.filter { $0 >= 0 && $0 <= 80 }.map(Double.init)
     }
 
     /// |x| < 1 (expm1 for the logits gradient near 0): zero, subnormals, every power of two and

@@ -118,12 +118,6 @@ struct WeightedPathTests {
         return result
     }
 
-    /// Allowed differences from the scalar path: Double's double-double lanes round differently
-    /// from Float80 near ties; the Double lanes of the narrower types only within 2^-29 ULP of one.
-    static func allowed<S: BCEArithmetic>(_: S.Type, _ n: Int) -> Int {
-        S.self == Double.self ? n / 40 : n / 100_000 + 2
-    }
-
     static func checkForward<S: BCEArithmetic>(_: S.Type, bound: Double, seed: UInt64) throws {
         for c in cases(S.self, seed: seed) {
             BCEThreads.maximum = 2
@@ -140,7 +134,8 @@ struct WeightedPathTests {
                 if bits(S(bceRounding: c.scalarTerm(i))) != bits(values[i]) { differing += 1 }
             }
             #expect(worst.ulps <= bound, "\(c.name): \(worst)")
-            #expect(differing <= allowed(S.self, values.count), "\(c.name): \(differing) differ from the scalar path")
+            #expect(differing <= allowedScalarDifferences(S.self, logitsForward: c.logits, count: values.count),
+                    "\(c.name): \(differing) differ from the scalar path")
             let mean = try c.loss(.mean).scalar!, sum = try c.loss(.sum).scalar!
             #expect(ulpError(mean, exactSum.value / Reference(values.count)) <= bound, "\(c.name) mean \(mean)")
             #expect(ulpError(sum, exactSum.value) <= bound, "\(c.name) sum \(sum)")
@@ -198,7 +193,7 @@ struct WeightedPathTests {
                     worst.record(ulpError(result.target.scalars[i], dy.value, scale: dy.scale), "d/dy " + at)
                 }
                 #expect(worst.ulps <= bound, "\(c.name) \(reduction) gradients: \(worst)")
-                #expect(differing <= allowed(S.self, n), "\(c.name) \(reduction) gradients: \(differing) differ from the scalar path")
+                #expect(differing <= allowedScalarDifferences(S.self, logitsForward: false, count: n), "\(c.name) \(reduction) gradients: \(differing) differ from the scalar path")
                 for threads in [1, 3] {
                     BCEThreads.maximum = threads
                     let again = try c.gradients(reduction, g)
@@ -267,7 +262,7 @@ struct WeightedPathTests {
             let scalar = try Self.everyResult(nil, signed: signed)
             for (name, bits) in reference.sorted(by: { $0.key < $1.key }) where name.hasSuffix(" none") {
                 let differing = zip(bits, scalar[name] ?? []).filter { $0 != $1 }.count
-                let allowed = name.contains("Double") ? bits.count / 40 : bits.count / 100_000 + 2
+                let allowed = allowedScalarDifferences(named: name, count: bits.count)
                 #expect(differing <= allowed, "\(name): \(differing) of \(bits.count) differ from the scalar formulas")
             }
         }

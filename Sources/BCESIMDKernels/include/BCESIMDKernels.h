@@ -190,6 +190,8 @@ typedef enum {
     BCETestMathDDExpNegated,        ///< dd_exp_negated: exp(-x) as hi + lo, x in [0, 700].
     BCETestMathDDLog1pUnit,         ///< dd_log1p_unit: log1p(x) as hi + lo, x in (0, 1] (low part 0).
     BCETestMathDDSoftplusTail,      ///< dd_softplus_tail: log1p(exp(-x)) as hi + lo, x in [0, 700].
+    BCETestMathFloatSoftplusTail,   ///< vf_softplus_tail: log1p(exp(-x)) in Float lanes, x a Float in [0, 80]
+                                    ///< (Float16 and BrainFloat16 BCEWithLogitsLoss); hi is the Float result.
     BCETestMathFunctionCount
 } BCETestMathFunction;
 
