@@ -1,0 +1,48 @@
+// Single-thread throughput of the BCEWithLogitsLoss forward kernels (sum and store, Float, Float16,
+// BrainFloat16) of one copy of Kernels.c, compiled into this file (KERNELS names it).
+// scripts/kernel-throughput.sh builds it twice, against a git revision's Kernels.c and the working
+// tree's, and runs the two alternately: compare kernel code in one run, on one machine.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define select bce_select   // Kernels.c's lane select, not <sys/select.h>'s
+#include KERNELS
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+static uint16_t half_bits(float f) { _Float16 h = (_Float16)f; uint16_t b; memcpy(&b, &h, 2); return b; }
+static uint16_t brain_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return (uint16_t)((b + 0x7FFF + ((b >> 16) & 1)) >> 16); }
+
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 1000000, repetitions = argc > 2 ? atoi(argv[2]) : 30;
+    float *xf = malloc(4 * (size_t)n), *yf = malloc(4 * (size_t)n), *of = malloc(4 * (size_t)n);
+    uint16_t *xh = malloc(2 * (size_t)n), *yh = malloc(2 * (size_t)n), *xb = malloc(2 * (size_t)n),
+             *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);
+    srand(1);
+    for (int i = 0; i < n; i++) {   // logits in [-8, 8], hard targets
+        float x = ((float)rand() / (float)RAND_MAX * 2 - 1) * 8, y = (rand() & 1) ? 1.0f : 0.0f;
+        xf[i] = x; yf[i] = y; xh[i] = half_bits(x); yh[i] = half_bits(y); xb[i] = brain_bits(x); yb[i] = brain_bits(y);
+    }
+    const char *names[] = {"float32", "float16", "bfloat16"};
+    for (int kind = 0; kind < 3; kind++) {
+        for (int store = 0; store < 2; store++) {
+            double best = 1e30;
+            for (int r = 0; r < repetitions; r++) {
+                double s[8] = {0}, c[8] = {0}, t = now();
+                ptrdiff_t done;
+                if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
+                else if (kind == 1) done = store ? bce_logits_f16_store(xh, yh, 0, n, oh) : bce_logits_f16_sum(xh, yh, 0, n, s, c);
+                else done = store ? bce_logits_bf16_store(xb, yb, 0, n, oh) : bce_logits_bf16_sum(xb, yb, 0, n, s, c);
+                t = now() - t;
+                if (t < best) best = t;
+                if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
+            }
+            printf("%-8s %-5s %6.0f M/s\n", names[kind], store ? "none" : "mean", n / best / 1e6);
+        }
+    }
+    return 0;
+}
