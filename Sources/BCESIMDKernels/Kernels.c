@@ -331,6 +331,18 @@ INLINE v16f load16(const void *p, ptrdiff_t i, int count, int kind) {
     return kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
 }
 
+/// `p[0]` of `kind` (LANES_F16 or LANES_BF16) in every lane; reads that one element only.
+INLINE v16f splat16(const void *p, int kind) {
+    v16h raw = (v16h){0} + *(const uint16_t *)p;
+    return kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
+}
+
+/// A broadcast operand of BCEWeights in sixteen Float lanes: `p[0]` in every lane (stride 0) or
+/// `p[i ..< i + count]`.
+INLINE v16f load_operand16(const void *p, ptrdiff_t stride, ptrdiff_t i, int count, int kind) {
+    return stride == 0 ? splat16(p, kind) : load16(p, i, count, kind);
+}
+
 /// The lower (`half` 0) or upper eight Float lanes as Doubles, exactly.
 INLINE v8d half_to_double(v16f v, int half) {
     v8f h = half ? __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
@@ -402,11 +414,11 @@ INLINE int bce_logits_half_terms(const void *input, const void *target, const BC
     v16f p = fsplat(1), w = fsplat(1);
     int hasP = wt && wt->posWeight, hasW = wt && wt->weight;
     if (hasP) {
-        p = wt->posWeightStride == 0 ? fsplat(load16(wt->posWeight, 0, 8, kind)[0]) : load16(wt->posWeight, i, count, kind);
+        p = load_operand16(wt->posWeight, wt->posWeightStride, i, count, kind);
         fast &= (v16m)((p >= 0) & (p <= 0x1p64f));
     }
     if (hasW) {
-        w = wt->weightStride == 0 ? fsplat(load16(wt->weight, 0, 8, kind)[0]) : load16(wt->weight, i, count, kind);
+        w = load_operand16(wt->weight, wt->weightStride, i, count, kind);
         fast &= (v16m)(flt(fbits(w) & 0x7FFFFFFFu) <= 0x1p64f);
     }
     int halves = count / 8;
