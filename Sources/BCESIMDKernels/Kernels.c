@@ -177,6 +177,15 @@ INLINE void estrin_quarters(const double *c, v8d r, v8d r2, v8d *s0, v8d *s1, v8
     *s2 = q4 + q5 * r2;
 }
 
+/// expm1(r) for |r| <= ln2 / 2 by its Taylor series to degree 13 (Estrin): r + r^2 (1/2! + ...
+/// + r^11 / 13!); truncation below 2^-57 relative.
+INLINE v8d expm1_taylor(v8d r) {
+    v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    v8d s0, s1, s2;
+    estrin_quarters(inverse_factorials, r, r2, &s0, &s1, &s2);   // 1/2! ... 1/13!
+    return r + r2 * ((s0 + s1 * r4) + s2 * r8);
+}
+
 /// Positive normal v = 2^k m, m in [sqrt(1/2), sqrt(2)); returns f = m - 1 (exact) and k (as a
 /// Double). musl's reduction: subtracting the bits of sqrt(1/2) moves the exponent boundary there.
 INLINE v8d reduce(v8d v, v8d *k) {
@@ -220,10 +229,7 @@ INLINE v8d vm_exp_nonpositive(v8d t) {
     v8d hi = t - k * ln2Hi;
     v8d lo = k * ln2Lo;
     v8d r = hi - lo;
-    v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    v8d s0, s1, s2;
-    estrin_quarters(inverse_factorials, r, r2, &s0, &s1, &s2);   // 1/2! ... 1/13!
-    v8d y = 1 + (r + r2 * ((s0 + s1 * r4) + s2 * r8));
+    v8d y = 1 + expm1_taylor(r);
     v8d scale = dbl(((kBits + 1023) & 0x7FF) << 52);
     return y * scale;
 }
@@ -234,10 +240,7 @@ INLINE v8d vm_expm1_small(v8d x) {
     v8i up = x > 0.3466, down = x < -0.3466;
     v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
     v8d r = (x - k * ln2Hi) - k * ln2Lo;
-    v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    v8d s0, s1, s2;
-    estrin_quarters(inverse_factorials, r, r2, &s0, &s1, &s2);   // 1/2! ... 1/13!
-    v8d p = r + r2 * ((s0 + s1 * r4) + s2 * r8);
+    v8d p = expm1_taylor(r);
     return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
 }
 
@@ -369,17 +372,6 @@ INLINE int bce_lane_terms(const void *input, const void *target, const BCEWeight
     return 1;
 }
 
-/// BCEWithLogitsLoss's terms from the softplus tail `tail` = log1p(exp(-|x|)):
-/// `(1 - y) softplus(x) + softplus(-x) y`, with pos_weight p (`hasP`)
-/// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
-INLINE v8d bce_logits_lane_combine(v8d x, v8d y, v8d tail, v8d p, int hasP, const BCEWeights *wt, int kind,
-                                   ptrdiff_t i) {
-    v8d softplusX = positive_part(x) + tail;
-    v8d softplusMinusX = positive_part(-x) + tail;
-    v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
-    return wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
-}
-
 /// BCEWithLogitsLoss's terms `(1 - y) softplus(x) + softplus(-x) y`; |x| <= 700 keeps exp(-|x|) normal.
 /// With `wt`: pos_weight p (in [0, DBL_MAX], else the scalar path) as
 /// `(1 - y) * softplus(x) + (p * softplus(-x)) * y`, then times the weight, as the scalar path.
@@ -395,7 +387,11 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
         fast &= (p >= 0) & (p <= 0x1.fffffffffffffp+1023);
     }
     if (!all(fast)) return 0;
-    *out = bce_logits_lane_combine(x, y, vm_softplus_tail(mag), p, hasP, wt, kind, i);
+    v8d tail = vm_softplus_tail(mag);
+    v8d softplusX = positive_part(x) + tail;
+    v8d softplusMinusX = positive_part(-x) + tail;
+    v8d v = hasP ? (1 - y) * softplusX + (p * softplusMinusX) * y : (1 - y) * softplusX + softplusMinusX * y;
+    *out = wt && wt->weight ? v * load_operand(wt->weight, wt->weightStride, i, kind) : v;
     return 1;
 }
 
@@ -891,28 +887,47 @@ INLINE void accumulate(v8d *sum, v8d *compensation, v8d v) {
     *sum = t;
 }
 
-#define SUM_LOOP(TERMS)                                                                           \
-    INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
-                                      ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
+/// The forward loops of `NAME`: `GROUPS(x, y, wt, kind, i, count, out)` evaluates `count` elements
+/// (`WIDTH`, 8 or 16; 8 at the end) into `out[0 ..< count / 8]` and returns how many it evaluated,
+/// a multiple of 8 (fewer than `count` where a group leaves the fast domain). The lane sums take
+/// the groups of eight in order, so the width changes no bit.
+#define SUM_LOOP(NAME, GROUPS, WIDTH)                                                             \
+    INLINE ptrdiff_t NAME##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                     ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
         v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
-        for (; end - i >= 8; i += 8) {                                                            \
-            v8d v;                                                                                \
-            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
-            accumulate(&sum, &compensation, v);                                                   \
+        while (end - i >= 8) {                                                                    \
+            int count = end - i >= WIDTH ? WIDTH : 8;                                             \
+            v8d v[2];                                                                             \
+            int done = GROUPS(x, y, wt, kind, i, count, v);                                       \
+            for (int h = 0; h < done / 8; h++) accumulate(&sum, &compensation, v[h]);             \
+            i += done;                                                                            \
+            if (done < count) break;                                                              \
         }                                                                                         \
         store_f64(sum, sums);                                                                     \
         store_f64(compensation, compensations);                                                   \
         return i;                                                                                 \
     }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
-                                        ptrdiff_t i, ptrdiff_t end, void *out) {                  \
-        for (; end - i >= 8; i += 8) {                                                            \
-            v8d v;                                                                                \
-            if (!TERMS(x, y, wt, kind, i, &v)) break;                                             \
-            store_lanes(v, out, i, kind);                                                         \
+    INLINE ptrdiff_t NAME##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
+                                       ptrdiff_t i, ptrdiff_t end, void *out) {                   \
+        while (end - i >= 8) {                                                                    \
+            int count = end - i >= WIDTH ? WIDTH : 8;                                             \
+            v8d v[2];                                                                             \
+            int done = GROUPS(x, y, wt, kind, i, count, v);                                       \
+            for (int h = 0; h < done / 8; h++) store_lanes(v[h], out, i + 8 * h, kind);           \
+            i += done;                                                                            \
+            if (done < count) break;                                                              \
         }                                                                                         \
         return i;                                                                                 \
     }
+
+/// SUM_LOOP's group interface for terms evaluated eight at a time (`TERMS` returns 1 or 0).
+#define EIGHT_AT_A_TIME(TERMS)                                                                    \
+    INLINE int TERMS##_groups(const void *x, const void *y, const BCEWeights *wt, int kind, ptrdiff_t i, \
+                              int count, v8d out[2]) {                                            \
+        (void)count;                                                                              \
+        return TERMS(x, y, wt, kind, i, out) ? 8 : 0;                                             \
+    }                                                                                             \
+    SUM_LOOP(TERMS, TERMS##_groups, 8)
 
 #define DD_SUM_LOOP(TERMS)                                                                        \
     INLINE ptrdiff_t TERMS##_sum_loop(const double *x, const double *y, const BCEWeights *wt, int kind, \
@@ -939,40 +954,9 @@ INLINE void accumulate(v8d *sum, v8d *compensation, v8d v) {
         return i;                                                                                 \
     }
 
-/// SUM_LOOP for terms evaluated sixteen at a time (eight at the end): the same per-lane sums in
-/// the same order (the lower eight, then the upper eight), so the grouping changes no bit.
-#define SUM16_LOOP(TERMS)                                                                         \
-    INLINE ptrdiff_t TERMS##_sum_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
-                                      ptrdiff_t i, ptrdiff_t end, double *sums, double *compensations) { \
-        v8d sum = load_f64(sums), compensation = load_f64(compensations);                         \
-        while (end - i >= 8) {                                                                    \
-            int count = end - i >= 16 ? 16 : 8;                                                   \
-            v8d v[2];                                                                             \
-            int done = TERMS(x, y, wt, kind, i, count, v);                                        \
-            for (int h = 0; h < done / 8; h++) accumulate(&sum, &compensation, v[h]);             \
-            i += done;                                                                            \
-            if (done < count) break;                                                              \
-        }                                                                                         \
-        store_f64(sum, sums);                                                                     \
-        store_f64(compensation, compensations);                                                   \
-        return i;                                                                                 \
-    }                                                                                             \
-    INLINE ptrdiff_t TERMS##_store_loop(const void *x, const void *y, const BCEWeights *wt, int kind, \
-                                        ptrdiff_t i, ptrdiff_t end, void *out) {                  \
-        while (end - i >= 8) {                                                                    \
-            int count = end - i >= 16 ? 16 : 8;                                                   \
-            v8d v[2];                                                                             \
-            int done = TERMS(x, y, wt, kind, i, count, v);                                        \
-            for (int h = 0; h < done / 8; h++) store_lanes(v[h], out, i + 8 * h, kind);           \
-            i += done;                                                                            \
-            if (done < count) break;                                                              \
-        }                                                                                         \
-        return i;                                                                                 \
-    }
-
-SUM_LOOP(bce_lane_terms)
-SUM_LOOP(bce_logits_lane_terms)
-SUM16_LOOP(bce_logits_half_terms)
+EIGHT_AT_A_TIME(bce_lane_terms)
+EIGHT_AT_A_TIME(bce_logits_lane_terms)
+SUM_LOOP(bce_logits_half_terms, bce_logits_half_terms, 16)
 DD_SUM_LOOP(bce_f64_terms)
 DD_SUM_LOOP(bce_logits_f64_terms)
 
