@@ -101,6 +101,8 @@ struct BroadcastPlan {
             let out = destination + (i - range.lowerBound)
             if innerStride == 0 {
                 out.update(repeating: source[offset], count: n)
+            } else if innerStride == 1 {   // a per-class row: one copy, not an element loop
+                out.update(from: source + offset, count: n)
             } else {
                 for j in 0 ..< n { out[j] = source[offset + j * innerStride] }
             }
