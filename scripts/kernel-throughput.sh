@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Single-thread throughput of the BCEWithLogitsLoss forward kernels, a git revision's Kernels.c
-# against the working tree's, built alike and run alternately (ROUNDS times each) in one run:
+# Single-thread throughput of the BCEWithLogitsLoss kernels (forward, d/dinput), a git revision's
+# Kernels.c against the working tree's, built alike and run alternately (ROUNDS times each) in one
+# run:
 #
 #   scripts/kernel-throughput.sh [REVISION] [ROUNDS]     (default: HEAD~1, 3)
 #
-# Each line: dtype, reduction (mean: the lane sums; none: each term stored), the best of 30 calls
-# over 1,000,000 elements (logits in [-8, 8], hard targets) at the machine's instruction set.
+# Each line: dtype, what (mean: the lane sums; none: each term stored; grad: d/dinput alone, a
+# scalar grad_output over n), the best of 30 calls over 1,000,000 elements (logits in [-8, 8],
+# hard targets) at the machine's instruction set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV="${1:-HEAD~1}"

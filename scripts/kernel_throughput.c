@@ -1,5 +1,6 @@
-// Single-thread throughput of the BCEWithLogitsLoss forward kernels (sum and store, Float, Float16,
-// BrainFloat16) of one copy of Kernels.c, compiled into this file (KERNELS names it).
+// Single-thread throughput of the BCEWithLogitsLoss kernels (forward sum and store, and d/dinput
+// alone with a scalar grad_output, as a `.mean` backward; Float, Float16, BrainFloat16) of one copy
+// of Kernels.c, compiled into this file (KERNELS names it).
 // scripts/kernel-throughput.sh builds it twice, against a git revision's Kernels.c and the working
 // tree's, and runs the two alternately: compare kernel code in one run, on one machine.
 #include <stdio.h>
@@ -29,19 +30,25 @@ int main(int argc, char **argv) {
     }
     const char *names[] = {"float32", "float16", "bfloat16"};
     for (int kind = 0; kind < 3; kind++) {
-        for (int store = 0; store < 2; store++) {
+        for (int store = 0; store < 3; store++) {   // 0 mean, 1 none, 2 d/dinput
             double best = 1e30;
             for (int r = 0; r < repetitions; r++) {
                 double s[8] = {0}, c[8] = {0}, t = now();
                 ptrdiff_t done;
-                if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
+                if (store == 2) {
+                    float gf = 0.75f;
+                    uint16_t gh = half_bits(gf), gb = brain_bits(gf);
+                    if (kind == 0) done = bce_logits_gradients_f32(xf, yf, &gf, 0, n, 0, 0, n, of, 0);
+                    else if (kind == 1) done = bce_logits_gradients_f16(xh, yh, &gh, 0, n, 0, 0, n, oh, 0);
+                    else done = bce_logits_gradients_bf16(xb, yb, &gb, 0, n, 0, 0, n, oh, 0);
+                } else if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
                 else if (kind == 1) done = store ? bce_logits_f16_store(xh, yh, 0, n, oh) : bce_logits_f16_sum(xh, yh, 0, n, s, c);
                 else done = store ? bce_logits_bf16_store(xb, yb, 0, n, oh) : bce_logits_bf16_sum(xb, yb, 0, n, s, c);
                 t = now() - t;
                 if (t < best) best = t;
                 if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
             }
-            printf("%-8s %-5s %6.0f M/s\n", names[kind], store ? "none" : "mean", n / best / 1e6);
+            printf("%-8s %-5s %6.0f M/s\n", names[kind], store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
         }
     }
     return 0;

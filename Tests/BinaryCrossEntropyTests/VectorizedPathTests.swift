@@ -83,7 +83,7 @@ struct VectorizedPathTests {
               + "\(differing) of \(xs.count) differ from the scalar path")
         #expect(worst.ulps <= bound, "\(name) \(worst)")
         #expect(meanWorst.ulps <= bound, "\(name) mean \(meanWorst)")
-        let allowed = allowedScalarDifferences(S.self, logitsForward: logits, count: xs.count)
+        let allowed = allowedScalarDifferences(S.self, floatLanes: logits, count: xs.count)
         #expect(differing <= allowed, "\(name): \(differing) differ from the scalar path")
 
         // Bit-identical whatever the thread count.
@@ -255,7 +255,7 @@ struct VectorizedPathTests {
             }
             print("ULP worst vectorised \(name) \(reduction): \(worst); \(differing) of \(xs.count) differ from the scalar path")
             #expect(worst.ulps <= bound, "\(name) \(reduction) \(worst)")
-            let allowed = allowedScalarDifferences(S.self, logitsForward: false, count: xs.count)
+            let allowed = allowedScalarDifferences(S.self, floatLanes: logits && hardTargets, count: xs.count)
             #expect(differing <= allowed, "\(name) \(reduction): \(differing) differ from the scalar path")
             for threads in [1, 3] {
                 BCEThreads.maximum = threads
@@ -377,7 +377,7 @@ struct VectorizedPathTests {
             }
             print("ULP worst vectorised logits gradient \(S.self), |x| < 2, soft targets: \(worst); \(differing) of \(n) differ from the scalar path")
             #expect(worst.ulps <= 1, "\(S.self) \(worst)")
-            #expect(differing <= allowedScalarDifferences(S.self, logitsForward: false, count: n), "\(S.self): \(differing) differ from the scalar path")
+            #expect(differing <= allowedScalarDifferences(S.self, floatLanes: false, count: n), "\(S.self): \(differing) differ from the scalar path")
         }
         BCEThreads.maximum = 2
         try check(Float.self, seed: 401)

@@ -58,6 +58,33 @@ struct WeightedPathTests {
                    : try binaryCrossEntropyBackward(x, y, weight: weight, reduction: reduction, gradOutput: g)
         }
 
+        /// d/dinput alone through the buffer API (d/dtarget not asked for), at `level` (nil: the
+        /// library's default).
+        func inputGradientAlone(_ reduction: Reduction, _ g: NDArray<S>, level: BCEInstructionSet? = nil) throws -> [S] {
+            var dx = [S](repeating: 0, count: x.count)
+            let (ws, ps) = (weight?.scalars ?? [], posWeight?.scalars ?? [])
+            try x.scalars.withUnsafeBufferPointer { xb in
+            try y.scalars.withUnsafeBufferPointer { yb in
+            try ws.withUnsafeBufferPointer { wb in
+            try ps.withUnsafeBufferPointer { pb in
+            try g.scalars.withUnsafeBufferPointer { gb in
+            try dx.withUnsafeMutableBufferPointer { out in
+                let xv = BCETensorView(xb, shape: x.shape), yv = BCETensorView(yb, shape: y.shape)
+                let wv = weight.map { BCETensorView(wb, shape: $0.shape) }
+                let pv = posWeight.map { BCETensorView(pb, shape: $0.shape) }
+                let gv = BCETensorView(gb, shape: g.shape), execution = BCEExecution(instructionSet: level)
+                if logits {
+                    try binaryCrossEntropyWithLogitsBackward(
+                        xv, yv, weight: wv, posWeight: pv, reduction: reduction, gradOutput: gv, inputGradient: out,
+                        execution: execution)
+                } else {
+                    try binaryCrossEntropyBackward(
+                        xv, yv, weight: wv, reduction: reduction, gradOutput: gv, inputGradient: out, execution: execution)
+                }
+            } } } } } }
+            return dx
+        }
+
         /// The scalar formulas' term of element `i`, in the wide type (what the kernels reproduce).
         func scalarTerm(_ i: Int) -> S.WideScalar {
             let (xw, yw) = (x.scalars[i].bceWide, y.scalars[i].bceWide)
@@ -134,7 +161,7 @@ struct WeightedPathTests {
                 if bits(S(bceRounding: c.scalarTerm(i))) != bits(values[i]) { differing += 1 }
             }
             #expect(worst.ulps <= bound, "\(c.name): \(worst)")
-            #expect(differing <= allowedScalarDifferences(S.self, logitsForward: c.logits, count: values.count),
+            #expect(differing <= allowedScalarDifferences(S.self, floatLanes: c.logits, count: values.count),
                     "\(c.name): \(differing) differ from the scalar path")
             let mean = try c.loss(.mean).scalar!, sum = try c.loss(.sum).scalar!
             #expect(ulpError(mean, exactSum.value / Reference(values.count)) <= bound, "\(c.name) mean \(mean)")
@@ -193,7 +220,8 @@ struct WeightedPathTests {
                     worst.record(ulpError(result.target.scalars[i], dy.value, scale: dy.scale), "d/dy " + at)
                 }
                 #expect(worst.ulps <= bound, "\(c.name) \(reduction) gradients: \(worst)")
-                #expect(differing <= allowedScalarDifferences(S.self, logitsForward: false, count: n), "\(c.name) \(reduction) gradients: \(differing) differ from the scalar path")
+                let floatLanes = c.logits && c.name.contains(" hard ")
+                #expect(differing <= allowedScalarDifferences(S.self, floatLanes: floatLanes, count: n), "\(c.name) \(reduction) gradients: \(differing) differ from the scalar path")
                 for threads in [1, 3] {
                     BCEThreads.maximum = threads
                     let again = try c.gradients(reduction, g)
@@ -212,6 +240,135 @@ struct WeightedPathTests {
         try Self.checkGradients(Double.self, bound: 2, seed: 502)
         try Self.checkGradients(Float16.self, bound: 1, seed: 503)
         try Self.checkGradients(BrainFloat16.self, bound: 1, seed: 504)
+    }
+
+    /// d/dinput alone (the buffer API without d/dtarget; Float16 and BrainFloat16 logits with hard
+    /// targets take the Float lanes, Kernels.c, with or without it) in every case and without
+    /// weights, with grad_output
+    /// per element, 0.75 over n and four times the least normal magnitude (results below the normal
+    /// range): within `bound` ULP of the exact value, the scalar formulas' bits but near ties, the
+    /// same bits at every instruction set and thread count.
+    static func checkInputGradientAlone<S: BCEArithmetic>(_: S.Type, bound: Double, seed: UInt64) throws {
+        let levels = BCEInstructionSet.allCases.filter { $0 <= BCEVectorKernels.supported }
+        var all = cases(S.self, seed: seed)
+        for hard in [false, true] {
+            all.append(makeCase(S.self, logits: true, hard: hard, layout: 0, weight: false, posWeight: false,
+                                seed: seed &+ (hard ? 98 : 99)))
+        }
+        // Logits in the Float lanes' domain throughout, so most groups of sixteen take them.
+        var uniform = SplitMix64(seed: seed &+ 77)
+        let shape = [97, 50], n = 97 * 50
+        let ux = (0..<n).map { _ in S(Double.random(in: -30...30, using: &uniform)) }
+        let uy = (0..<n).map { _ in S(Double(Int.random(in: 0...1, using: &uniform))) }
+        let uw = (0..<50).map { _ in S(Double.random(in: 0.5...2, using: &uniform)) }
+        let up = (0..<50).map { _ in S(Double.random(in: 0.5...4, using: &uniform)) }
+        for weighted in [false, true] {
+            all.append(Case(
+                name: "bce_with_logits \(S.self) hard uniform in [-30, 30]\(weighted ? " per class (C,) weight pos_weight" : "")",
+                logits: true, x: try NDArray(shape: shape, scalars: ux), y: try NDArray(shape: shape, scalars: uy),
+                weight: weighted ? NDArray(uw) : nil, posWeight: weighted ? NDArray(up) : nil,
+                w: (0..<n).map { weighted ? uw[$0 % 50] : 1 }, p: (0..<n).map { weighted ? up[$0 % 50] : 1 }))
+        }
+        var floatLaneElements = 0
+        for c in all {
+            let n = c.x.count
+            var rng = SplitMix64(seed: seed &+ 5)
+            let gs = (0..<n).map { _ in S(Double.random(in: -2...2, using: &rng)) }
+            let tiny = S.leastNormalMagnitude * 4
+            let runs: [(Reduction, NDArray<S>, S)] = [
+                (.none, try NDArray(shape: c.x.shape, scalars: gs), 0), (.mean, NDArray(scalar: S(0.75)), 0.75),
+                (.sum, NDArray(scalar: tiny), tiny)]
+            let floatLanes = c.logits && c.name.contains(" hard ") && (S.self == Float16.self || S.self == BrainFloat16.self)
+            for (reduction, g, scalarG) in runs {
+                BCEThreads.maximum = 2
+                let result = try c.inputGradientAlone(reduction, g)
+                let divisor: S.WideScalar = reduction == .mean ? S.WideScalar(n) : 1
+                var worst = Worst(), differing = 0
+                let epsilon = S.bceGradientEpsilon.bceWide
+                for i in 0..<n {
+                    let gi = reduction == .none ? gs[i] : scalarG
+                    let (xw, yw, pw) = (c.x.scalars[i].bceWide, c.y.scalars[i].bceWide, c.p[i].bceWide)
+                    let scale = gi.bceWide * c.w[i].bceWide
+                    let scalar = c.logits
+                        ? BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: pw, hasPosWeight: c.posWeight != nil) * scale / divisor
+                        : BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: epsilon) * scale / divisor
+                    let (rx, ry, rw) = (Reference(c.x.scalars[i]), Reference(c.y.scalars[i]), Reference(c.w[i]))
+                    let rg = Reference(gi) / Reference(divisor), rp: Reference? = c.posWeight != nil ? Reference(c.p[i]) : nil
+                    if bits(S(bceRounding: scalar)) != bits(result[i]) { differing += 1 }
+                    let dx = c.logits ? ReferenceLogits.inputGradient(x: rx, y: ry, p: rp, w: rw, g: rg)
+                                      : ReferenceBCE.inputGradient(x: rx, y: ry, w: rw, g: rg, epsilon: Reference(S.bceGradientEpsilon))
+                    worst.record(ulpError(result[i], dx.value, scale: dx.scale),
+                                 "x=\(c.x.scalars[i]) y=\(c.y.scalars[i]) w=\(c.w[i]) p=\(c.p[i]) g=\(gi)")
+                }
+                if floatLanes { floatLaneElements += n }
+                let allowed = allowedScalarDifferences(S.self, floatLanes: floatLanes, count: n)
+                if floatLanes { print("d/dinput alone \(c.name) \(reduction): \(worst); \(differing) of \(n) differ from the scalar path") }
+                #expect(worst.ulps <= bound, "\(c.name) \(reduction) d/dinput alone: \(worst)")
+                #expect(differing <= allowed, "\(c.name) \(reduction) d/dinput alone: \(differing) differ from the scalar path")
+                for level in levels {
+                    #expect(try c.inputGradientAlone(reduction, g, level: level).map(bits) == result.map(bits),
+                            "\(c.name) \(reduction) d/dinput alone at \(level)")
+                }
+                for threads in [1, 3] {
+                    BCEThreads.maximum = threads
+                    #expect(try c.inputGradientAlone(reduction, g).map(bits) == result.map(bits),
+                            "\(c.name) \(reduction) d/dinput alone, \(threads) threads")
+                }
+            }
+        }
+        BCEThreads.maximum = BCEThreads.processorCount
+        if S.self == Float16.self || S.self == BrainFloat16.self { #expect(floatLaneElements > 0) }
+    }
+
+    /// d/dinput alone for hard targets where g w is a tie of `S` (3 (1 + 2^-10) for Float16,
+    /// 3 (1 + 2^-7) for BrainFloat16, and half of it): sigmoid(x) just below 1 (large |x|) or just
+    /// off 1/2 (tiny x) decides the rounding, so every result must be within 1/2 ULP of the exact
+    /// value (correctly rounded). The first Float-lane version computed sigmoid(|x|) = 1 / (1 + e)
+    /// in Float, which is 1 for |x| > 17, and took tiny x into the Float lanes: it rounded such
+    /// results away from the exact value.
+    static func checkInputGradientTies<S: SixteenBitFloat>(_: S.Type, significandBits: Int) throws {
+        let magnitudes: [Double] = [17, 20, 30, 45, 60, 79.5, 0x1p-30, 0x1p-24, 0x1p-22, 0x1p-20, 0x1p-18, 0x1p-14, 0.001]
+        var xs: [S] = [], ys: [S] = []
+        for m in magnitudes {
+            for sign in [1.0, -1.0] {
+                for y in [0.0, 1.0] {
+                    // A group of sixteen of one kind, so the tiny-x groups show what the lanes decide.
+                    for _ in 0..<16 { xs.append(S(sign * m)); ys.append(S(y)) }
+                }
+            }
+        }
+        let n = xs.count
+        let w = 1 + Double.ulpOfOne * Double(1 << (52 - significandBits))   // 1 + 2^-significandBits
+        for g in [3.0, 1.5] {
+            let c = Case<S>(
+                name: "ties \(S.self) g=\(g)", logits: true, x: NDArray(xs), y: NDArray(ys),
+                weight: NDArray(scalar: S(w)), posWeight: nil, w: Array(repeating: S(w), count: n),
+                p: Array(repeating: 1, count: n))
+            for level in BCEInstructionSet.allCases where level <= BCEVectorKernels.supported {
+                let result = try c.inputGradientAlone(.sum, NDArray(scalar: S(g)), level: level)
+                var worst = Worst()
+                for i in 0..<n {
+                    let exact = ReferenceLogits.inputGradient(
+                        x: Reference(xs[i]), y: Reference(ys[i]), p: nil, w: Reference(S(w)), g: Reference(S(g)))
+                    worst.record(ulpError(result[i], exact.value, scale: exact.scale), "x=\(xs[i]) y=\(ys[i])")
+                }
+                #expect(worst.ulps <= 0.5, "\(c.name) \(level): \(worst)")
+            }
+        }
+    }
+
+    @Test("d/dinput alone, Float16 and BrainFloat16 hard targets with g w on a tie: correctly rounded for sigmoid just below 1 and just off 1/2")
+    func inputGradientTies() throws {
+        try Self.checkInputGradientTies(Float16.self, significandBits: 10)
+        try Self.checkInputGradientTies(BrainFloat16.self, significandBits: 7)
+    }
+
+    @Test("d/dinput alone (no d/dtarget; Float16 and BrainFloat16 logits hard targets in Float lanes), every broadcast pattern and none: within the bound, the scalar path's bits but near ties, every level and thread count")
+    func inputGradientAlone() throws {
+        try Self.checkInputGradientAlone(Float16.self, bound: 1, seed: 511)
+        try Self.checkInputGradientAlone(BrainFloat16.self, bound: 1, seed: 512)
+        try Self.checkInputGradientAlone(Float.self, bound: 2, seed: 513)
+        try Self.checkInputGradientAlone(Double.self, bound: 2, seed: 514)
     }
 
     /// Every weighted result (forward, three reductions; gradients) of Float, Double, Float16 and
