@@ -264,6 +264,7 @@ INLINE v16f fselect(v16m mask, v16f replacement, v16f v) {
     return flt((fbits(replacement) & (v16w)mask) | (fbits(v) & ~(v16w)mask));
 }
 INLINE int fall(v16m m) { return __builtin_reduce_and(m) == -1; }
+INLINE v16f fmagnitude(v16f v) { return flt(fbits(v) & 0x7FFFFFFFu); }
 
 /// ln 2 in two parts (Cephes): k ln2Hi exact for |k| < 2^15.
 static const float fln2Hi = 0.693359375f, fln2Lo = -2.12194440e-4f;
@@ -346,6 +347,24 @@ INLINE v16f load_operand16(const void *p, ptrdiff_t stride, ptrdiff_t i, int cou
     return stride == 0 ? splat16(p, kind) : load16(p, i, count, kind);
 }
 
+/// The weight (`w`) and pos_weight (`p`) of BCEWeights in sixteen Float lanes (`count` read), 1
+/// where absent; returns the lanes where both are in the sixteen-lane paths' domain: |weight| <=
+/// 2^64, pos_weight in [0, 2^64].
+INLINE v16m load_weights16(const BCEWeights *wt, ptrdiff_t i, int count, int kind, v16f *w, v16f *p) {
+    v16m fast = (v16m)(fsplat(0) == 0);
+    *w = fsplat(1);
+    *p = fsplat(1);
+    if (wt && wt->weight) {
+        *w = load_operand16(wt->weight, wt->weightStride, i, count, kind);
+        fast &= (v16m)(fmagnitude(*w) <= 0x1p64f);
+    }
+    if (wt && wt->posWeight) {
+        *p = load_operand16(wt->posWeight, wt->posWeightStride, i, count, kind);
+        fast &= (v16m)((*p >= 0) & (*p <= 0x1p64f));
+    }
+    return fast;
+}
+
 /// The lower (`half` 0) or upper eight Float lanes as Doubles, exactly.
 INLINE v8d half_to_double(v16f v, int half) {
     v8f h = half ? __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
@@ -405,18 +424,9 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
 INLINE int bce_logits_half_terms(const void *input, const void *target, const BCEWeights *wt, int kind, ptrdiff_t i,
                                  int count, v8d out[2]) {
     v16f x = load16(input, i, count, kind), y = load16(target, i, count, kind);
-    v16f mag = flt(fbits(x) & 0x7FFFFFFFu);
-    v16m fast = (v16m)((mag <= 80) & (y >= 0) & (y <= 1));
-    v16f p = fsplat(1), w = fsplat(1);
+    v16f mag = fmagnitude(x), w, p;
+    v16m fast = (v16m)((mag <= 80) & (y >= 0) & (y <= 1)) & load_weights16(wt, i, count, kind, &w, &p);
     int hasP = wt && wt->posWeight, hasW = wt && wt->weight;
-    if (hasP) {
-        p = load_operand16(wt->posWeight, wt->posWeightStride, i, count, kind);
-        fast &= (v16m)((p >= 0) & (p <= 0x1p64f));
-    }
-    if (hasW) {
-        w = load_operand16(wt->weight, wt->weightStride, i, count, kind);
-        fast &= (v16m)(flt(fbits(w) & 0x7FFFFFFFu) <= 0x1p64f);
-    }
     int halves = count / 8;
     if (!fall(fast)) {
         v16m lower = __builtin_shufflevector(fast, fast, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
@@ -678,6 +688,22 @@ INLINE int bce_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeig
     return 1;
 }
 
+/// `(1 - y) sigmoid(x) - t sigmoid(-x)` from `small` = sigmoid(-|x|) and `big` = sigmoid(|x|):
+/// the logits input factor away from x = 0 (the Double lanes' and the sixteen-element path's).
+INLINE v8d logits_input_factor(v8d x, v8d y, v8d t, v8d small, v8d big) {
+    v8i negative = x < 0;   // -0: either way (small = big = 1/2 there)
+    v8d ofX = select(negative, small, big), ofMinusX = select(negative, big, small);
+    return (1 - y) * ofX - t * ofMinusX;
+}
+
+/// The logits target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`, or `-x`
+/// without a pos_weight (`posWeight` null), BCEWithLogitsFormulas' operations; |x| <= 700.
+INLINE v8d logits_target_factor(v8d x, const v8d *posWeight) {
+    if (!posWeight) return negate(x);
+    v8d p = *posWeight;
+    return p * positive_part(negate(x)) - positive_part(x) + (p - 1) * vm_softplus_tail(magnitude(x));
+}
+
 /// BCEWithLogitsFormulas' gradient factors (|x| < 1: via h = sigmoid(x) - 1/2 = expm1(x) /
 /// (2 (expm1(x) + 2)), so a tiny x is not absorbed into 1/2); with `posWeight` (lanes in [0, DBL_MAX], else the scalar
 /// path) t = p * y and the target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
@@ -700,19 +726,10 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     if (!all(near)) {
         v8d e = vm_exp_nonpositive(negate(mag));
         v8d big = 1 / (1 + e), small = e / (1 + e);
-        v8i negative = x < 0;
-        v8d ofX = select(negative, small, big), ofMinusX = select(negative, big, small);
-        factor = select(near, factor, (1 - y) * ofX - t * ofMinusX);
+        factor = select(near, factor, logits_input_factor(x, y, t, small, big));
     }
     *inputFactor = factor;
-    if (!targetFactor) return 1;
-    if (posWeight) {
-        v8d p = *posWeight;
-        v8d tail = vm_softplus_tail(mag);
-        *targetFactor = p * positive_part(negate(x)) - positive_part(x) + (p - 1) * tail;
-    } else {
-        *targetFactor = negate(x);
-    }
+    if (targetFactor) *targetFactor = logits_target_factor(x, posWeight);
     return 1;
 }
 
@@ -733,37 +750,23 @@ INLINE int bce_logits_half_hard_gradients(const void *x, const void *y, const vo
                                           const BCEWeights *wt, int kind, double divisor, ptrdiff_t i, void *dx,
                                           void *dy) {
     v16f xv = load16(x, i, 16, kind), yv = load16(y, i, 16, kind);
-    v16f mag = flt(fbits(xv) & 0x7FFFFFFFu);
-    v16m fast = (v16m)((mag <= 80) & ((mag == 0) | (mag >= 0x1p-20f)) & ((yv == 0) | (yv == 1)));
-    v16f scale = gStride == 0 ? splat16(g, kind) : load16(g, i, 16, kind), w = fsplat(1), p = fsplat(1), t = yv;
-    int hasP = wt && wt->posWeight;
-    if (wt && wt->weight) {
-        w = load_operand16(wt->weight, wt->weightStride, i, 16, kind);
-        fast &= (v16m)(flt(fbits(w) & 0x7FFFFFFFu) <= 0x1p64f);
-    }
-    if (hasP) {
-        p = load_operand16(wt->posWeight, wt->posWeightStride, i, 16, kind);
-        fast &= (v16m)((p >= 0) & (p <= 0x1p64f));
-        t = p * yv;   // exact: y is 0 or 1
-    }
+    v16f mag = fmagnitude(xv), w, p;
+    v16m fast = (v16m)((mag <= 80) & ((mag == 0) | (mag >= 0x1p-20f)) & ((yv == 0) | (yv == 1)))
+        & load_weights16(wt, i, 16, kind, &w, &p);
     if (!fall(fast)) return 0;
+    int hasP = wt && wt->posWeight;
+    v16f scale = gStride == 0 ? splat16(g, kind) : load16(g, i, 16, kind);
+    v16f t = hasP ? p * yv : yv;   // exact: y is 0 or 1
     v16f e = vf_exp_nonpositive(-mag);
     v16f small = e / (1 + e);
     for (int half = 0; half < 2; half++) {
-        v8d s = half_to_double(small, half), b = 1 - s, xd = half_to_double(xv, half);
-        v8i negative = xd < 0;   // -0: either way, s = b = 1/2
-        v8d ofX = select(negative, s, b), ofMinusX = select(negative, b, s);
-        v8d factor = (1 - half_to_double(yv, half)) * ofX - half_to_double(t, half) * ofMinusX;
+        v8d s = half_to_double(small, half), xd = half_to_double(xv, half);
+        v8d factor = logits_input_factor(xd, half_to_double(yv, half), half_to_double(t, half), s, 1 - s);
         v8d scaled = half_to_double(scale, half) * half_to_double(w, half);
         store_lanes(factor * scaled / divisor, dx, i + 8 * half, kind);
         if (!dy) continue;
-        // d/dtarget: bce_logits_gradient_factors' target factor, in Double lanes.
-        v8d targetFactor = negate(xd);
-        if (hasP) {
-            v8d pd = half_to_double(p, half);
-            targetFactor = pd * positive_part(negate(xd)) - positive_part(xd) + (pd - 1) * vm_softplus_tail(magnitude(xd));
-        }
-        store_lanes(targetFactor * scaled / divisor, dy, i + 8 * half, kind);
+        v8d pd = half_to_double(p, half);
+        store_lanes(logits_target_factor(xd, hasP ? &pd : 0) * scaled / divisor, dy, i + 8 * half, kind);
     }
     return 1;
 }

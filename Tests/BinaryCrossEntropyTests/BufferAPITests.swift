@@ -24,13 +24,6 @@ private struct Operands<S: BCEScalar> {
     }
 }
 
-/// The bit patterns of `values` (NaN payloads included), for exact comparison.
-private func bits<S: BCEScalar>(_ values: [S]) -> [UInt64] {
-    values.map { value in withUnsafeBytes(of: value) { $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } }
-}
-
-private func bits<S: BCEScalar>(_ value: S) -> [UInt64] { bits([value]) }
-
 /// Every buffer-API call of one loss, element type and weighting, compared with the NDArray API.
 private func compareWithNDArray<S: BCEScalar>(
     _: S.Type, logits: Bool, weighted: Bool, posWeighted: Bool, soft: Bool, rows: Int,
@@ -57,7 +50,7 @@ private func compareWithNDArray<S: BCEScalar>(
             let value = logits
                 ? try binaryCrossEntropyWithLogits(xv, yv, weight: wv, posWeight: pv, reduction: reduction, execution: execution)
                 : try binaryCrossEntropy(xv, yv, weight: wv, reduction: reduction, execution: execution)
-            if bits(value) != bits(expected) { failures.append("\(label) \(reduction): \(value) != \(expected)") }
+            if bitPatterns(value) != bitPatterns(expected) { failures.append("\(label) \(reduction): \(value) != \(expected)") }
             // Fused: the same loss, and the gradients of a 0-d grad_output of 0.5.
             let g = NDArray(scalar: S(0.5))
             let expectedGradients = logits
@@ -74,9 +67,9 @@ private func compareWithNDArray<S: BCEScalar>(
                             targetGradient: dyb, execution: execution)
                 }
             }
-            if bits(fused) != bits(expected) { failures.append("\(label) fused \(reduction): loss \(fused) != \(expected)") }
-            if bits(dx) != bits(expectedGradients.input.scalars) { failures.append("\(label) fused \(reduction): d/dinput") }
-            if bits(dy) != bits(expectedGradients.target.scalars) { failures.append("\(label) fused \(reduction): d/dtarget") }
+            if bitPatterns(fused) != bitPatterns(expected) { failures.append("\(label) fused \(reduction): loss \(fused) != \(expected)") }
+            if bitPatterns(dx) != bitPatterns(expectedGradients.input.scalars) { failures.append("\(label) fused \(reduction): d/dinput") }
+            if bitPatterns(dy) != bitPatterns(expectedGradients.target.scalars) { failures.append("\(label) fused \(reduction): d/dtarget") }
             // Without d/dtarget: d/dinput the same, the target-gradient buffer untouched.
             var onlyDx = [S](repeating: 0, count: n)
             try onlyDx.withUnsafeMutableBufferPointer { dxb in
@@ -94,7 +87,7 @@ private func compareWithNDArray<S: BCEScalar>(
                     }
                 }
             }
-            if bits(onlyDx) != bits(expectedGradients.input.scalars) { failures.append("\(label) \(reduction): d/dinput alone") }
+            if bitPatterns(onlyDx) != bitPatterns(expectedGradients.input.scalars) { failures.append("\(label) \(reduction): d/dinput alone") }
         }
         // .none: the elementwise losses, and gradients of a per-element grad_output.
         let expectedNone = logits
@@ -107,7 +100,7 @@ private func compareWithNDArray<S: BCEScalar>(
                 try binaryCrossEntropy(xv, yv, weight: wv, into: ob, execution: execution)
             }
         }
-        if bits(output) != bits(expectedNone.scalars) { failures.append("\(label) none: elementwise losses") }
+        if bitPatterns(output) != bitPatterns(expectedNone.scalars) { failures.append("\(label) none: elementwise losses") }
         let gNone = try NDArray(shape: o.shape, scalars: o.gradOutput)
         let expectedNoneGradients = logits
             ? try binaryCrossEntropyWithLogitsBackward(x, y, weight: w, posWeight: p, reduction: .none, gradOutput: gNone)
@@ -126,8 +119,8 @@ private func compareWithNDArray<S: BCEScalar>(
                 }
             }
         }
-        if bits(dx) != bits(expectedNoneGradients.input.scalars) { failures.append("\(label) none: d/dinput") }
-        if bits(dy) != bits(expectedNoneGradients.target.scalars) { failures.append("\(label) none: d/dtarget") }
+        if bitPatterns(dx) != bitPatterns(expectedNoneGradients.input.scalars) { failures.append("\(label) none: d/dinput") }
+        if bitPatterns(dy) != bitPatterns(expectedNoneGradients.target.scalars) { failures.append("\(label) none: d/dtarget") }
     }}}}}
     return failures
 }

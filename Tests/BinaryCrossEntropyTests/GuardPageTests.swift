@@ -83,12 +83,10 @@ private struct CaseValues<S: BCEScalar> {
         gradOutput = (0..<n).map { _ in S(Double.random(in: -1...1, using: &rng)) }
         weightShape = weight.shape(rows: rows, classes: classes)
         posWeightShape = posWeight.shape(rows: rows, classes: classes)
-        self.weight = weightShape.map { s in (0..<elementCount(s)).map { _ in S(Double.random(in: 0.5...2, using: &rng)) } }
-        self.posWeight = posWeightShape.map { s in (0..<elementCount(s)).map { _ in S(Double.random(in: 0.5...4, using: &rng)) } }
+        self.weight = weightShape.map { s in (0..<elementCount(of: s)!).map { _ in S(Double.random(in: 0.5...2, using: &rng)) } }
+        self.posWeight = posWeightShape.map { s in (0..<elementCount(of: s)!).map { _ in S(Double.random(in: 0.5...4, using: &rng)) } }
     }
 }
-
-private func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
 /// The bits of every result of every entry point of one loss on `values`: the reduced losses,
 /// the elementwise losses, the gradients with and without d/dtarget, the fused call. Operand and
@@ -118,9 +116,7 @@ private func everyResult<S: BCEScalar>(
     let g0 = BCETensorView(UnsafeBufferPointer(buffer([values.gradOutput[0]])), shape: [])
     let zeros = [S](repeating: 0, count: n)
     var results: [String: [UInt64]] = [:]
-    func record(_ name: String, _ v: [S]) {
-        results[name] = v.map { value in withUnsafeBytes(of: value) { $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } }
-    }
+    func record(_ name: String, _ v: [S]) { results[name] = bitPatterns(v) }
     for reduction in ScalarReduction.allCases {
         let loss = logits
             ? try binaryCrossEntropyWithLogits(x, y, weight: w, posWeight: p, reduction: reduction, execution: execution)

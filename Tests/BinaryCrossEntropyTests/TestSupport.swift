@@ -113,6 +113,13 @@ enum ReferenceLogits {
 }
 #endif
 
+/// The bit patterns of `values` (NaN payloads included), for exact comparison.
+func bitPatterns<S: BCEScalar>(_ values: [S]) -> [UInt64] {
+    values.map { value in withUnsafeBytes(of: value) { $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } }
+}
+
+func bitPatterns<S: BCEScalar>(_ value: S) -> [UInt64] { bitPatterns([value]) }
+
 /// How many of `count` lane results may differ in their bits from the scalar formulas' (both
 /// within the ULP bounds), for elements of `S` (`floatLanes`: a result the C kernels compute in
 /// Float lanes: Float16 and BrainFloat16 BCEWithLogitsLoss terms, and their d/dinput with hard

@@ -85,6 +85,32 @@ struct WeightedPathTests {
             return dx
         }
 
+        /// The scalar formulas' d/dinput and d/dtarget of element `i` for grad_output `g` over
+        /// `divisor`, in the wide type before rounding (what the kernels reproduce).
+        func scalarGradients(_ i: Int, g: S, divisor: S.WideScalar) -> (input: S.WideScalar, target: S.WideScalar) {
+            let (xw, yw, pw) = (x.scalars[i].bceWide, y.scalars[i].bceWide, p[i].bceWide)
+            let scale = g.bceWide * w[i].bceWide
+            let hasP = posWeight != nil
+            return logits
+                ? (BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: pw, hasPosWeight: hasP) * scale / divisor,
+                   BCEWithLogitsFormulas.targetGradientFactor(input: xw, posWeight: pw, hasPosWeight: hasP) * scale / divisor)
+                : (BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: S.bceGradientEpsilon.bceWide) * scale / divisor,
+                   BCEFormulas.targetGradientFactor(input: xw) * scale / divisor)
+        }
+
+        /// The exact d/dinput and d/dtarget of element `i` (Float80), each with its scale (the
+        /// formula's largest term), for grad_output `g` over `divisor`.
+        func exactGradients(_ i: Int, g: S, divisor: S.WideScalar)
+            -> (input: (value: Reference, scale: Reference), target: (value: Reference, scale: Reference)) {
+            let (rx, ry, rw) = (Reference(x.scalars[i]), Reference(y.scalars[i]), Reference(w[i]))
+            let rg = Reference(g) / Reference(divisor), rp: Reference? = posWeight != nil ? Reference(p[i]) : nil
+            return logits
+                ? (ReferenceLogits.inputGradient(x: rx, y: ry, p: rp, w: rw, g: rg),
+                   ReferenceLogits.targetGradient(x: rx, p: rp, w: rw, g: rg))
+                : (ReferenceBCE.inputGradient(x: rx, y: ry, w: rw, g: rg, epsilon: Reference(S.bceGradientEpsilon)),
+                   ReferenceBCE.targetGradient(x: rx, w: rw, g: rg))
+        }
+
         /// The scalar formulas' term of element `i`, in the wide type (what the kernels reproduce).
         func scalarTerm(_ i: Int) -> S.WideScalar {
             let (xw, yw) = (x.scalars[i].bceWide, y.scalars[i].bceWide)
@@ -194,27 +220,14 @@ struct WeightedPathTests {
                 let result = try c.gradients(reduction, g)
                 let divisor: S.WideScalar = reduction == .mean ? S.WideScalar(n) : 1
                 var worst = Worst(), differing = 0
-                let epsilon = S.bceGradientEpsilon.bceWide
                 for i in 0..<n {
                     let gi = reduction == .none ? gs[i] : S(0.75)
-                    let (xw, yw, pw) = (c.x.scalars[i].bceWide, c.y.scalars[i].bceWide, c.p[i].bceWide)
-                    let scale = gi.bceWide * c.w[i].bceWide
-                    let hasP = c.posWeight != nil
-                    let scalar: (S.WideScalar, S.WideScalar) = c.logits
-                        ? (BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: pw, hasPosWeight: hasP) * scale / divisor,
-                           BCEWithLogitsFormulas.targetGradientFactor(input: xw, posWeight: pw, hasPosWeight: hasP) * scale / divisor)
-                        : (BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: epsilon) * scale / divisor,
-                           BCEFormulas.targetGradientFactor(input: xw) * scale / divisor)
-                    if bits(S(bceRounding: scalar.0)) != bits(result.input.scalars[i])
-                        || bits(S(bceRounding: scalar.1)) != bits(result.target.scalars[i]) {
+                    let scalar = c.scalarGradients(i, g: gi, divisor: divisor)
+                    if bits(S(bceRounding: scalar.input)) != bits(result.input.scalars[i])
+                        || bits(S(bceRounding: scalar.target)) != bits(result.target.scalars[i]) {
                         differing += 1
                     }
-                    let (rx, ry, rw) = (Reference(c.x.scalars[i]), Reference(c.y.scalars[i]), Reference(c.w[i]))
-                    let rg = Reference(gi) / Reference(divisor), rp: Reference? = hasP ? Reference(c.p[i]) : nil
-                    let dx = c.logits ? ReferenceLogits.inputGradient(x: rx, y: ry, p: rp, w: rw, g: rg)
-                                      : ReferenceBCE.inputGradient(x: rx, y: ry, w: rw, g: rg, epsilon: Reference(S.bceGradientEpsilon))
-                    let dy = c.logits ? ReferenceLogits.targetGradient(x: rx, p: rp, w: rw, g: rg)
-                                      : ReferenceBCE.targetGradient(x: rx, w: rw, g: rg)
+                    let (dx, dy) = c.exactGradients(i, g: gi, divisor: divisor)
                     let at = "x=\(c.x.scalars[i]) y=\(c.y.scalars[i]) w=\(c.w[i]) p=\(c.p[i]) g=\(gi)"
                     worst.record(ulpError(result.input.scalars[i], dx.value, scale: dx.scale), "d/dx " + at)
                     worst.record(ulpError(result.target.scalars[i], dy.value, scale: dy.scale), "d/dy " + at)
@@ -284,19 +297,10 @@ struct WeightedPathTests {
                 let result = try c.inputGradientAlone(reduction, g)
                 let divisor: S.WideScalar = reduction == .mean ? S.WideScalar(n) : 1
                 var worst = Worst(), differing = 0
-                let epsilon = S.bceGradientEpsilon.bceWide
                 for i in 0..<n {
                     let gi = reduction == .none ? gs[i] : scalarG
-                    let (xw, yw, pw) = (c.x.scalars[i].bceWide, c.y.scalars[i].bceWide, c.p[i].bceWide)
-                    let scale = gi.bceWide * c.w[i].bceWide
-                    let scalar = c.logits
-                        ? BCEWithLogitsFormulas.inputGradientFactor(input: xw, target: yw, posWeight: pw, hasPosWeight: c.posWeight != nil) * scale / divisor
-                        : BCEFormulas.inputGradientFactor(input: xw, target: yw, epsilon: epsilon) * scale / divisor
-                    let (rx, ry, rw) = (Reference(c.x.scalars[i]), Reference(c.y.scalars[i]), Reference(c.w[i]))
-                    let rg = Reference(gi) / Reference(divisor), rp: Reference? = c.posWeight != nil ? Reference(c.p[i]) : nil
-                    if bits(S(bceRounding: scalar)) != bits(result[i]) { differing += 1 }
-                    let dx = c.logits ? ReferenceLogits.inputGradient(x: rx, y: ry, p: rp, w: rw, g: rg)
-                                      : ReferenceBCE.inputGradient(x: rx, y: ry, w: rw, g: rg, epsilon: Reference(S.bceGradientEpsilon))
+                    if bits(S(bceRounding: c.scalarGradients(i, g: gi, divisor: divisor).input)) != bits(result[i]) { differing += 1 }
+                    let dx = c.exactGradients(i, g: gi, divisor: divisor).input
                     worst.record(ulpError(result[i], dx.value, scale: dx.scale),
                                  "x=\(c.x.scalars[i]) y=\(c.y.scalars[i]) w=\(c.w[i]) p=\(c.p[i]) g=\(gi)")
                 }
@@ -348,8 +352,7 @@ struct WeightedPathTests {
                 let result = try c.inputGradientAlone(.sum, NDArray(scalar: S(g)), level: level)
                 var worst = Worst()
                 for i in 0..<n {
-                    let exact = ReferenceLogits.inputGradient(
-                        x: Reference(xs[i]), y: Reference(ys[i]), p: nil, w: Reference(S(w)), g: Reference(S(g)))
+                    let exact = c.exactGradients(i, g: S(g), divisor: 1).input
                     worst.record(ulpError(result[i], exact.value, scale: exact.scale), "x=\(xs[i]) y=\(ys[i])")
                 }
                 #expect(worst.ulps <= 0.5, "\(c.name) \(level): \(worst)")
