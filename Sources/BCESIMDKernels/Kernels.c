@@ -349,18 +349,19 @@ INLINE v16f load_operand16(const void *p, ptrdiff_t stride, ptrdiff_t i, int cou
 
 /// The weight (`w`) and pos_weight (`p`) of BCEWeights in sixteen Float lanes (`count` read), 1
 /// where absent; returns the lanes where both are in the sixteen-lane paths' domain: |weight| <=
-/// 2^64, pos_weight in [0, 2^64].
+/// 2^32, pos_weight in [0, 2^32], so a Float term (below 81 max(1, p)) times the weight stays
+/// below 2^71, far from Float's overflow at 2^128.
 INLINE v16m load_weights16(const BCEWeights *wt, ptrdiff_t i, int count, int kind, v16f *w, v16f *p) {
     v16m fast = (v16m)(fsplat(0) == 0);
     *w = fsplat(1);
     *p = fsplat(1);
     if (wt && wt->weight) {
         *w = load_operand16(wt->weight, wt->weightStride, i, count, kind);
-        fast &= (v16m)(fmagnitude(*w) <= 0x1p64f);
+        fast &= (v16m)(fmagnitude(*w) <= 0x1p32f);
     }
     if (wt && wt->posWeight) {
         *p = load_operand16(wt->posWeight, wt->posWeightStride, i, count, kind);
-        fast &= (v16m)((*p >= 0) & (*p <= 0x1p64f));
+        fast &= (v16m)((*p >= 0) & (*p <= 0x1p32f));
     }
     return fast;
 }
@@ -417,7 +418,7 @@ INLINE int bce_logits_lane_terms(const void *input, const void *target, const BC
 /// BCEWithLogitsLoss's terms for Float16 and BrainFloat16, sixteen elements (`count` 16) or eight,
 /// in Float lanes: `(1 - y) softplus(x) + (p softplus(-x)) y`, times the weight, as the scalar
 /// path's operations (1 - y is exact). The fast domain: |x| <= 80, y in [0, 1], pos_weight in [0,
-/// 2^64] and |weight| <= 2^64 (so no product overflows a Float: a term is below 2^71). Every rounding
+/// 2^32] and |weight| <= 2^32 (so no product overflows a Float: a term is below 2^71). Every rounding
 /// is relative, at most 2^-24 each, on top of the tail's 2^-22: below 2^-21.5 in all, 2^-10.5 of a
 /// Float16 ULP. Writes the terms as Doubles (exactly) to `out[0]` and `out[1]` and returns the
 /// elements evaluated: `count`, 8 when only the upper eight leave the fast domain, or 0.
@@ -742,7 +743,7 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 /// exp's 2^-23, 1 + e and the quotient), 2^-10.7 of a Float16 ULP and 2^-13.7 of a BrainFloat16
 /// one; the Double part adds about 2^-52. The fast domain: |x| <= 80 (e normal) and not in (0,
 /// 2^-20) (there sigmoid(x) = 1/2 + x/4 lies closer to 1/2 than that error, and g w / 2 is often a
-/// tie), y in {0, 1}, p in [0, 2^64] and |w| <= 2^64 (the Double products stay normal and finite).
+/// tie), y in {0, 1}, p in [0, 2^32] and |w| <= 2^32 (the Double products stay normal and finite).
 /// d/dtarget (when `dy` is not null) as the Double lanes compute it. Returns 1, or 0 where any
 /// lane leaves the domain (the group of eight takes over). Soft targets stay in the Double lanes:
 /// there `sigmoid(x) - y` cancels.

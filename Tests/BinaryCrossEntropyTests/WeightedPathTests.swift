@@ -360,6 +360,27 @@ struct WeightedPathTests {
         }
     }
 
+    @Test("BrainFloat16 BCEWithLogitsLoss: a term beyond Float's range (weight and pos_weight 2^63, x = -80) in a finite mean is the scalar formulas' mean at every level")
+    func termBeyondFloatRange() throws {
+        // One term p w softplus(80), about 2^132.3, above Float's largest (2^128) and BrainFloat16's;
+        // 63 terms of weight 0; the mean, about 2^126.3, is finite. Summed in Double, as the scalar
+        // formulas do, it stays finite whatever lanes compute the term.
+        let n = 64
+        let x = NDArray((0..<n).map { BrainFloat16($0 == 0 ? -80 : Double($0 % 7) - 3) })
+        let y = NDArray((0..<n).map { _ in BrainFloat16(1) })
+        let w = NDArray((0..<n).map { BrainFloat16($0 == 0 ? 0x1p63 : 0) })
+        let p = NDArray((0..<n).map { _ in BrainFloat16(0x1p63) })
+        func mean() throws -> BrainFloat16 {
+            try binaryCrossEntropyWithLogits(x, y, weight: w, posWeight: p, reduction: .mean).scalar!
+        }
+        let scalar = try BCEVectorKernels.withLevel(nil) { try mean() }
+        #expect(scalar.isFinite && Double(scalar) > 0x1p126)
+        for level in BCEInstructionSet.allCases where level <= BCEVectorKernels.supported {
+            let lanes = try BCEVectorKernels.withLevel(level) { try mean() }
+            #expect(Self.bits(lanes) == Self.bits(scalar), "\(level): \(lanes), the scalar formulas \(scalar)")
+        }
+    }
+
     @Test("d/dinput alone, Float16 and BrainFloat16 hard targets with g w on a tie: correctly rounded for sigmoid just below 1 and just off 1/2")
     func inputGradientTies() throws {
         try Self.checkInputGradientTies(Float16.self, significandBits: 10)
