@@ -352,7 +352,7 @@ INLINE v16f load_operand16(const void *p, ptrdiff_t stride, ptrdiff_t i, int cou
 /// 2^32, pos_weight in [0, 2^32], so a Float term (below 81 max(1, p)) times the weight stays
 /// below 2^71, far from Float's overflow at 2^128.
 INLINE v16m load_weights16(const BCEWeights *wt, ptrdiff_t i, int count, int kind, v16f *w, v16f *p) {
-    v16m fast = (v16m)(fsplat(0) == 0);
+    v16m fast = ~(v16m){0};   // every lane
     *w = fsplat(1);
     *p = fsplat(1);
     if (wt && wt->weight) {
