@@ -5,9 +5,9 @@
 #
 #   scripts/kernel-throughput.sh [REVISION] [ROUNDS]     (default: HEAD~1, 3)
 #
-# Each line: dtype, what (mean: the lane sums; none: each term stored; grad: d/dinput alone, a
-# scalar grad_output over n), the best of 30 calls over 1,000,000 elements (logits in [-8, 8],
-# hard targets) at the machine's instruction set.
+# Each line: dtype, targets (hard: 0 or 1; soft: uniform in [0, 1]), what (mean: the lane sums;
+# none: each term stored; grad: d/dinput alone, a scalar grad_output over n), the best of 30 calls
+# over 1,000,000 elements (logits in [-8, 8]) at the machine's instruction set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV="${1:-HEAD~1}"

@@ -1,6 +1,6 @@
 // Single-thread throughput of the BCEWithLogitsLoss kernels (forward sum and store, and d/dinput
-// alone with a scalar grad_output, as a `.mean` backward; Float, Float16, BrainFloat16) of one copy
-// of Kernels.c, compiled into this file (KERNELS names it).
+// alone with a scalar grad_output, as a `.mean` backward; Float, Float16, BrainFloat16; hard and
+// soft targets) of one copy of Kernels.c, compiled into this file (KERNELS names it).
 // scripts/kernel-throughput.sh builds it twice, against a git revision's Kernels.c and the working
 // tree's, and runs the two alternately: compare kernel code in one run, on one machine.
 #include <stdio.h>
@@ -23,12 +23,14 @@ int main(int argc, char **argv) {
     float *xf = malloc(4 * (size_t)n), *yf = malloc(4 * (size_t)n), *of = malloc(4 * (size_t)n);
     uint16_t *xh = malloc(2 * (size_t)n), *yh = malloc(2 * (size_t)n), *xb = malloc(2 * (size_t)n),
              *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);
+    const char *names[] = {"float32", "float16", "bfloat16"};
+    for (int soft = 0; soft < 2; soft++) {
     srand(1);
-    for (int i = 0; i < n; i++) {   // logits in [-8, 8], hard targets
-        float x = ((float)rand() / (float)RAND_MAX * 2 - 1) * 8, y = (rand() & 1) ? 1.0f : 0.0f;
+    for (int i = 0; i < n; i++) {   // logits in [-8, 8], targets in {0, 1} or uniform in [0, 1]
+        float x = ((float)rand() / (float)RAND_MAX * 2 - 1) * 8;
+        float y = soft ? (float)rand() / (float)RAND_MAX : (rand() & 1) ? 1.0f : 0.0f;
         xf[i] = x; yf[i] = y; xh[i] = half_bits(x); yh[i] = half_bits(y); xb[i] = brain_bits(x); yb[i] = brain_bits(y);
     }
-    const char *names[] = {"float32", "float16", "bfloat16"};
     for (int kind = 0; kind < 3; kind++) {
         for (int store = 0; store < 3; store++) {   // 0 mean, 1 none, 2 d/dinput
             double best = 1e30;
@@ -48,8 +50,10 @@ int main(int argc, char **argv) {
                 if (t < best) best = t;
                 if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
             }
-            printf("%-8s %-5s %6.0f M/s\n", names[kind], store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
+            printf("%-8s %-4s %-5s %6.0f M/s\n", names[kind], soft ? "soft" : "hard",
+                   store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
         }
+    }
     }
     return 0;
 }

@@ -734,40 +734,48 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     return 1;
 }
 
-/// BCEWithLogitsLoss's gradients for sixteen Float16 or BrainFloat16 elements with hard targets.
+/// How far `sigmoid(x) - y` may cancel in the sixteen-element path: a lane whose factor is below
+/// 2^-6 of `sigmoid(-|x|) (1 - y + p y)` (the factor's error from s, over its relative error) leaves
+/// its eight lanes to the Double lanes, so the factor is within 2^6 of s's 2^-21.7 relative.
+#define HALF_GRADIENT_CANCELLATION 0x1p6
+
+/// BCEWithLogitsLoss's gradients for sixteen Float16 or BrainFloat16 elements.
 /// d/dinput: sigmoid(-|x|) = e / (1 + e), e = exp(-|x|), in Float lanes,
 /// the rest in Double lanes as bce_logits_gradient_factors does: sigmoid(|x|) = 1 - that (so a
 /// sigmoid just below 1 keeps its distance from 1, which decides a result whose g w lands on a
-/// tie), `((1 - y) sigmoid(x) - t sigmoid(-x)) g w / divisor`, t = p y. With y in {0, 1} one of
-/// the two products is 0 and nothing cancels. The Float part's relative error is below 2^-21.7 (the
-/// exp's 2^-23, 1 + e and the quotient), 2^-10.7 of a Float16 ULP and 2^-13.7 of a BrainFloat16
-/// one; the Double part adds about 2^-52. The fast domain: |x| <= 80 (e normal) and not in (0,
-/// 2^-20) (there sigmoid(x) = 1/2 + x/4 lies closer to 1/2 than that error, and g w / 2 is often a
-/// tie), y in {0, 1}, p in [0, 2^32] and |w| <= 2^32 (the Double products stay normal and finite).
+/// tie), `((1 - y) sigmoid(x) - t sigmoid(-x)) g w / divisor`, t = p y (exact in Double: two
+/// significands of at most 11 bits). The Float part's relative error is below 2^-21.7 (the exp's
+/// 2^-23, 1 + e and the quotient), 2^-10.7 of a Float16 ULP and 2^-13.7 of a BrainFloat16 one; an
+/// error of s moves the factor by s (1 - y + t) times it, so where the factor cancels (soft targets,
+/// sigmoid(x) near y) that is amplified by s (1 - y + t) / |factor|: eight lanes with any lane
+/// amplified beyond HALF_GRADIENT_CANCELLATION take the Double lanes' factor (their bits). Hard
+/// targets never cancel (one of the two products is 0), so they stay in the Float lanes. The
+/// Double part adds about 2^-52. The fast domain: |x| <= 80 (e normal) and not in (0, 2^-20)
+/// (there sigmoid(x) = 1/2 + x/4 lies closer to 1/2 than that error, and g w / 2 is often a tie),
+/// y in [0, 1], p in [0, 2^32] and |w| <= 2^32 (the Double products stay normal and finite).
 /// d/dtarget (when `dy` is not null) as the Double lanes compute it. Returns 1, or 0 where any
-/// lane leaves the domain (the group of eight takes over). Soft targets stay in the Double lanes:
-/// there `sigmoid(x) - y` cancels.
-INLINE int bce_logits_half_hard_gradients(const void *x, const void *y, const void *g, ptrdiff_t gStride,
-                                          const BCEWeights *wt, int kind, double divisor, ptrdiff_t i, void *dx,
-                                          void *dy) {
+/// lane leaves the domain (the group of eight takes over).
+INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g, ptrdiff_t gStride,
+                                     const BCEWeights *wt, int kind, double divisor, ptrdiff_t i, void *dx,
+                                     void *dy) {
     v16f xv = load16(x, i, 16, kind), yv = load16(y, i, 16, kind);
     v16f mag = fmagnitude(xv), w, p;
-    v16m fast = (v16m)((mag <= 80) & ((mag == 0) | (mag >= 0x1p-20f)) & ((yv == 0) | (yv == 1)))
+    v16m fast = (v16m)((mag <= 80) & ((mag == 0) | (mag >= 0x1p-20f)) & (yv >= 0) & (yv <= 1))
         & load_weights16(wt, i, 16, kind, &w, &p);
     if (!fall(fast)) return 0;
     int hasP = wt && wt->posWeight;
     v16f scale = gStride == 0 ? splat16(g, kind) : load16(g, i, 16, kind);
-    v16f t = hasP ? p * yv : yv;   // exact: y is 0 or 1
     v16f e = vf_exp_nonpositive(-mag);
     v16f small = e / (1 + e);
     for (int half = 0; half < 2; half++) {
-        v8d s = half_to_double(small, half), xd = half_to_double(xv, half);
-        v8d factor = logits_input_factor(xd, half_to_double(yv, half), half_to_double(t, half), s, 1 - s);
+        v8d s = half_to_double(small, half), xd = half_to_double(xv, half), yd = half_to_double(yv, half);
+        v8d pd = half_to_double(p, half), t = hasP ? pd * yd : yd;
+        v8d factor = logits_input_factor(xd, yd, t, s, 1 - s);
+        if (any(magnitude(factor) * HALF_GRADIENT_CANCELLATION < s * ((1 - yd) + t)))
+            bce_logits_gradient_factors(xd, yd, 0, hasP ? &pd : 0, &factor, 0);   // in its domain: returns 1
         v8d scaled = half_to_double(scale, half) * half_to_double(w, half);
         store_lanes(factor * scaled / divisor, dx, i + 8 * half, kind);
-        if (!dy) continue;
-        v8d pd = half_to_double(p, half);
-        store_lanes(logits_target_factor(xd, hasP ? &pd : 0) * scaled / divisor, dy, i + 8 * half, kind);
+        if (dy) store_lanes(logits_target_factor(xd, hasP ? &pd : 0) * scaled / divisor, dy, i + 8 * half, kind);
     }
     return 1;
 }
@@ -778,15 +786,15 @@ INLINE int bce_logits_half_hard_gradients(const void *x, const void *y, const vo
 
 /// The gradients of every group of elements of `kind` from `i` while in the fast domain, each
 /// factor times grad_output (and the weight) over the divisor, rounded once. Float16 and
-/// BrainFloat16 logits try sixteen hard-target elements with Float lanes first (the same d/dinput
-/// whether d/dtarget is asked for or not).
+/// BrainFloat16 logits try sixteen elements with Float lanes first (the same d/dinput whether
+/// d/dtarget is asked for or not).
 #define GRADIENT_LOOP(FACTORS)                                                                    \
     INLINE ptrdiff_t FACTORS##_loop(const void *x, const void *y, const void *g, ptrdiff_t gStride, \
                                     const BCEWeights *wt, int kind, double divisor, double epsilon, \
                                     ptrdiff_t i, ptrdiff_t end, void *dx, void *dy) {             \
         while (end - i >= 8) {                                                                    \
             if (SIXTEEN_##FACTORS(kind) && end - i >= 16                                          \
-                && bce_logits_half_hard_gradients(x, y, g, gStride, wt, kind, divisor, i, dx, dy)) { \
+                && bce_logits_half_gradients(x, y, g, gStride, wt, kind, divisor, i, dx, dy)) {      \
                 i += 16;                                                                          \
                 continue;                                                                         \
             }                                                                                     \

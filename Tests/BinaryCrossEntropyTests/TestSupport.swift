@@ -122,11 +122,12 @@ func bitPatterns<S: BCEScalar>(_ value: S) -> [UInt64] { bitPatterns([value]) }
 
 /// How many of `count` lane results may differ in their bits from the scalar formulas' (both
 /// within the ULP bounds), for elements of `S` (`floatLanes`: a result the C kernels compute in
-/// Float lanes: Float16 and BrainFloat16 BCEWithLogitsLoss terms, and their d/dinput with hard
-/// targets). Double's double-double lanes (about 2^-55) and Float80 round differently near
-/// ties (measured: 0.1% to 2% of random inputs). The Float lanes' relative error is below 2^-20.9
-/// (Kernels.c), so they may differ within 2^-9.9 ULP of a tie: about 0.1% to 0.4% of random
-/// inputs. Every other narrow path carries 29 or more guard bits.
+/// Float lanes: Float16 and BrainFloat16 BCEWithLogitsLoss terms and d/dinput). Double's
+/// double-double lanes (about 2^-55) and Float80 round differently near ties (measured: 0.1% to
+/// 2% of random inputs). The Float lanes' relative error is below 2^-20.9 for the terms and
+/// 2^-21.7 for d/dinput, times up to 2^6 where sigmoid(x) - y cancels (Kernels.c), so they may
+/// differ near a tie: about 0.1% to 0.4% of random inputs. Every other narrow path carries 29 or
+/// more guard bits.
 func allowedScalarDifferences<S>(_: S.Type, floatLanes: Bool, count: Int) -> Int {
     if S.self == Double.self { return count / 40 }
     if floatLanes && (S.self == Float16.self || S.self == BrainFloat16.self) { return count / 200 + 2 }
@@ -134,13 +135,10 @@ func allowedScalarDifferences<S>(_: S.Type, floatLanes: Bool, count: Int) -> Int
 }
 
 /// `allowedScalarDifferences` for a result of the instruction-set tests, by its name: "<type>
-/// logits=<Bool> ..." (VectorizedPathTests) or "<loss> <type> ..." (WeightedPathTests); gradient
-/// results end in "gradients".
+/// logits=<Bool> ..." (VectorizedPathTests) or "<loss> <type> ..." (WeightedPathTests).
 func allowedScalarDifferences(named name: String, count: Int) -> Int {
     let words = name.split(separator: " ")
-    let logits = words.contains("logits=true") || words.contains("bce_with_logits")
-    let hard = words.contains("hard=true") || words.contains("hard")
-    let floatLanes = logits && (words.last != "gradients" || hard)
+    let floatLanes = words.contains("logits=true") || words.contains("bce_with_logits")
     if words.contains("Double") { return allowedScalarDifferences(Double.self, floatLanes: floatLanes, count: count) }
     if words.contains("Float16") { return allowedScalarDifferences(Float16.self, floatLanes: floatLanes, count: count) }
     if words.contains("BrainFloat16") { return allowedScalarDifferences(BrainFloat16.self, floatLanes: floatLanes, count: count) }

@@ -268,19 +268,30 @@ struct WeightedPathTests {
             all.append(makeCase(S.self, logits: true, hard: hard, layout: 0, weight: false, posWeight: false,
                                 seed: seed &+ (hard ? 98 : 99)))
         }
-        // Logits in the Float lanes' domain throughout, so most groups of sixteen take them.
+        // Logits in the Float lanes' domain throughout, so most groups of sixteen take them: hard
+        // targets, soft targets, and soft targets next to sigmoid(x) (where sigmoid(x) - y cancels,
+        // so most groups of eight must leave the Float lanes' sigmoid for the Double lanes').
         var uniform = SplitMix64(seed: seed &+ 77)
         let shape = [97, 50], n = 97 * 50
-        let ux = (0..<n).map { _ in S(Double.random(in: -30...30, using: &uniform)) }
-        let uy = (0..<n).map { _ in S(Double(Int.random(in: 0...1, using: &uniform))) }
         let uw = (0..<50).map { _ in S(Double.random(in: 0.5...2, using: &uniform)) }
         let up = (0..<50).map { _ in S(Double.random(in: 0.5...4, using: &uniform)) }
-        for weighted in [false, true] {
-            all.append(Case(
-                name: "bce_with_logits \(S.self) hard uniform in [-30, 30]\(weighted ? " per class (C,) weight pos_weight" : "")",
-                logits: true, x: try NDArray(shape: shape, scalars: ux), y: try NDArray(shape: shape, scalars: uy),
-                weight: weighted ? NDArray(uw) : nil, posWeight: weighted ? NDArray(up) : nil,
-                w: (0..<n).map { weighted ? uw[$0 % 50] : 1 }, p: (0..<n).map { weighted ? up[$0 % 50] : 1 }))
+        for targets in ["hard", "soft", "soft near sigmoid"] {
+            let range = targets == "hard" ? 30.0 : 8
+            let ux = (0..<n).map { _ in S(Double.random(in: -range...range, using: &uniform)) }
+            let uy = ux.map { x -> S in
+                switch targets {
+                case "hard": return S(Double(Int.random(in: 0...1, using: &uniform)))
+                case "soft": return S(Double.random(in: 0...1, using: &uniform))
+                default: return S(1 / (1 + exp(-Double(x))) * (1 + Double.random(in: -0x1p-9...0x1p-9, using: &uniform)))
+                }
+            }
+            for weighted in [false, true] {
+                all.append(Case(
+                    name: "bce_with_logits \(S.self) \(targets) uniform in [-\(Int(range)), \(Int(range))]\(weighted ? " per class (C,) weight pos_weight" : "")",
+                    logits: true, x: try NDArray(shape: shape, scalars: ux), y: try NDArray(shape: shape, scalars: uy),
+                    weight: weighted ? NDArray(uw) : nil, posWeight: weighted ? NDArray(up) : nil,
+                    w: (0..<n).map { weighted ? uw[$0 % 50] : 1 }, p: (0..<n).map { weighted ? up[$0 % 50] : 1 }))
+            }
         }
         var floatLaneElements = 0
         for c in all {
@@ -291,7 +302,7 @@ struct WeightedPathTests {
             let runs: [(Reduction, NDArray<S>, S)] = [
                 (.none, try NDArray(shape: c.x.shape, scalars: gs), 0), (.mean, NDArray(scalar: S(0.75)), 0.75),
                 (.sum, NDArray(scalar: tiny), tiny)]
-            let floatLanes = c.logits && c.name.contains(" hard ") && (S.self == Float16.self || S.self == BrainFloat16.self)
+            let floatLanes = c.logits && (S.self == Float16.self || S.self == BrainFloat16.self)
             for (reduction, g, scalarG) in runs {
                 BCEThreads.maximum = 2
                 let result = try c.inputGradientAlone(reduction, g)
@@ -387,7 +398,7 @@ struct WeightedPathTests {
         try Self.checkInputGradientTies(BrainFloat16.self, significandBits: 7)
     }
 
-    @Test("d/dinput alone (no d/dtarget; Float16 and BrainFloat16 logits hard targets in Float lanes), every broadcast pattern and none: within the bound, the scalar path's bits but near ties, every level and thread count")
+    @Test("d/dinput alone (no d/dtarget; Float16 and BrainFloat16 logits in Float lanes, hard and soft targets, cancelling ones too), every broadcast pattern and none: within the bound, the scalar path's bits but near ties, every level and thread count")
     func inputGradientAlone() throws {
         try Self.checkInputGradientAlone(Float16.self, bound: 1, seed: 511)
         try Self.checkInputGradientAlone(BrainFloat16.self, bound: 1, seed: 512)
