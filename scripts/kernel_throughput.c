@@ -25,35 +25,35 @@ int main(int argc, char **argv) {
              *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);
     const char *names[] = {"float32", "float16", "bfloat16"};
     for (int soft = 0; soft < 2; soft++) {
-    srand(1);
-    for (int i = 0; i < n; i++) {   // logits in [-8, 8], targets in {0, 1} or uniform in [0, 1]
-        float x = ((float)rand() / (float)RAND_MAX * 2 - 1) * 8;
-        float y = soft ? (float)rand() / (float)RAND_MAX : (rand() & 1) ? 1.0f : 0.0f;
-        xf[i] = x; yf[i] = y; xh[i] = half_bits(x); yh[i] = half_bits(y); xb[i] = brain_bits(x); yb[i] = brain_bits(y);
-    }
-    for (int kind = 0; kind < 3; kind++) {
-        for (int store = 0; store < 3; store++) {   // 0 mean, 1 none, 2 d/dinput
-            double best = 1e30;
-            for (int r = 0; r < repetitions; r++) {
-                double s[8] = {0}, c[8] = {0}, t = now();
-                ptrdiff_t done;
-                if (store == 2) {
-                    float gf = 0.75f;
-                    uint16_t gh = half_bits(gf), gb = brain_bits(gf);
-                    if (kind == 0) done = bce_logits_gradients_f32(xf, yf, &gf, 0, n, 0, 0, n, of, 0);
-                    else if (kind == 1) done = bce_logits_gradients_f16(xh, yh, &gh, 0, n, 0, 0, n, oh, 0);
-                    else done = bce_logits_gradients_bf16(xb, yb, &gb, 0, n, 0, 0, n, oh, 0);
-                } else if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
-                else if (kind == 1) done = store ? bce_logits_f16_store(xh, yh, 0, n, oh) : bce_logits_f16_sum(xh, yh, 0, n, s, c);
-                else done = store ? bce_logits_bf16_store(xb, yb, 0, n, oh) : bce_logits_bf16_sum(xb, yb, 0, n, s, c);
-                t = now() - t;
-                if (t < best) best = t;
-                if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
-            }
-            printf("%-8s %-4s %-5s %6.0f M/s\n", names[kind], soft ? "soft" : "hard",
-                   store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
+        srand(1);
+        for (int i = 0; i < n; i++) {   // logits in [-8, 8], targets in {0, 1} or uniform in [0, 1]
+            float x = ((float)rand() / (float)RAND_MAX * 2 - 1) * 8;
+            float y = soft ? (float)rand() / (float)RAND_MAX : (rand() & 1) ? 1.0f : 0.0f;
+            xf[i] = x; yf[i] = y; xh[i] = half_bits(x); yh[i] = half_bits(y); xb[i] = brain_bits(x); yb[i] = brain_bits(y);
         }
-    }
+        for (int kind = 0; kind < 3; kind++) {
+            for (int store = 0; store < 3; store++) {   // 0 mean, 1 none, 2 d/dinput
+                double best = 1e30;
+                for (int r = 0; r < repetitions; r++) {
+                    double s[8] = {0}, c[8] = {0}, t = now();
+                    ptrdiff_t done;
+                    if (store == 2) {
+                        float gf = 0.75f;
+                        uint16_t gh = half_bits(gf), gb = brain_bits(gf);
+                        if (kind == 0) done = bce_logits_gradients_f32(xf, yf, &gf, 0, n, 0, 0, n, of, 0);
+                        else if (kind == 1) done = bce_logits_gradients_f16(xh, yh, &gh, 0, n, 0, 0, n, oh, 0);
+                        else done = bce_logits_gradients_bf16(xb, yb, &gb, 0, n, 0, 0, n, oh, 0);
+                    } else if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
+                    else if (kind == 1) done = store ? bce_logits_f16_store(xh, yh, 0, n, oh) : bce_logits_f16_sum(xh, yh, 0, n, s, c);
+                    else done = store ? bce_logits_bf16_store(xb, yb, 0, n, oh) : bce_logits_bf16_sum(xb, yb, 0, n, s, c);
+                    t = now() - t;
+                    if (t < best) best = t;
+                    if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
+                }
+                printf("%-8s %-4s %-5s %6.0f M/s\n", names[kind], soft ? "soft" : "hard",
+                       store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
+            }
+        }
     }
     return 0;
 }

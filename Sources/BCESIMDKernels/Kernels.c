@@ -735,8 +735,9 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 }
 
 /// How far `sigmoid(x) - y` may cancel in the sixteen-element path: a lane whose factor is below
-/// 2^-6 of `sigmoid(-|x|) (1 - y + p y)` (the factor's error from s, over its relative error) leaves
-/// its eight lanes to the Double lanes, so the factor is within 2^6 of s's 2^-21.7 relative.
+/// 2^-6 of `sigmoid(-|x|) (1 - y + p y)` (the factor's error from s, over s's relative error)
+/// leaves its eight lanes to the Double lanes, so the factor's relative error stays below 2^6
+/// times s's 2^-21.7.
 #define HALF_GRADIENT_CANCELLATION 0x1p6
 
 /// BCEWithLogitsLoss's gradients for sixteen Float16 or BrainFloat16 elements.
