@@ -1,5 +1,6 @@
 // Single-thread throughput of the BCEWithLogitsLoss kernels (forward sum and store, and d/dinput
-// alone with a scalar grad_output, as a `.mean` backward; Float, Float16, BrainFloat16; hard and
+// alone with a scalar grad_output over n, as a `.mean` backward, and with a grad_output per element
+// over 1, as a `.none` backward; Float, Float16, BrainFloat16; hard and
 // soft targets) of one copy of Kernels.c, compiled into this file (KERNELS names it).
 // scripts/kernel-throughput.sh builds it twice, against a git revision's Kernels.c and the working
 // tree's, and runs the two alternately: compare kernel code in one run, on one machine.
@@ -23,6 +24,9 @@ int main(int argc, char **argv) {
     float *xf = malloc(4 * (size_t)n), *yf = malloc(4 * (size_t)n), *of = malloc(4 * (size_t)n);
     uint16_t *xh = malloc(2 * (size_t)n), *yh = malloc(2 * (size_t)n), *xb = malloc(2 * (size_t)n),
              *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);
+    float *gfs = malloc(4 * (size_t)n);   // grad_output of the `.none` backward: 0.75 everywhere
+    uint16_t *ghs = malloc(2 * (size_t)n), *gbs = malloc(2 * (size_t)n);
+    for (int i = 0; i < n; i++) { gfs[i] = 0.75f; ghs[i] = half_bits(0.75f); gbs[i] = brain_bits(0.75f); }
     const char *names[] = {"float32", "float16", "bfloat16"};
     for (int soft = 0; soft < 2; soft++) {
         srand(1);
@@ -32,7 +36,7 @@ int main(int argc, char **argv) {
             xf[i] = x; yf[i] = y; xh[i] = half_bits(x); yh[i] = half_bits(y); xb[i] = brain_bits(x); yb[i] = brain_bits(y);
         }
         for (int kind = 0; kind < 3; kind++) {
-            for (int store = 0; store < 3; store++) {   // 0 mean, 1 none, 2 d/dinput
+            for (int store = 0; store < 4; store++) {   // 0 mean, 1 none, 2 d/dinput of mean, 3 of none
                 double best = 1e30;
                 for (int r = 0; r < repetitions; r++) {
                     double s[8] = {0}, c[8] = {0}, t = now();
@@ -43,6 +47,10 @@ int main(int argc, char **argv) {
                         if (kind == 0) done = bce_logits_gradients_f32(xf, yf, &gf, 0, n, 0, 0, n, of, 0);
                         else if (kind == 1) done = bce_logits_gradients_f16(xh, yh, &gh, 0, n, 0, 0, n, oh, 0);
                         else done = bce_logits_gradients_bf16(xb, yb, &gb, 0, n, 0, 0, n, oh, 0);
+                    } else if (store == 3) {
+                        if (kind == 0) done = bce_logits_gradients_f32(xf, yf, gfs, 1, 1, 0, 0, n, of, 0);
+                        else if (kind == 1) done = bce_logits_gradients_f16(xh, yh, ghs, 1, 1, 0, 0, n, oh, 0);
+                        else done = bce_logits_gradients_bf16(xb, yb, gbs, 1, 1, 0, 0, n, oh, 0);
                     } else if (kind == 0) done = store ? bce_logits_f32_store(xf, yf, 0, n, of) : bce_logits_f32_sum(xf, yf, 0, n, s, c);
                     else if (kind == 1) done = store ? bce_logits_f16_store(xh, yh, 0, n, oh) : bce_logits_f16_sum(xh, yh, 0, n, s, c);
                     else done = store ? bce_logits_bf16_store(xb, yb, 0, n, oh) : bce_logits_bf16_sum(xb, yb, 0, n, s, c);
@@ -51,7 +59,7 @@ int main(int argc, char **argv) {
                     if (done != n - n % 8) { fprintf(stderr, "kernel stopped at %ld of %d\n", (long)done, n); return 1; }
                 }
                 printf("%-8s %-4s %-5s %6.0f M/s\n", names[kind], soft ? "soft" : "hard",
-                       store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
+                       store == 3 ? "gnone" : store == 2 ? "grad" : store ? "none" : "mean", n / best / 1e6);
             }
         }
     }
