@@ -33,8 +33,8 @@ typedef enum {
     BCESIMDLevelNone = -1,      ///< No kernel: every function evaluates nothing and returns `start`, so
                                 ///< the caller's scalar formulas take every group (the tests' reference).
     BCESIMDLevelBaseline = 0,   ///< The target's baseline: SSE2 on x86-64, Advanced SIMD (NEON) on arm64.
-    BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2 and FMA.
-    BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW, and FMA.
+    BCESIMDLevelAVX2 = 1,       ///< x86-64 with AVX2, FMA and F16C.
+    BCESIMDLevelAVX512 = 2,     ///< x86-64 with AVX-512 F, DQ, VL and BW, FMA and F16C.
 } BCESIMDLevel;
 
 /// The best level this processor and operating system support.
