@@ -4,6 +4,7 @@
 # run:
 #
 #   scripts/kernel-throughput.sh [REVISION] [ROUNDS]     (default: HEAD~1, 3)
+#   LEVEL=1 scripts/kernel-throughput.sh ...             (a lower instruction set: 0 baseline, 1 AVX2)
 #
 # Each line: dtype, targets (hard: 0 or 1; soft: uniform in [0, 1]), what (mean: the lane sums;
 # none: each term stored; grad: d/dinput alone, a scalar grad_output over n; gnone: d/dinput alone, a
@@ -27,6 +28,6 @@ done
 for round in $(seq 1 "$ROUNDS"); do
     for side in before after; do
         echo "== round $round, $side"
-        "$OUT/$side"
+        "$OUT/$side" 1000000 30 ${LEVEL:+"$LEVEL"}
     done
 done

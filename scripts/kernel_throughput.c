@@ -21,6 +21,9 @@ static uint16_t brain_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return (uin
 
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1000000, repetitions = argc > 2 ? atoi(argv[2]) : 30;
+    // A third argument lowers the instruction set (0 baseline, 1 AVX2, 2 AVX-512; at most the supported one).
+    if (argc > 3) bce_simd_set_level((BCESIMDLevel)atoi(argv[3]));
+    printf("instruction set level %d\n", (int)bce_simd_level());
     float *xf = malloc(4 * (size_t)n), *yf = malloc(4 * (size_t)n), *of = malloc(4 * (size_t)n);
     uint16_t *xh = malloc(2 * (size_t)n), *yh = malloc(2 * (size_t)n), *xb = malloc(2 * (size_t)n),
              *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);
