@@ -115,6 +115,26 @@ INLINE v8h round_binary16(v8d x, int m) {
     return __builtin_convertvector(sign | result, v8h);
 }
 
+typedef int32_t v8m32 __attribute__((vector_size(32)));   // lane masks of eight 32-bit lanes
+
+/// round_binary16(x, 10) by F16C (LANES_F16C), the same bits: each Double rounded to odd as a Float
+/// (24 significant bits, at least two more than Float16's 11, so rounding that to nearest even
+/// gives x's correctly rounded Float16: Boldo and Melquiond's round-to-odd), then VCVTPH2PS's
+/// ties-to-even rounding; NaN as round_binary16's quiet NaN with the sign kept. Rounding to odd:
+/// the Float nearest x, one step toward zero where that is above |x|, the last bit set where
+/// inexact (beyond FLT_MAX: FLT_MAX, odd, which still rounds to infinity).
+INLINE v8h round_f16c(v8d x) {
+    v8f nearest = __builtin_convertvector(x, v8f);
+    v8d back = __builtin_convertvector(nearest, v8d);
+    v8m32 above = __builtin_convertvector(magnitude(back) > magnitude(x), v8m32);
+    v8m32 inexact = __builtin_convertvector(back != x, v8m32);
+    v8w odd = ((v8w)nearest + (v8w)above) | ((v8w)inexact & 1);
+    v8w sign = odd & 0x80000000u;
+    v8w isNaN = (v8w)((odd ^ sign) > 0x7F800000u);
+    v8w rounded = __builtin_convertvector((v8h)__builtin_convertvector((v8f)odd, v8hf), v8w);
+    return __builtin_convertvector((isNaN & ((sign >> 16) | 0x7E00u)) | (~isNaN & rounded), v8h);
+}
+
 /// The element types evaluated in Double lanes; a constant argument of every function below, so
 /// each instantiation keeps one branch. LANES_F16C is Float16 at a level with F16C: the same
 /// values and bits, widened by the hardware.
@@ -138,7 +158,7 @@ INLINE v8d splat_lane(const void *p, int kind) {
 /// Eight Doubles, each rounded once to `kind`, stored at `p + i`.
 INLINE void store_lanes(v8d v, void *p, ptrdiff_t i, int kind) {
     if (kind == LANES_F32) { store_f32(v, (float *)p + i); return; }
-    v8h h = round_binary16(v, kind == LANES_BF16 ? 7 : 10);
+    v8h h = kind == LANES_F16C ? round_f16c(v) : round_binary16(v, kind == LANES_BF16 ? 7 : 10);
     __builtin_memcpy((uint16_t *)p + i, &h, sizeof h);
 }
 
