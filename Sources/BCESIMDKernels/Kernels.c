@@ -768,28 +768,59 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     return 1;
 }
 
+/// sigmoid(-|x|) = e / (1 + e), e = exp(-|x|), in Double (vm_exp_nonpositive, within 1 ULP, and
+/// one division: relative error below 2^-51), for every Float16 (`[0]`) and BrainFloat16 (`[1]`)
+/// magnitude |x| <= 80, by its 15 magnitude bits; 0 above (those lanes leave the domain). The
+/// sixteen-element logits gradients read s from it instead of computing it per element (+20-60%
+/// on their d/dinput, scripts/kernel-throughput.sh). Filled when the library is loaded (a
+/// constructor: before any thread of the library exists, so no lock, nothing a `fork` could catch
+/// half done; under a millisecond), by the baseline code, so every level reads the same bits.
+static double sigmoid_tables[2][1 << 15];
+
+__attribute__((constructor)) static void fill_sigmoid_tables(void) {
+    for (int kind = 0; kind < 2; kind++) {
+        for (int start = 0; start < (1 << 15); start += 8) {
+            v8h raw;
+            for (int j = 0; j < 8; j++) raw[j] = (uint16_t)(start + j);
+            v8d a = kind ? widen_bf16(raw) : widen_f16(raw);
+            v8i inside = a <= 80;   // false for NaN
+            v8d e = vm_exp_nonpositive(negate(select(inside, a, splat(0))));
+            v8d s = select(inside, e / (1 + e), splat(0));
+            for (int j = 0; j < 8; j++) sigmoid_tables[kind][start + j] = s[j];
+        }
+    }
+}
+
+/// s = sigmoid(-|x|) of eight Float16 or BrainFloat16 elements from the table (see sigmoid_tables).
+INLINE v8d sigmoid_of_magnitude(v16h raw, int half, int kind) {
+    const double *table = sigmoid_tables[kind == LANES_BF16];
+    v8h h = half ? __builtin_shufflevector(raw, raw, 8, 9, 10, 11, 12, 13, 14, 15)
+                 : __builtin_shufflevector(raw, raw, 0, 1, 2, 3, 4, 5, 6, 7);
+    h &= 0x7FFF;
+    return (v8d){table[h[0]], table[h[1]], table[h[2]], table[h[3]], table[h[4]], table[h[5]], table[h[6]], table[h[7]]};
+}
+
 /// How far `sigmoid(x) - y` may cancel in the sixteen-element path: a lane whose factor is below
-/// 2^-6 of `sigmoid(-|x|) (1 - y + p y)` (the factor's error from s, over s's relative error)
-/// leaves its eight lanes to the Double lanes, so the factor's relative error stays below 2^6
-/// times s's 2^-21.7.
-#define HALF_GRADIENT_CANCELLATION 0x1p6
+/// 2^-20 of `sigmoid(-|x|) (1 - y + p y)` (the factor's error from s, over s's relative error)
+/// leaves its eight lanes to bce_logits_gradient_factors, so the factor's relative error stays
+/// below 2^20 times s's 2^-51: 2^-31, 2^-20 of a Float16 ULP. (It was 2^6 while s was a Float,
+/// 2^-21.7; then about one soft-target group in twenty took the Double lanes' exp.)
+#define HALF_GRADIENT_CANCELLATION 0x1p20
 
 /// BCEWithLogitsLoss's gradients for sixteen Float16 or BrainFloat16 elements.
-/// d/dinput: sigmoid(-|x|) = e / (1 + e), e = exp(-|x|), in Float lanes,
-/// the rest in Double lanes as bce_logits_gradient_factors does: sigmoid(|x|) = 1 - that (so a
-/// sigmoid just below 1 keeps its distance from 1, which decides a result whose g w lands on a
-/// tie), `((1 - y) sigmoid(x) - t sigmoid(-x)) g w / divisor`, t = p y (exact in Double: two
-/// significands of at most 11 bits). The Float part's relative error is below 2^-21.7 (the exp's
-/// 2^-23, 1 + e and the quotient), 2^-10.7 of a Float16 ULP and 2^-13.7 of a BrainFloat16 one; an
-/// error of s moves the factor by s (1 - y + t) times it, so where the factor cancels (soft targets,
-/// sigmoid(x) near y) that is amplified by s (1 - y + t) / |factor|: eight lanes with any lane
-/// amplified beyond HALF_GRADIENT_CANCELLATION take the Double lanes' factor (their bits). Hard
-/// targets never cancel (one of the two products is 0), so they stay in the Float lanes. The
-/// Double part adds about 2^-52. The fast domain: |x| <= 80 (e normal) and not in (0, 2^-20)
-/// (there sigmoid(x) = 1/2 + x/4 lies closer to 1/2 than that error, and g w / 2 is often a tie),
-/// y in [0, 1], p in [0, 2^32] and |w| <= 2^32 (the Double products stay normal and finite).
-/// d/dtarget (when `dy` is not null) as the Double lanes compute it. Returns 1, or 0 where any
-/// lane leaves the domain (the group of eight takes over).
+/// d/dinput: s = sigmoid(-|x|) from sigmoid_tables (relative error below 2^-51), the rest in
+/// Double lanes as bce_logits_gradient_factors does: sigmoid(|x|) = 1 - s (so a sigmoid just
+/// below 1 keeps its distance from 1, which decides a result whose g w lands on a tie),
+/// `((1 - y) sigmoid(x) - t sigmoid(-x)) g w / divisor`, t = p y (exact in Double: two
+/// significands of at most 11 bits). An error of s moves the factor by s (1 - y + t) times it, so
+/// where the factor cancels (soft targets, sigmoid(x) near y) that is amplified by
+/// s (1 - y + t) / |factor|: eight lanes with any lane amplified beyond HALF_GRADIENT_CANCELLATION
+/// take the Double lanes' factor (their bits). Hard targets never cancel (one of the two products
+/// is 0). The Double part adds about 2^-52. The fast domain: |x| <= 80 and not in (0, 2^-20)
+/// (kept from the Float s, whose error there exceeded sigmoid(x)'s distance from 1/2; those lanes
+/// take the Double lanes), y in [0, 1], p in [0, 2^32] and |w| <= 2^32 (the Double products stay
+/// normal and finite). d/dtarget (when `dy` is not null) as the Double lanes compute it. Returns 1,
+/// or 0 where any lane leaves the domain (the group of eight takes over).
 INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g, ptrdiff_t gStride,
                                      const BCEWeights *wt, int kind, double divisor, ptrdiff_t i, void *dx,
                                      void *dy) {
@@ -800,10 +831,10 @@ INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g
     if (!fall(fast)) return 0;
     int hasP = wt && wt->posWeight;
     v16f scale = gStride == 0 ? splat16(g, kind) : load16(g, i, 16, kind);
-    v16f e = vf_exp_nonpositive(-mag);
-    v16f small = e / (1 + e);
+    v16h raw;
+    __builtin_memcpy(&raw, (const uint16_t *)x + i, sizeof raw);
     for (int half = 0; half < 2; half++) {
-        v8d s = half_to_double(small, half), xd = half_to_double(xv, half), yd = half_to_double(yv, half);
+        v8d s = sigmoid_of_magnitude(raw, half, kind), xd = half_to_double(xv, half), yd = half_to_double(yv, half);
         v8d pd = half_to_double(p, half), t = hasP ? pd * yd : yd;
         v8d factor = logits_input_factor(xd, yd, t, s, 1 - s);
         if (any(magnitude(factor) * HALF_GRADIENT_CANCELLATION < s * ((1 - yd) + t)))
