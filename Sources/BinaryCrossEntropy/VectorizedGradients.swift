@@ -18,7 +18,8 @@ struct GradientGroups {
     enum Lanes {
         /// Float, Float16, BrainFloat16: Double lanes.
         case double(LaneType)
-        /// Double (x86_64): double-double lanes (BCEWithLogitsLoss: hard labels).
+        /// Double (x86_64): double-double lanes (BCEWithLogitsLoss: hard labels, and soft targets
+        /// where sigmoid(x) - y cancels at most 8-fold; Kernels.c, DD_GRADIENT_CANCELLATION).
         case doubleDouble
     }
 
