@@ -24,6 +24,13 @@ int main(int argc, char **argv) {
     // A third argument lowers the instruction set (0 baseline, 1 AVX2, 2 AVX-512; at most the supported one).
     if (argc > 3) bce_simd_set_level((BCESIMDLevel)atoi(argv[3]));
     printf("instruction set level %d\n", (int)bce_simd_level());
+#ifdef SIGMOID_TABLE_ENTRIES   // Kernels.c from session 10 on
+    {   // The load-time constructor's work (it already ran once before main), timed again.
+        double t = now();
+        fill_sigmoid_tables();
+        printf("sigmoid tables filled in %.3f ms\n", (now() - t) * 1e3);
+    }
+#endif
     float *xf = malloc(4 * (size_t)n), *yf = malloc(4 * (size_t)n), *of = malloc(4 * (size_t)n);
     uint16_t *xh = malloc(2 * (size_t)n), *yh = malloc(2 * (size_t)n), *xb = malloc(2 * (size_t)n),
              *yb = malloc(2 * (size_t)n), *oh = malloc(2 * (size_t)n);

@@ -775,11 +775,12 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 /// on their d/dinput, scripts/kernel-throughput.sh). Filled when the library is loaded (a
 /// constructor: before any thread of the library exists, so no lock, nothing a `fork` could catch
 /// half done; under a millisecond), by the baseline code, so every level reads the same bits.
-static double sigmoid_tables[2][1 << 15];
+#define SIGMOID_TABLE_ENTRIES (1 << 15)   // the magnitudes of a 16-bit float
+static double sigmoid_tables[2][SIGMOID_TABLE_ENTRIES];
 
 __attribute__((constructor)) static void fill_sigmoid_tables(void) {
     for (int kind = 0; kind < 2; kind++) {
-        for (int start = 0; start < (1 << 15); start += 8) {
+        for (int start = 0; start < SIGMOID_TABLE_ENTRIES; start += 8) {
             v8h raw;
             for (int j = 0; j < 8; j++) raw[j] = (uint16_t)(start + j);
             v8d a = kind ? widen_bf16(raw) : widen_f16(raw);
