@@ -22,7 +22,7 @@ mkdir -p "$OUT"
 if [ ! -x .build-asan/debug/bce-conformance ]; then
     echo "leakcheck: building bce-conformance with AddressSanitizer in .build-asan"
     swift build --product bce-conformance --build-path .build-asan -Xswiftc -sanitize=address \
-        -Xcc -fsanitize=address 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+        -Xcc -fsanitize=address 2>&1 | scripts/build-log-filter
 fi
 BIN=.build-asan/debug/bce-conformance
 SYMBOLIZER="$(dirname "$(command -v swift || echo /opt/swift/usr/bin/swift)")/llvm-symbolizer"

@@ -18,7 +18,7 @@ echo "== package: release build of bce-conformance, Swift runtime linked statica
 # A build folder of its own: the static and the dynamic release builds compile differently, and
 # sharing .build would rebuild everything at each switch (scripts/conformance.sh builds the dynamic one).
 STATIC=(-c release --static-swift-stdlib --scratch-path .build-static)
-swift build "${STATIC[@]}" --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+swift build "${STATIC[@]}" --product bce-conformance 2>&1 | scripts/build-log-filter
 BIN="$(swift build "${STATIC[@]}" --show-bin-path)/bce-conformance"
 
 echo "== package: shared libraries the runner loads (ldd)"

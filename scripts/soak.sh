@@ -18,7 +18,7 @@ OUT="${3:-.build-soak/rss.csv}"
 SEED="${BCE_SOAK_SEED:-20261129}"
 mkdir -p "$(dirname "$OUT")"
 BIN_DIR="$(swift build -c release --show-bin-path)"
-[ -x "$BIN_DIR/bce-conformance" ] || swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+[ -x "$BIN_DIR/bce-conformance" ] || swift build -c release --product bce-conformance 2>&1 | scripts/build-log-filter
 LOG="${OUT%.csv}.log"
 
 nice "$BIN_DIR/bce-conformance" live --cases "$CASES" --seed "$SEED" --max-mismatches "$CASES" ${BCE_SOAK_LIVE_ARGS:-} > "$LOG" 2>&1 &

@@ -66,5 +66,5 @@ step "swift test (release build with testable imports)"
 # allocation counts are those of the code users run (measured 2026-12-02 at load 5: a 399 s build,
 # 338 tests in 155 s). assert() is compiled out; the library reports bad input by typed errors,
 # never by assertions. Build progress lines dropped; pipefail keeps swift test's exit status.
-swift test -c release --enable-testable-imports 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+swift test -c release --enable-testable-imports 2>&1 | scripts/build-log-filter
 step "done"

@@ -42,7 +42,7 @@ fi
 if [ -n "${BCE_BIN:-}" ]; then
     BIN="$BCE_BIN"
 else
-    swift build -c release --product bce-conformance 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] /d'
+    swift build -c release --product bce-conformance 2>&1 | scripts/build-log-filter
     BIN="$(swift build -c release --show-bin-path)/bce-conformance"
 fi
 
