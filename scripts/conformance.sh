@@ -10,7 +10,7 @@ scripts/setup.sh
 if [ -n "${BCE_BIN:-}" ]; then
     BIN="$BCE_BIN"
 else
-    # Progress lines dropped; pipefail keeps swift build's exit status.
+    # Every 40th progress line kept (scripts/build-log-filter); pipefail keeps swift build's exit status.
     swift build -c release --product bce-conformance 2>&1 | scripts/build-log-filter
     BIN="$(swift build -c release --show-bin-path)/bce-conformance"
 fi

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 [ -d /opt/swift/usr/bin ] && export PATH="/opt/swift/usr/bin:$PATH"
 
 echo "== package: release build of bce-conformance, Swift runtime linked statically"
-# Progress lines dropped; pipefail keeps swift build's exit status.
+# Every 40th progress line kept (scripts/build-log-filter); pipefail keeps swift build's exit status.
 # A build folder of its own: the static and the dynamic release builds compile differently, and
 # sharing .build would rebuild everything at each switch (scripts/conformance.sh builds the dynamic one).
 STATIC=(-c release --static-swift-stdlib --scratch-path .build-static)

@@ -65,6 +65,6 @@ step "swift test (release build with testable imports)"
 # Optimized: the suite's numerical tests run about twice as fast as in a debug build, and the
 # allocation counts are those of the code users run (measured 2026-12-02 at load 5: a 399 s build,
 # 338 tests in 155 s). assert() is compiled out; the library reports bad input by typed errors,
-# never by assertions. Build progress lines dropped; pipefail keeps swift test's exit status.
+# never by assertions. Every 40th build progress line kept (scripts/build-log-filter); pipefail keeps swift test's exit status.
 swift test -c release --enable-testable-imports 2>&1 | scripts/build-log-filter
 step "done"
