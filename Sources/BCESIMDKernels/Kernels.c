@@ -140,19 +140,23 @@ INLINE v8h round_f16c(v8d x) {
 /// values and bits, widened by the hardware.
 enum { LANES_F32, LANES_F16, LANES_BF16, LANES_F16C };
 
+/// Eight 16-bit patterns of `kind` (not LANES_F32) as Doubles, exactly.
+INLINE v8d widen_lanes(v8h raw, int kind) {
+    return kind == LANES_F16C ? widen_f16c(raw) : kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+}
+
 /// Eight elements of `kind` from `p + i`, exactly, as Doubles.
 INLINE v8d load_lanes(const void *p, ptrdiff_t i, int kind) {
     if (kind == LANES_F32) return load_f32((const float *)p + i);
     v8h raw;
     __builtin_memcpy(&raw, (const uint16_t *)p + i, sizeof raw);
-    return kind == LANES_F16C ? widen_f16c(raw) : kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+    return widen_lanes(raw, kind);
 }
 
 /// `p[0]` of `kind` in every lane.
 INLINE v8d splat_lane(const void *p, int kind) {
     if (kind == LANES_F32) return splat((double)*(const float *)p);
-    v8h raw = (v8h){0} + *(const uint16_t *)p;
-    return kind == LANES_F16C ? widen_f16c(raw) : kind == LANES_F16 ? widen_f16(raw) : widen_bf16(raw);
+    return widen_lanes((v8h){0} + *(const uint16_t *)p, kind);
 }
 
 /// Eight Doubles, each rounded once to `kind`, stored at `p + i`.
@@ -360,20 +364,22 @@ INLINE v16f widen16_f16c(v16h raw) { return __builtin_convertvector((v16hf)raw, 
 /// Sixteen BrainFloat16 bit patterns as Floats, exactly (the upper halves).
 INLINE v16f widen16_bf16(v16h raw) { return flt(__builtin_convertvector(raw, v16w) << 16); }
 
-/// Sixteen elements of `kind` (LANES_F16, LANES_F16C or LANES_BF16) from `p + i`; `count` 8 reads eight and
-/// leaves the upper lanes 0.
+/// Sixteen 16-bit patterns of `kind` (LANES_F16, LANES_F16C or LANES_BF16) as Floats, exactly.
+INLINE v16f widen16(v16h raw, int kind) {
+    return kind == LANES_F16C ? widen16_f16c(raw) : kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
+}
+
+/// Sixteen elements of `kind` (LANES_F16, LANES_F16C or LANES_BF16) from `p + i`; `count` 8 reads
+/// eight and leaves the upper lanes 0.
 INLINE v16f load16(const void *p, ptrdiff_t i, int count, int kind) {
     v16h raw = {0};
     if (count == 16) __builtin_memcpy(&raw, (const uint16_t *)p + i, 16 * sizeof(uint16_t));
     else __builtin_memcpy(&raw, (const uint16_t *)p + i, 8 * sizeof(uint16_t));
-    return kind == LANES_F16C ? widen16_f16c(raw) : kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
+    return widen16(raw, kind);
 }
 
 /// `p[0]` of `kind` (LANES_F16, LANES_F16C or LANES_BF16) in every lane; reads that one element only.
-INLINE v16f splat16(const void *p, int kind) {
-    v16h raw = (v16h){0} + *(const uint16_t *)p;
-    return kind == LANES_F16C ? widen16_f16c(raw) : kind == LANES_F16 ? widen16_f16(raw) : widen16_bf16(raw);
-}
+INLINE v16f splat16(const void *p, int kind) { return widen16((v16h){0} + *(const uint16_t *)p, kind); }
 
 /// A broadcast operand of BCEWeights in sixteen Float lanes: `p[0]` in every lane (stride 0) or
 /// `p[i ..< i + count]`.
@@ -771,10 +777,11 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
 /// sigmoid(-|x|) = e / (1 + e), e = exp(-|x|), in Double (vm_exp_nonpositive, within 1 ULP, and
 /// one division: relative error below 2^-51), for every Float16 (`[0]`) and BrainFloat16 (`[1]`)
 /// magnitude |x| <= 80, by its 15 magnitude bits; 0 above (those lanes leave the domain). The
-/// sixteen-element logits gradients read s from it instead of computing it per element (+20-60%
-/// on their d/dinput, scripts/kernel-throughput.sh). Filled when the library is loaded (a
-/// constructor: before any thread of the library exists, so no lock, nothing a `fork` could catch
-/// half done; under a millisecond), by the baseline code, so every level reads the same bits.
+/// sixteen-element logits gradients read s from it instead of computing it per element (their
+/// d/dinput +10-45% at AVX-512, +19-35% at AVX2, scripts/kernel-throughput.sh). Filled when the
+/// library is loaded (a constructor: before any thread of the library exists, so no lock, nothing
+/// a `fork` could catch half done; about 0.4 ms, which the harness prints), by the baseline code,
+/// so every level reads the same bits.
 #define SIGMOID_TABLE_ENTRIES (1 << 15)   // the magnitudes of a 16-bit float
 static double sigmoid_tables[2][SIGMOID_TABLE_ENTRIES];
 
@@ -1188,21 +1195,20 @@ DD_SUM_LOOP(bce_logits_f64_terms)
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, double d, double eps,    \
         ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                                       \
-        if (d == 1)                                                                               \
-            return dy ? LOOP(x, y, g, gs, 0, KIND, 1.0, eps, i, e, dx, dy)                        \
-                      : LOOP(x, y, g, gs, 0, KIND, 1.0, eps, i, e, dx, (SCALAR *)0);              \
-        return dy ? LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, dy)                              \
-                  : LOOP(x, y, g, gs, 0, KIND, d, eps, i, e, dx, (SCALAR *)0);                    \
+        return GRADIENT_LANES_CALL(LOOP, SCALAR, 0, KIND);                                        \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
         const SCALAR *x, const SCALAR *y, const SCALAR *g, ptrdiff_t gs, const BCEWeights *wt,    \
         double d, double eps, ptrdiff_t i, ptrdiff_t e, SCALAR *dx, SCALAR *dy) {                 \
-        if (d == 1)                                                                               \
-            return dy ? LOOP(x, y, g, gs, wt, KIND, 1.0, eps, i, e, dx, dy)                       \
-                      : LOOP(x, y, g, gs, wt, KIND, 1.0, eps, i, e, dx, (SCALAR *)0);             \
-        return dy ? LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, dy)                             \
-                  : LOOP(x, y, g, gs, wt, KIND, d, eps, i, e, dx, (SCALAR *)0);                   \
+        return GRADIENT_LANES_CALL(LOOP, SCALAR, wt, KIND);                                       \
     }
+
+/// GRADIENT_LEVEL_LANES's body: LOOP on its arguments, once per (divisor 1 or not) x (dy or null).
+#define GRADIENT_LANES_CALL(LOOP, SCALAR, WT, KIND)                                               \
+    (d == 1 ? (dy ? LOOP(x, y, g, gs, WT, KIND, 1.0, eps, i, e, dx, dy)                           \
+                  : LOOP(x, y, g, gs, WT, KIND, 1.0, eps, i, e, dx, (SCALAR *)0))                 \
+            : (dy ? LOOP(x, y, g, gs, WT, KIND, d, eps, i, e, dx, dy)                             \
+                  : LOOP(x, y, g, gs, WT, KIND, d, eps, i, e, dx, (SCALAR *)0)))
 
 #define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
