@@ -108,9 +108,10 @@ def settle(cpu_seconds=time.process_time, sleep=time.sleep, poll=0.002, limit=0.
     """Waits until this process uses no CPU (less than a quarter of one core) over `poll` seconds,
     at most `limit` seconds; returns the seconds waited.
 
-    After its last call PyTorch's OpenMP threads spin, waiting for more work: 5-11 ms of CPU time
-    measured here (torch 2.15 CPU, 2 threads). The bench samples each side for 20 ms in turn, so
-    without this wait the side after PyTorch ran with one core taken (20-35% slower).
+    After its last call PyTorch's OpenMP threads spin, waiting for more work: up to 9 ms of CPU
+    time (median 6.4 ms; scripts/torch_spin.py, torch 2.15 CPU, 2 threads). The bench samples each
+    side for 20 ms in turn, so without this wait the side after PyTorch ran with one core taken
+    (20-35% slower).
     `time.process_time` counts every thread of the process."""
     polls = max(1, round(limit / poll))
     for done in range(1, polls + 1):
