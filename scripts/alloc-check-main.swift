@@ -23,12 +23,14 @@ func measure<S: BCEScalar>(_: S.Type, rows: Int) throws -> [(String, Int)] {
     let w = (0..<50).map { _ in S(Double.random(in: 0.5...2, using: &rng)) }
     let g = (0..<n).map { _ in S(Double.random(in: -1...1, using: &rng)) }
     var out = [S](repeating: 0, count: n), dx = out, dy = out
+    // The span calls' outputs: arrays of their own (the buffers above are open for the whole loop).
+    var spanOut = [S](repeating: 0, count: n), spanDx = [S](repeating: 0, count: n), spanDy = [S](repeating: 0, count: n)
     var results: [(String, Int)] = []
     try x.withUnsafeBufferPointer { xb in try q.withUnsafeBufferPointer { qb in try y.withUnsafeBufferPointer { yb in
     try w.withUnsafeBufferPointer { wb in try g.withUnsafeBufferPointer { gb in
     try out.withUnsafeMutableBufferPointer { ob in try dx.withUnsafeMutableBufferPointer { dxb in try dy.withUnsafeMutableBufferPointer { dyb in
         let (ob, dxb, dyb) = (ob, dxb, dyb)
-        let shape = [rows, 50]
+        let shape = [rows, 50], classes = [50]
         let xv = BCETensorView(xb, shape: shape), qv = BCETensorView(qb, shape: shape), yv = BCETensorView(yb, shape: shape)
         let gv = BCETensorView(gb, shape: shape), wv = BCETensorView(wb), fullW = BCETensorView(gb, shape: shape)
         let g0 = BCETensorView(UnsafeBufferPointer(rebasing: gb[0 ..< 1]), shape: [])
@@ -77,6 +79,14 @@ func measure<S: BCEScalar>(_: S.Type, rows: Int) throws -> [(String, Int)] {
                 }),
                 ("logits backward sum", { try binaryCrossEntropyWithLogitsBackward(xv, yv, reduction: .sum, gradOutput: g0, inputGradient: dxb, execution: e) }),
                 ("logits backward none pos_weight target", { try binaryCrossEntropyWithLogitsBackward(xv, yv, posWeight: wv, reduction: .none, gradOutput: gv, inputGradient: dxb, targetGradient: dyb, execution: e) }),
+                // The span functions (SpanAPI.swift), every shape passed.
+                ("span bce mean weight", { _ = try binaryCrossEntropy(q.span, y.span, shape: shape, weight: w.span, weightShape: classes, execution: e) }),
+                ("span bce none", { var o = spanOut.mutableSpan; try binaryCrossEntropy(q.span, y.span, shape: shape, into: &o, execution: e) }),
+                ("span bce backward mean", { var d = spanDx.mutableSpan; try binaryCrossEntropyBackward(q.span, y.span, shape: shape, gradOutput: g[0 ..< 1].span, inputGradient: &d, execution: e) }),
+                ("span bce fused target", { var d = spanDx.mutableSpan; var t: MutableSpan<S>? = spanDy.mutableSpan; _ = try binaryCrossEntropyAndGradients(q.span, y.span, shape: shape, inputGradient: &d, targetGradient: &t, execution: e) }),
+                ("span logits none pos_weight", { var o = spanOut.mutableSpan; try binaryCrossEntropyWithLogits(x.span, y.span, shape: shape, posWeight: w.span, posWeightShape: classes, into: &o, execution: e) }),
+                ("span logits fused weight", { var d = spanDx.mutableSpan; _ = try binaryCrossEntropyWithLogitsAndGradients(x.span, y.span, shape: shape, weight: w.span, weightShape: classes, inputGradient: &d, execution: e) }),
+                ("span logits backward none target", { var d = spanDx.mutableSpan; var t: MutableSpan<S>? = spanDy.mutableSpan; try binaryCrossEntropyWithLogitsBackward(x.span, y.span, shape: shape, reduction: .none, gradOutput: g.span, inputGradient: &d, targetGradient: &t, execution: e) }),
             ]
             for (call, body) in calls {
                 let name = "\(S.self) n=\(n) \(label) \(call)"

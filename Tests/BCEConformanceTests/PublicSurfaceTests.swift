@@ -29,6 +29,24 @@ struct PublicSurfaceTests {
         #expect(r.status == 0, "\(r.description)")
     }
 
+    @Test func aClientRunsATrainingStepOverSpans() throws {
+        let step = """
+            let logits: [Float] = [0.5, -1, 2, 0], targets: [Float] = [1, 0, 1, 0], posWeight: [Float] = [2, 1]
+            var grad = [Float](repeating: 0, count: 4), targetGrad = grad
+            var g = grad.mutableSpan
+            var t: MutableSpan<Float>? = targetGrad.mutableSpan
+            let loss = try! binaryCrossEntropyWithLogitsAndGradients(
+                logits.span, targets.span, shape: [2, 2], posWeight: posWeight.span, posWeightShape: [2], inputGradient: &g)
+            try! binaryCrossEntropyWithLogitsBackward(
+                logits.span, targets.span, shape: [2, 2], reduction: .sum, gradOutput: [Float(1)].span,
+                inputGradient: &g, targetGradient: &t)
+            print(loss)
+
+            """
+        let r = try Self.typecheck(Self.prelude + step)
+        #expect(r.status == 0, "\(r.description)")
+    }
+
     @Test(arguments: [
         ("_ = Float(1).bceWide", "bceWide"),
         ("_ = Double(bceRounding: 1)", "bceRounding"),
