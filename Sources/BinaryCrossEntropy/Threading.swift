@@ -85,6 +85,29 @@ public enum BCEThreads {
     /// about 3–9 µs, up to 30% of a 2048-element call and up to 15% of a 4096-element one.
     public static var minimumParallelCount: Int { 4096 }
 
+    /// The least work worth waking parked workers for, in nanoseconds (25 µs): a pass of at most ``probedBlocks`` blocks
+    /// times its first block on the calling thread and, if the rest would take it less than this
+    /// at that pace, runs the rest there too. Measured on 2-processor x86-64 VMs (2026-12-03, AMD
+    /// EPYC: `bce-conformance bench --api buffer --sizes 1e4,2e4,5e4 --threads 1` against
+    /// `--threads 2`): two threads lose (0.84-0.93 of one) on passes that take one thread about
+    /// 13-21 µs and win (1.05-1.3) from about 28 µs, the wake-up of a parked worker being tens of
+    /// microseconds on a VM. Calls made back-to-back with workers spinning (``spin``) pay no
+    /// wake-up, but the rule does not know that; it keeps the default (no spin) calls fast.
+    static var parallelWorkMinimumNanoseconds: Int64 { 25_000 }
+
+    /// Passes of more blocks than this go to the workers without timing a block: 16 blocks (16,384
+    /// elements) take even the cheapest pass (float32 BCELoss forward, about 500 M elements/s on
+    /// one thread here) about 30 µs on one thread, and timing a block costs an expensive pass
+    /// up to half a block's time (its first block runs before the workers are woken):
+    /// scripts/parallel-probe.sh measured 0.73-0.93 of always waking them for float64 soft-target
+    /// BCEWithLogitsLoss with gradients at 2e4-3e4 elements.
+    static var probedBlocks: Int { 16 }
+
+    /// Whether passes time their first block (above); false sends every pass of at least
+    /// ``minimumParallelCount`` elements to the workers, as before the rule (tests, and
+    /// scripts/parallel-probe.sh, which measures the rule against it in one process).
+    static let probesFirstBlock = Atomic<Bool>(true)
+
     /// The processors this process may run on: the processors of its affinity mask
     /// (`sched_getaffinity`), lowered to the CPU quota of its control group where one is set
     /// (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us / cpu.cfs_period_us`, rounded up), in the
@@ -196,6 +219,14 @@ func cgroupCPULimit(procSelfCgroup: String, read: (String) -> String?) -> Int? {
     return limit
 }
 
+/// CLOCK_MONOTONIC in nanoseconds (vDSO: no system call where the clock source allows).
+@inline(__always)
+func monotonicNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
+}
+
 /// The fixed blocks of an elementwise pass: block `b` covers elements `b * blockSize ..<
 /// min(count, (b + 1) * blockSize)`. The same blocks as ``BlockedSummation``'s.
 struct BlockPartition {
@@ -238,11 +269,29 @@ struct BlockPartition {
     /// ``forEachBlock(_:threads:spin:level:_:)`` with a call's options; `lastRound` false keeps
     /// the workers spinning briefly for the same call's next round (no spin is left after a call
     /// unless it asked for one).
+    ///
+    /// A pass of at most ``BCEThreads/probedBlocks`` blocks (from block 0: a pass's first round)
+    /// first runs block 0 on the calling thread and times it; if the remaining blocks would take
+    /// the calling thread less than ``BCEThreads/parallelWorkMinimumNanoseconds`` at that pace, it runs them
+    /// itself and wakes no worker. Which thread runs a block never changes a result.
     func forEachBlock<Job: BlockJob>(
         _ blocks: Range<Int>, execution: ResolvedExecution, lastRound: Bool = true, _ job: Job
     ) {
         let spin = lastRound ? execution.spin : max(execution.spin, .microseconds(50))
-        forEachBlock(blocks, threads: threadCount(maximum: execution.threads), spin: spin, level: execution.level, job)
+        let threads = threadCount(maximum: execution.threads)
+        var rest = blocks
+        if threads > 1 && blocks.lowerBound == 0 && blocks.count > 1 && blocks.count <= BCEThreads.probedBlocks
+            && BCEThreads.probesFirstBlock.load(ordering: .relaxed) {
+            let start = monotonicNanoseconds()
+            forEachBlock(blocks.lowerBound ..< blocks.lowerBound + 1, threads: 1, level: execution.level, job)
+            let elapsed = monotonicNanoseconds() &- start
+            rest = blocks.lowerBound + 1 ..< blocks.upperBound
+            if elapsed &* Int64(rest.count) < BCEThreads.parallelWorkMinimumNanoseconds {
+                forEachBlock(rest, threads: 1, level: execution.level, job)
+                return
+            }
+        }
+        forEachBlock(rest, threads: threads, spin: spin, level: execution.level, job)
     }
 
     /// ``forEachBlock(_:threads:spin:level:_:)`` with a closure for the job (tests; the passes use
@@ -373,6 +422,9 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Workers created so far.
     var workers: Int { workerCount.load(ordering: .relaxed) }
+    /// Jobs published so far (wrapping at 2^32): a pass that ran on its calling thread alone
+    /// published none.
+    var publishedJobs: UInt64 { state.load(ordering: .relaxed) >> 32 }
     /// Workers checking for a new job right now (neither working nor parked).
     var spinningWorkers: Int { spinningCount.load(ordering: .relaxed) }
     /// Workers parked on the condition variable.

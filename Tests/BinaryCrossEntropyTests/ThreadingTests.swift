@@ -268,4 +268,36 @@ struct ThreadingTests {
         #expect(calls.load(ordering: .relaxed) == 8 * 8 * 4)
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }
+
+    /// Whether, in any of `attempts` tries, a pass of `blocks` blocks that each busy-wait `nanoseconds`
+    /// on 2 threads published a job to the shared pool (`published: true`) or published none
+    /// (`false`). Other suites' calls also publish jobs, so one try may be misled; the rule under
+    /// test makes the wanted outcome happen in nearly every try.
+    private func anyPass(published: Bool, blocks: Int, nanoseconds: Int64, attempts: Int = 50) -> Bool {
+        let execution = BCEExecution(threads: 2).resolved
+        let partition = BlockPartition(count: blocks * BlockPartition.blockSize)
+        for _ in 0..<attempts {
+            let before = WorkerPool.shared.publishedJobs
+            partition.forEachBlock(0 ..< blocks, execution: execution) { _ in
+                let start = monotonicNanoseconds()
+                while monotonicNanoseconds() - start < nanoseconds {}
+            }
+            if (WorkerPool.shared.publishedJobs != before) == published { return true }
+        }
+        return false
+    }
+
+    @Test("a small pass whose first block says the rest is cheap wakes no worker; an expensive one and a large one do")
+    func firstBlockDecides() {
+        let probing = BCEThreads.probesFirstBlock.load(ordering: .relaxed)
+        #expect(probing)
+        // 10 blocks of 1 µs: the rest takes 9 µs, under the 25 µs worth a wake-up.
+        #expect(anyPass(published: false, blocks: 10, nanoseconds: 1_000))
+        // 10 blocks of 50 µs: the rest takes 450 µs.
+        #expect(anyPass(published: true, blocks: 10, nanoseconds: 50_000))
+        // 17 blocks (past BCEThreads.probedBlocks) of 1 µs: no block is timed, the workers are woken.
+        #expect(BCEThreads.probedBlocks == 16)
+        #expect(anyPass(published: true, blocks: 17, nanoseconds: 1_000))
+    }
 }
+
