@@ -14,7 +14,9 @@ struct PublicSurfaceTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("surface-\(UUID().uuidString).swift")
         try Data(source.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let shims = Tool.packageRoot.appendingPathComponent(".build/checkouts/swift-numerics/Sources/_NumericsShims/include")
+        // The scratch directory (any --scratch-path) is two levels above the products directory.
+        let scratch = products.deletingLastPathComponent().deletingLastPathComponent()
+        let shims = scratch.appendingPathComponent("checkouts/swift-numerics/Sources/_NumericsShims/include")
         return try Tool.run(
             ["swiftc", "-typecheck", "-I", products.appendingPathComponent("Modules").path, "-I", shims.path,
              "-Xcc", "-fmodule-map-file=" + products.appendingPathComponent("BCESIMDKernels.build/module.modulemap").path,
