@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The Double BCEWithLogitsLoss d/dinput kernel with soft targets (double-double lanes) against
 # binary128 (libquadmath's expq): 1e6 logits uniform in [-10, 10], targets uniform in [0, 1],
-# grad_output 0.75 over n. Prints the kernel's single-thread throughput over the groups it takes
-# (resuming after each declined one), how many groups of eight it declines (they take the scalar formulas, Float80; see
-# DD_GRADIENT_CANCELLATION in Sources/BCESIMDKernels/Kernels.c) and the worst error of the rest in
-# ULP of the exact value.
+# grad_output 0.75 over n. Prints the kernel's single-thread throughput over the elements it keeps
+# (resuming after each group it hands back), how many groups hand lanes back and how many elements
+# those are (they take the scalar formulas, Float80; see DD_GRADIENT_CANCELLATION in
+# Sources/BCESIMDKernels/Kernels.c) and the worst error of the rest in ULP of the exact value.
 #
 #   scripts/dd-soft-gradients.sh        (needs clang and libquadmath.so.0: Debian's libquadmath0)
 set -euo pipefail

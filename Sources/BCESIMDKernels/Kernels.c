@@ -916,31 +916,43 @@ INLINE dd dd_reciprocal(double d) {
     return (dd){hi, ((1 - e.hi) - e.lo) / dv};
 }
 
-/// BCELoss's gradient factors for Double.
-INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
+/// A lane mask of the double-double factor functions: the lanes (bit k: lane k) whose elements
+/// must take the scalar path. ALL_LANES declines the group: the loop stores nothing of it.
+#define ALL_LANES 0xFFu
+
+/// The bits of the lanes set in `m` (bit k: lane k).
+INLINE unsigned lane_bits(v8i m) {
+    unsigned bits = 0;
+    for (int k = 0; k < 8; k++) bits |= (unsigned)(m[k] != 0) << k;
+    return bits;
+}
+
+/// BCELoss's gradient factors for Double; returns 0, or ALL_LANES where a lane leaves the fast domain.
+INLINE unsigned dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     (void)posWeight;   // BCELoss has none
     v8i fast = (x >= 0x1p-26) & (x <= 1 - 0x1p-26) & (y >= 0) & (y <= 1) & (x != y) & (x != 0.5);
-    if (!all(fast)) return 0;
+    if (!all(fast)) return ALL_LANES;
     dd difference = two_sum(x, negate(y));
     dd oneMinusX = fast_two_sum(splat(1), negate(x));
     dd product = two_product(oneMinusX.hi, x);
     dd denominator = fast_two_sum(product.hi, product.lo + oneMinusX.lo * x);
     *inputFactor = dd_divide(difference, denominator);
-    if (!targetFactor) return 1;
+    if (!targetFactor) return 0;
     dd odds = dd_divide((dd){x, splat(0)}, oneMinusX);
     dd l = dd_log(odds.hi);
     dd logit = fast_two_sum(l.hi, l.lo + odds.lo / odds.hi);
     *targetFactor = (dd){negate(logit.hi), negate(logit.lo)};
-    return 1;
+    return 0;
 }
 
 /// How far `(1 - y) sigmoid(x) - t sigmoid(-x)` may cancel in the double-double lanes (soft
 /// targets). The quotients carry dd_exp_negated's error (below 2^-56.25 relative; the division
 /// adds 2^-103), and where the two products cancel that error grows by the larger product over
-/// the factor: a lane whose factor is below 2^-3 of the larger product leaves its group to the
-/// scalar path, so the factor stays within 2^-53.25 relative and d/dinput within 1.34 ULP of the
-/// exact value. Measured (1e6 logits uniform in [-10, 10], targets uniform in [0, 1], against
-/// binary128): about one group in ten takes the scalar path, the worst covered result 0.73 ULP.
+/// the factor: a lane whose factor is below 2^-3 of the larger product takes the scalar path (that
+/// lane alone: the loop stores the group and returns the lane's bit), so the factor stays within
+/// 2^-53.25 relative and d/dinput within 1.34 ULP of the exact value. Measured (1e6 logits uniform
+/// in [-10, 10], targets uniform in [0, 1], against binary128): about one group in ten has such a
+/// lane, the worst covered result 0.73 ULP.
 #define DD_GRADIENT_CANCELLATION 0x1p-3
 
 /// BCEWithLogitsLoss's gradient factors for Double; with `posWeight` (p in [2^-400, 2^400], else
@@ -951,14 +963,17 @@ INLINE int dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *input
 /// double-double (below 2^-103 of the larger product; a group where it cancels beyond
 /// DD_GRADIENT_CANCELLATION takes the scalar path). d/dy `p max(-x, 0) - max(x, 0) + (p - 1)
 /// log1p(exp(-|x|))` (BCEWithLogitsFormulas' forms; y does not enter), or `-x` without a
-/// pos_weight.
-INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
+/// pos_weight. Returns the lanes that must take the scalar path: ALL_LANES where a lane leaves
+/// the fast domain, else the lanes that cancel beyond DD_GRADIENT_CANCELLATION (their factors are
+/// computed, and overwritten by the caller).
+INLINE unsigned dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *inputFactor, dd *targetFactor) {
     v8d a = magnitude(x);
     v8i one = y == 1, zero = y == 0;
     v8i hard = one | zero;
     v8i fast = (a <= 700) & (a > 0) & (hard | ((y >= 0x1p-400) & (y <= 1)));
     if (posWeight) fast &= (*posWeight >= 0x1p-400) & (*posWeight <= 0x1p400);
-    if (!all(fast)) return 0;
+    if (!all(fast)) return ALL_LANES;
+    unsigned scalarLanes = 0;
     dd e = dd_exp_negated(a);
     dd u = fast_two_sum(splat(1), e.hi);
     dd denominator = fast_two_sum(u.hi, u.lo + e.lo);
@@ -984,10 +999,11 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
         dd difference = two_sum(first.hi, negate(second.hi));
         dd factor = fast_two_sum(difference.hi, difference.lo + (first.lo - second.lo));
         v8d larger = select(magnitude(first.hi) > magnitude(second.hi), magnitude(first.hi), magnitude(second.hi));
-        if (any(magnitude(factor.hi) < larger * DD_GRADIENT_CANCELLATION)) return 0;
+        scalarLanes = lane_bits(magnitude(factor.hi) < larger * DD_GRADIENT_CANCELLATION);
+        if (scalarLanes == ALL_LANES) return ALL_LANES;
         *inputFactor = factor;
     }
-    if (!targetFactor) return 1;
+    if (!targetFactor) return scalarLanes;
     if (posWeight) {
         v8d p = *posWeight;
         dd tail = dd_softplus_tail(a);
@@ -1001,7 +1017,7 @@ INLINE int dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *in
     } else {
         *targetFactor = (dd){negate(x), splat(0)};
     }
-    return 1;
+    return scalarLanes;
 }
 
 /// `factor * g / divisor` rounded once; `inverse` the divisor's reciprocal, null for 1.
@@ -1022,11 +1038,16 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
     return any(zero) ? select(zero, factor.hi * scale.hi / divisor, result) : result;
 }
 
-/// The Double gradients of every group from `i` in the fast domain; with a weight and/or pos_weight in `wt`.
+/// The Double gradients of every group from `i` in the fast domain; with a weight and/or pos_weight
+/// in `wt`. Returns the first group not finished, and in `*redo` its lanes that need the scalar
+/// path: ALL_LANES (nothing of the group stored), or the lanes FACTORS named (the group stored, those
+/// lanes to be overwritten; the caller resumes after the group).
 #define DD_GRADIENT_LOOP(FACTORS)                                                                 \
     INLINE ptrdiff_t FACTORS##_loop(const double *x, const double *y, const double *g,            \
                                     ptrdiff_t gStride, const BCEWeights *wt, double divisor,      \
-                                    ptrdiff_t i, ptrdiff_t end, double *dx, double *dy) {         \
+                                    ptrdiff_t i, ptrdiff_t end, double *dx, double *dy,           \
+                                    unsigned *redo) {                                             \
+        *redo = ALL_LANES;                                                                        \
         dd reciprocal = dd_reciprocal(divisor);                                                   \
         const dd *inverse = divisor == 1 ? 0 : &reciprocal;                                       \
         for (; end - i >= 8; i += 8) {                                                            \
@@ -1044,13 +1065,19 @@ INLINE v8d dd_scaled_weighted(dd factor, v8d g, v8d w, double divisor, const dd 
                 posWeight = &p;                                                                   \
             }                                                                                     \
             dd inputFactor, targetFactor;                                                         \
-            if (!FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, dy ? &targetFactor : 0)) break; \
+            unsigned scalarLanes = FACTORS(load_f64(x + i), load_f64(y + i), posWeight, &inputFactor, \
+                                           dy ? &targetFactor : 0);                               \
+            if (scalarLanes == ALL_LANES) break;                                                  \
             if (wt && wt->weight) {                                                               \
                 store_f64(dd_scaled_weighted(inputFactor, scale, w, divisor, inverse), dx + i);   \
                 if (dy) store_f64(dd_scaled_weighted(targetFactor, scale, w, divisor, inverse), dy + i); \
             } else {                                                                              \
                 store_f64(dd_scaled(inputFactor, scale, inverse), dx + i);                          \
                 if (dy) store_f64(dd_scaled(targetFactor, scale, inverse), dy + i);                \
+            }                                                                                     \
+            if (scalarLanes) {                                                                    \
+                *redo = scalarLanes;                                                              \
+                return i;                                                                         \
             }                                                                                     \
         }                                                                                         \
         return i;                                                                                 \
@@ -1213,13 +1240,13 @@ DD_SUM_LOOP(bce_logits_f64_terms)
 #define GRADIENT_LEVEL_F64(NAME, LOOP, SUFFIX, ATTRIBUTES)                                        \
     ATTRIBUTES static ptrdiff_t NAME##_##SUFFIX(                                                  \
         const double *x, const double *y, const double *g, ptrdiff_t gs, double d,                \
-        ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                                       \
-        return dy ? LOOP(x, y, g, gs, 0, d, i, e, dx, dy) : LOOP(x, y, g, gs, 0, d, i, e, dx, (double *)0); \
+        ptrdiff_t i, ptrdiff_t e, double *dx, double *dy, unsigned *r) {                          \
+        return dy ? LOOP(x, y, g, gs, 0, d, i, e, dx, dy, r) : LOOP(x, y, g, gs, 0, d, i, e, dx, (double *)0, r); \
     }                                                                                             \
     ATTRIBUTES static ptrdiff_t NAME##_weighted_##SUFFIX(                                         \
         const double *x, const double *y, const double *g, ptrdiff_t gs, const BCEWeights *wt,    \
-        double d, ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {                             \
-        return dy ? LOOP(x, y, g, gs, wt, d, i, e, dx, dy) : LOOP(x, y, g, gs, wt, d, i, e, dx, (double *)0); \
+        double d, ptrdiff_t i, ptrdiff_t e, double *dx, double *dy, unsigned *r) {                \
+        return dy ? LOOP(x, y, g, gs, wt, d, i, e, dx, dy, r) : LOOP(x, y, g, gs, wt, d, i, e, dx, (double *)0, r); \
     }
 
 // One copy per level. The baseline copy has no target attribute: SSE2 on x86-64, Advanced SIMD
@@ -1432,20 +1459,24 @@ GRADIENT_ENTRIES(bce_gradients_bf16, uint16_t)
 GRADIENT_ENTRIES(bce_logits_gradients_bf16, uint16_t)
 
 ptrdiff_t bce_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+                            ptrdiff_t i, ptrdiff_t e, double *dx, double *dy, unsigned *redo) {
+    *redo = ALL_LANES;
+    DISPATCH(i, bce_gradients_f64, x, y, g, gs, d, i, e, dx, dy, redo)
 }
 ptrdiff_t bce_logits_gradients_f64(const double *x, const double *y, const double *g, ptrdiff_t gs, double d,
-                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy) {
-    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy)
+                                   ptrdiff_t i, ptrdiff_t e, double *dx, double *dy, unsigned *redo) {
+    *redo = ALL_LANES;
+    DISPATCH(i, bce_logits_gradients_f64, x, y, g, gs, d, i, e, dx, dy, redo)
 }
 ptrdiff_t bce_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
                                      const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e, double *dx,
-                                     double *dy) {
-    DISPATCH(i, bce_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy)
+                                     double *dy, unsigned *redo) {
+    *redo = ALL_LANES;
+    DISPATCH(i, bce_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy, redo)
 }
 ptrdiff_t bce_logits_gradients_f64_weighted(const double *x, const double *y, const double *g, ptrdiff_t gs,
                                             const BCEWeights *wt, double d, ptrdiff_t i, ptrdiff_t e,
-                                            double *dx, double *dy) {
-    DISPATCH(i, bce_logits_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy)
+                                            double *dx, double *dy, unsigned *redo) {
+    *redo = ALL_LANES;
+    DISPATCH(i, bce_logits_gradients_f64_weighted, x, y, g, gs, wt, d, i, e, dx, dy, redo)
 }

@@ -252,10 +252,12 @@ private struct GradientJob<F: ElementGradients>: BlockJob {
             let (px, py, pg) = (UnsafeRawPointer(x), UnsafeRawPointer(y), UnsafeRawPointer(g))
             let (dx, dy) = (UnsafeMutableRawPointer(gradX), gradY.map(UnsafeMutableRawPointer.init))
             let weights: BCEWeights? = w == nil && p == nil ? nil : kernelWeights(w, p)
+            var scalarLanes: UInt32 = 0xFF
             while range.upperBound - i >= 8 {
-                i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, weights, dx, dy)
+                i = group(i, range.upperBound, px, py, pg, perElement ? 1 : 0, weights, dx, dy, scalarLanes: &scalarLanes)
                 guard range.upperBound - i >= 8 else { break }
-                for j in i ..< i + 8 { try scalar(j) }   // a group the lanes declined
+                // A group the lanes declined, or the lanes of it they left to the scalar formulas.
+                for k in 0 ..< 8 where scalarLanes >> UInt32(k) & 1 != 0 { try scalar(i + k) }
                 i += 8
             }
         }

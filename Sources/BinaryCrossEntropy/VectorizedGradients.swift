@@ -18,8 +18,9 @@ struct GradientGroups {
     enum Lanes {
         /// Float, Float16, BrainFloat16: Double lanes.
         case double(LaneType)
-        /// Double (x86_64): double-double lanes (BCEWithLogitsLoss: hard labels, and soft targets
-        /// where sigmoid(x) - y cancels at most 8-fold; Kernels.c, DD_GRADIENT_CANCELLATION).
+        /// Double (x86_64): double-double lanes (BCEWithLogitsLoss with soft targets: each element
+        /// where sigmoid(x) - y cancels more than 8-fold to the scalar formulas; Kernels.c,
+        /// DD_GRADIENT_CANCELLATION).
         case doubleDouble
     }
 
@@ -37,12 +38,17 @@ struct GradientGroups {
     /// the index of the first group not evaluated. `g` holds grad_output: one value (`gStride` 0)
     /// or one per element (`gStride` 1); `weights` the weight and pos_weight views of the block
     /// (nil when there are neither). The pointers are raw so the type does not depend on the
-    /// element type.
+    /// element type. `scalarLanes` tells what the group at the returned index needs: 0xFF, every
+    /// element the scalar formulas (nothing of it stored); else the group is stored and the lanes
+    /// of its bits (bit k: element index + k) need the scalar formulas, which overwrite them (the
+    /// double-double lanes of soft-target BCEWithLogitsLoss, where sigmoid(x) - y cancels).
     @inline(__always)
     func callAsFunction(
         _ i: Int, _ end: Int, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ g: UnsafeRawPointer, _ gStride: Int,
-        _ weights: BCEWeights?, _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer?
+        _ weights: BCEWeights?, _ dx: UnsafeMutableRawPointer, _ dy: UnsafeMutableRawPointer?,
+        scalarLanes: inout UInt32
     ) -> Int {
+        scalarLanes = 0xFF
         guard BCEVectorKernels.useC else { return i }
         var weights = weights
         switch lanes {
@@ -59,12 +65,12 @@ struct GradientGroups {
             let (dx, dy) = (dx.assumingMemoryBound(to: Double.self), dy?.assumingMemoryBound(to: Double.self))
             if weights != nil {
                 return withLogits
-                    ? bce_logits_gradients_f64_weighted(x, y, g, gStride, &weights!, divisor, i, end, dx, dy)
-                    : bce_gradients_f64_weighted(x, y, g, gStride, &weights!, divisor, i, end, dx, dy)
+                    ? bce_logits_gradients_f64_weighted(x, y, g, gStride, &weights!, divisor, i, end, dx, dy, &scalarLanes)
+                    : bce_gradients_f64_weighted(x, y, g, gStride, &weights!, divisor, i, end, dx, dy, &scalarLanes)
             }
             return withLogits
-                ? bce_logits_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
-                : bce_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy)
+                ? bce_logits_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy, &scalarLanes)
+                : bce_gradients_f64(x, y, g, gStride, divisor, i, end, dx, dy, &scalarLanes)
         }
     }
 }

@@ -80,13 +80,17 @@ ptrdiff_t bce_gradients_f32(const float *input, const float *target, const float
 ptrdiff_t bce_logits_gradients_f32(const float *input, const float *target, const float *gradOutput,
                                    ptrdiff_t gradOutputStride, double divisor, double epsilon, ptrdiff_t start,
                                    ptrdiff_t end, float *inputGradient, float *targetGradient);
-/// The same for Double, in double-double (BCEWithLogitsLoss: hard labels only).
+/// The same for Double, in double-double. The group at the returned index is either not stored
+/// (`*scalarLanes` 0xFF: all its elements take the scalar path) or stored with the lanes of
+/// `*scalarLanes` (bit k: element index + k) left to the scalar path, which overwrites them; the
+/// caller then resumes after the group. BCEWithLogitsLoss with soft targets hands single lanes
+/// back where sigmoid(x) - y cancels (Kernels.c, DD_GRADIENT_CANCELLATION).
 ptrdiff_t bce_gradients_f64(const double *input, const double *target, const double *gradOutput,
                             ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
-                            double *inputGradient, double *targetGradient);
+                            double *inputGradient, double *targetGradient, unsigned *scalarLanes);
 ptrdiff_t bce_logits_gradients_f64(const double *input, const double *target, const double *gradOutput,
                                    ptrdiff_t gradOutputStride, double divisor, ptrdiff_t start, ptrdiff_t end,
-                                   double *inputGradient, double *targetGradient);
+                                   double *inputGradient, double *targetGradient, unsigned *scalarLanes);
 
 /// Float16 and BrainFloat16 (elements as their bit patterns): as the Float functions above,
 /// widened exactly to Double, and each term or gradient rounded once (to nearest, ties to even)
@@ -168,11 +172,12 @@ ptrdiff_t bce_logits_gradients_bf16_weighted(const uint16_t *input, const uint16
     ptrdiff_t end, uint16_t *inputGradient, uint16_t *targetGradient);
 ptrdiff_t bce_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
                                      ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
-                                     ptrdiff_t start, ptrdiff_t end, double *inputGradient, double *targetGradient);
+                                     ptrdiff_t start, ptrdiff_t end, double *inputGradient, double *targetGradient,
+                                     unsigned *scalarLanes);
 ptrdiff_t bce_logits_gradients_f64_weighted(const double *input, const double *target, const double *gradOutput,
                                             ptrdiff_t gradOutputStride, const BCEWeights *weights, double divisor,
                                             ptrdiff_t start, ptrdiff_t end, double *inputGradient,
-                                            double *targetGradient);
+                                            double *targetGradient, unsigned *scalarLanes);
 
 // ---- Test only (KernelMathAccuracyTests): not used by the library ----
 
