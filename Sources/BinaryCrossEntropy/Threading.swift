@@ -91,8 +91,8 @@ public enum BCEThreads {
     /// EPYC: `bce-conformance bench --api buffer --sizes 1e4,2e4,5e4 --threads 1` against
     /// `--threads 2`): two threads lose (0.84-0.93 of one) on passes that take one thread about
     /// 13-21 µs and win (1.05-1.3) from about 28 µs, the wake-up of a parked worker being tens of
-    /// microseconds on a VM. Calls made back-to-back with workers spinning (``spin``) pay no
-    /// wake-up, but the rule does not know that; it keeps the default (no spin) calls fast.
+    /// microseconds on a VM. Calls that ask for a spin (``spin``, ``BCEExecution/spin``) skip the
+    /// rule: back-to-back, their workers are awake and cost no wake-up.
     static var parallelWorkMinimumNanoseconds: Int64 { 25_000 }
 
     /// Passes of more blocks than this go to the workers without timing a block: 16 blocks (16,384
@@ -270,8 +270,8 @@ struct BlockPartition {
     /// the workers spinning briefly for the same call's next round (no spin is left after a call
     /// unless it asked for one).
     ///
-    /// A pass of at most ``BCEThreads/probedBlocks`` blocks (from block 0: a pass's first round)
-    /// first runs block 0 on the calling thread and times it; if the remaining blocks would take
+    /// A pass of at most ``BCEThreads/probedBlocks`` blocks (from block 0: a pass's first round),
+    /// in a call without a spin, first runs block 0 on the calling thread and times it; if the remaining blocks would take
     /// the calling thread less than ``BCEThreads/parallelWorkMinimumNanoseconds`` at that pace, it runs them
     /// itself and wakes no worker. Which thread runs a block never changes a result.
     func forEachBlock<Job: BlockJob>(
@@ -280,8 +280,10 @@ struct BlockPartition {
         let spin = lastRound ? execution.spin : max(execution.spin, .microseconds(50))
         let threads = threadCount(maximum: execution.threads)
         var rest = blocks
+        // A call that asked for a spin keeps its workers awake between back-to-back calls, where
+        // two threads win from two blocks: no timing then.
         if threads > 1 && blocks.lowerBound == 0 && blocks.count > 1 && blocks.count <= BCEThreads.probedBlocks
-            && BCEThreads.probesFirstBlock.load(ordering: .relaxed) {
+            && execution.spin == .zero && BCEThreads.probesFirstBlock.load(ordering: .relaxed) {
             let start = monotonicNanoseconds()
             forEachBlock(blocks.lowerBound ..< blocks.lowerBound + 1, threads: 1, level: execution.level, job)
             let elapsed = monotonicNanoseconds() &- start

@@ -273,8 +273,10 @@ struct ThreadingTests {
     /// on 2 threads published a job to the shared pool (`published: true`) or published none
     /// (`false`). Other suites' calls also publish jobs, so one try may be misled; the rule under
     /// test makes the wanted outcome happen in nearly every try.
-    private func anyPass(published: Bool, blocks: Int, nanoseconds: Int64, attempts: Int = 50) -> Bool {
-        let execution = BCEExecution(threads: 2).resolved
+    private func anyPass(
+        published: Bool, blocks: Int, nanoseconds: Int64, spin: Duration = .zero, attempts: Int = 50
+    ) -> Bool {
+        let execution = BCEExecution(threads: 2, spin: spin).resolved
         let partition = BlockPartition(count: blocks * BlockPartition.blockSize)
         for _ in 0..<attempts {
             let before = WorkerPool.shared.publishedJobs
@@ -287,7 +289,7 @@ struct ThreadingTests {
         return false
     }
 
-    @Test("a small pass whose first block says the rest is cheap wakes no worker; an expensive one and a large one do")
+    @Test("a small pass whose first block says the rest is cheap wakes no worker; an expensive one, a large one and one with a spin do")
     func firstBlockDecides() {
         let probing = BCEThreads.probesFirstBlock.load(ordering: .relaxed)
         #expect(probing)
@@ -298,6 +300,8 @@ struct ThreadingTests {
         // 17 blocks (past BCEThreads.probedBlocks) of 1 µs: no block is timed, the workers are woken.
         #expect(BCEThreads.probedBlocks == 16)
         #expect(anyPass(published: true, blocks: 17, nanoseconds: 1_000))
+        // A call with a spin (its workers awake between back-to-back calls) times nothing either.
+        #expect(anyPass(published: true, blocks: 10, nanoseconds: 1_000, spin: .microseconds(20)))
     }
 }
 
