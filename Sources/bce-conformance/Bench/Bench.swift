@@ -121,6 +121,7 @@ struct Bench: ParsableCommand {
             }
         }
         let cases = try matrix()
+        if let heap = Self.keepFreedMemory() { printError("bench: " + heap) }
         let (worker, torchNote) = try startTorch()
         let probe = noBandwidth ? nil : BandwidthProbe(bytesPerArray: probeMib << 20, threads: BCEThreads.maximum)
         var context = try context(torch: worker, torchNote: torchNote)
@@ -151,6 +152,27 @@ struct Bench: ParsableCommand {
         if let markdown {
             try writeReportFile(BenchmarkReport.markdown(rows, context: context), to: markdown, option: "--markdown")
         }
+    }
+
+    /// Keeps freed heap memory in the process for reuse (glibc: `mallopt` M_MMAP_THRESHOLD 32 MiB, its
+    /// maximum, and M_TRIM_THRESHOLD 256 MiB), as a NumPy script's main-thread heap ends up doing
+    /// once glibc's dynamic threshold has risen. Without it, NumPy's temporaries of a 1e6-element row
+    /// (4-8 MB each, one per ufunc) were fresh pages on every call in this process: its column ran
+    /// 3-5× slower at 1e6 (52-94 against 209-336 M elements/s, float32 and bfloat16 forward; measured
+    /// 2026-12-03 with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_) and swung 2.6× between runs.
+    /// Returns what it set, or nil where there is no glibc `mallopt`.
+    static func keepFreedMemory() -> String? {
+        #if os(Linux) && canImport(Glibc)
+        // <malloc.h> is not in Swift's Glibc module: mallopt by symbol, its two parameter numbers.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)   // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }   // RTLD_DEFAULT
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        guard mallopt(mmapThreshold, 32 << 20) == 1, mallopt(trimThreshold, 256 << 20) == 1 else { return nil }
+        return "freed memory is kept for reuse (glibc M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 256 MiB), for NumPy's temporaries as for the library"
+        #else
+        return nil
+        #endif
     }
 
     /// The cases of the run: the product of the axes (BCELoss has no pos_weight), plus, unless
