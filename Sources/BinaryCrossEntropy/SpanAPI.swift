@@ -119,12 +119,11 @@ public func binaryCrossEntropyBackward<S: BCEScalar>(
     reduction: Reduction = .mean, gradOutput: Span<S>, gradOutputShape: [Int]? = nil,
     inputGradient: inout MutableSpan<S>, execution: BCEExecution = .default
 ) throws(BCEError) {
-    try inputGradient.withUnsafeMutableBufferPointer { (dx) throws(BCEError) in
-        _ = try performSpanCall(
-            logits: false, input, target, shape: shape, weight: weight, weightShape: weightShape,
-            gradOutput: gradOutput, gradOutputShape: gradOutputShape, reduction: reduction, execution: execution,
-            loss: .none, inputGradient: dx)
-    }
+    var none: MutableSpan<S>? = nil
+    try binaryCrossEntropyBackward(
+        input, target, shape: shape, weight: weight, weightShape: weightShape, reduction: reduction,
+        gradOutput: gradOutput, gradOutputShape: gradOutputShape, inputGradient: &inputGradient,
+        targetGradient: &none, execution: execution)
 }
 
 /// ``binaryCrossEntropyAndGradients(_:_:weight:reduction:gradOutput:inputGradient:targetGradient:execution:)``
@@ -151,12 +150,10 @@ public func binaryCrossEntropyAndGradients<S: BCEScalar>(
     reduction: ScalarReduction = .mean, gradOutput: S = 1,
     inputGradient: inout MutableSpan<S>, execution: BCEExecution = .default
 ) throws(BCEError) -> S {
-    try inputGradient.withUnsafeMutableBufferPointer { (dx) throws(BCEError) -> S in
-        try performSpanCall(
-            logits: false, input, target, shape: shape, weight: weight, weightShape: weightShape,
-            gradOutputScalar: gradOutput, reduction: reduction.reduction, execution: execution, loss: .reduced,
-            inputGradient: dx)
-    }
+    var none: MutableSpan<S>? = nil
+    return try binaryCrossEntropyAndGradients(
+        input, target, shape: shape, weight: weight, weightShape: weightShape, reduction: reduction,
+        gradOutput: gradOutput, inputGradient: &inputGradient, targetGradient: &none, execution: execution)
 }
 
 // MARK: - BCEWithLogitsLoss
@@ -214,13 +211,12 @@ public func binaryCrossEntropyWithLogitsBackward<S: BCEScalar>(
     gradOutput: Span<S>, gradOutputShape: [Int]? = nil,
     inputGradient: inout MutableSpan<S>, execution: BCEExecution = .default
 ) throws(BCEError) {
-    try inputGradient.withUnsafeMutableBufferPointer { (dx) throws(BCEError) in
-        _ = try performSpanCall(
-            logits: true, input, target, shape: shape, weight: weight, weightShape: weightShape,
-            posWeight: posWeight, posWeightShape: posWeightShape, gradOutput: gradOutput,
-            gradOutputShape: gradOutputShape, reduction: reduction, execution: execution, loss: .none,
-            inputGradient: dx)
-    }
+    var none: MutableSpan<S>? = nil
+    try binaryCrossEntropyWithLogitsBackward(
+        input, target, shape: shape, weight: weight, weightShape: weightShape, posWeight: posWeight,
+        posWeightShape: posWeightShape, reduction: reduction, gradOutput: gradOutput,
+        gradOutputShape: gradOutputShape, inputGradient: &inputGradient, targetGradient: &none,
+        execution: execution)
 }
 
 /// The reduced logits loss and its gradients over spans (d/dtarget only if `targetGradient` is given).
@@ -247,10 +243,9 @@ public func binaryCrossEntropyWithLogitsAndGradients<S: BCEScalar>(
     posWeight: Span<S>? = nil, posWeightShape: [Int]? = nil, reduction: ScalarReduction = .mean,
     gradOutput: S = 1, inputGradient: inout MutableSpan<S>, execution: BCEExecution = .default
 ) throws(BCEError) -> S {
-    try inputGradient.withUnsafeMutableBufferPointer { (dx) throws(BCEError) -> S in
-        try performSpanCall(
-            logits: true, input, target, shape: shape, weight: weight, weightShape: weightShape,
-            posWeight: posWeight, posWeightShape: posWeightShape, gradOutputScalar: gradOutput,
-            reduction: reduction.reduction, execution: execution, loss: .reduced, inputGradient: dx)
-    }
+    var none: MutableSpan<S>? = nil
+    return try binaryCrossEntropyWithLogitsAndGradients(
+        input, target, shape: shape, weight: weight, weightShape: weightShape, posWeight: posWeight,
+        posWeightShape: posWeightShape, reduction: reduction, gradOutput: gradOutput,
+        inputGradient: &inputGradient, targetGradient: &none, execution: execution)
 }
