@@ -1,17 +1,20 @@
 // The fused single-pass kernels of BCELoss: validate, then one loop that range-checks, evaluates
 // in the wide type, and writes or accumulates. PyTorch: aten/src/ATen/native/Loss.cpp.
 
-/// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:)``).
-func bceLossPass<S: BCEArithmetic>(
-    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
+/// BCELoss over validated operands, into `destination` (see ``evaluateLoss(_:into:execution:alongside:)``),
+/// with `companion` run on each block after its terms (none for an empty input).
+func bceLossPass<S: BCEArithmetic, C: BlockJob>(
+    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution,
+    alongside companion: C = NoCompanion()
 ) throws(BCEError) -> S {
     if !operands.hasWeight,
        let result = try vectorizedLoss(
-           withLogits: false, operands.input, operands.target, into: destination, execution: execution) {
+           withLogits: false, operands.input, operands.target, into: destination, execution: execution,
+           alongside: companion) {
         return result
     }
     if operands.count > 0 {
-        return try operands.weightedLoss(withLogits: false, into: destination, execution: execution)
+        return try operands.weightedLoss(withLogits: false, into: destination, execution: execution, alongside: companion)
     }
     return try operands.reduce(destination) { i, x, y, w, _, _ throws(BCEError) in
         try checkProbabilities(index: i, input: x, target: y)
@@ -26,9 +29,7 @@ func bceGradientPass<S: BCEArithmetic>(
     _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
 ) throws(BCEError) {
     try operands.gradients(
-        into: inputGradient, targetGradient, execution: execution,
-        BCEElementGradients<S>(
-            divisor: reduction.gradientDivisor(count: operands.count), epsilon: S.bceGradientEpsilon.bceWide))
+        into: inputGradient, targetGradient, execution: execution, BCEElementGradients(operands, reduction: reduction))
 }
 
 /// BCELoss's gradients at one element, with its range checks (the scalar path).
@@ -37,6 +38,12 @@ struct BCEElementGradients<S: BCEArithmetic>: ElementGradients {
     let divisor: S.WideScalar
     /// ``BCEScalar/bceGradientEpsilon``, widened.
     let epsilon: S.WideScalar
+
+    /// The gradients of a call over `operands` with `reduction`.
+    init(_ operands: ElementwiseOperands<S>, reduction: Reduction) {
+        divisor = reduction.gradientDivisor(count: operands.count)
+        epsilon = S.bceGradientEpsilon.bceWide
+    }
 
     @inline(__always)
     func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)

@@ -1,17 +1,21 @@
 // The fused single-pass kernels of BCEWithLogitsLoss. PyTorch: aten/src/ATen/native/Loss.cpp,
 // torch/csrc/autograd/FunctionsManual.cpp.
 
-/// BCEWithLogitsLoss over validated operands, into `destination`.
-func bceWithLogitsLossPass<S: BCEArithmetic>(
-    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution
+/// BCEWithLogitsLoss over validated operands, into `destination` (see
+/// ``evaluateLoss(_:into:execution:alongside:)``), with `companion` run on each block after its
+/// terms (none for an empty input).
+func bceWithLogitsLossPass<S: BCEArithmetic, C: BlockJob>(
+    _ operands: ElementwiseOperands<S>, into destination: LossDestination<S>, execution: ResolvedExecution,
+    alongside companion: C = NoCompanion()
 ) throws(BCEError) -> S {
     if !operands.hasWeight && !operands.hasPosWeight,
        let result = try vectorizedLoss(
-           withLogits: true, operands.input, operands.target, into: destination, execution: execution) {
+           withLogits: true, operands.input, operands.target, into: destination, execution: execution,
+           alongside: companion) {
         return result
     }
     if operands.count > 0 {
-        return try operands.weightedLoss(withLogits: true, into: destination, execution: execution)
+        return try operands.weightedLoss(withLogits: true, into: destination, execution: execution, alongside: companion)
     }
     let hasPosWeight = operands.hasPosWeight
     return try operands.reduce(destination) { _, x, y, w, p, _ in
@@ -28,8 +32,7 @@ func bceWithLogitsGradientPass<S: BCEArithmetic>(
 ) throws(BCEError) {
     try operands.gradients(
         into: inputGradient, targetGradient, execution: execution,
-        BCEWithLogitsElementGradients<S>(
-            divisor: reduction.gradientDivisor(count: operands.count), hasPosWeight: operands.hasPosWeight))
+        BCEWithLogitsElementGradients(operands, reduction: reduction))
 }
 
 /// BCEWithLogitsLoss's gradients at one element (the scalar path).
@@ -37,6 +40,12 @@ struct BCEWithLogitsElementGradients<S: BCEArithmetic>: ElementGradients {
     static var withLogits: Bool { true }
     let divisor: S.WideScalar
     let hasPosWeight: Bool
+
+    /// The gradients of a call over `operands` with `reduction`.
+    init(_ operands: ElementwiseOperands<S>, reduction: Reduction) {
+        divisor = reduction.gradientDivisor(count: operands.count)
+        hasPosWeight = operands.hasPosWeight
+    }
 
     @inline(__always)
     func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)

@@ -36,10 +36,21 @@ enum LossDestination<Scalar> {
     }
 }
 
+/// A pass's companion that does nothing: a loss pass run alone.
+struct NoCompanion: BlockJob {
+    func run(block b: Int) {}
+}
+
 /// Evaluates the terms of `evaluator` into `destination`: each term rounded once to its element,
 /// or the mean or sum (returned; for `.elements` the return value is 0). Allocates nothing.
-func evaluateLoss<E: BlockLossEvaluator>(
-    _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution
+///
+/// `companion` runs each block too, on the same thread right after the block's terms (a fused
+/// call's gradients: one hand-off to the workers per call, not two, and the block's inputs still
+/// in cache); it keeps its own results and errors. A block after the loss's first failed one may
+/// skip both.
+func evaluateLoss<E: BlockLossEvaluator, C: BlockJob>(
+    _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution,
+    alongside companion: C = NoCompanion()
 ) throws(BCEError) -> E.Scalar {
     let partition = BlockPartition(count: evaluator.count)
     let outcome: Result<E.Scalar, BCEError> = withFirstBlockError { failure in
@@ -47,7 +58,8 @@ func evaluateLoss<E: BlockLossEvaluator>(
         case .elements(let output):
             partition.forEachBlock(
                 0 ..< partition.blockCount, execution: execution,
-                StoreTermsJob(evaluator: evaluator, partition: partition, output: output, failure: failure))
+                StoreTermsJob(evaluator: evaluator, partition: partition, output: output, failure: failure,
+                              companion: companion))
             if let error = failure.error { return .failure(error) }
             return .success(0)
         case .reduced(let mean):
@@ -60,7 +72,7 @@ func evaluateLoss<E: BlockLossEvaluator>(
                     partition.forEachBlock(
                         start ..< end, execution: execution, lastRound: end == partition.blockCount,
                         SumTermsJob(evaluator: evaluator, partition: partition, sums: buffer.baseAddress!,
-                                    firstBlock: start, failure: failure))
+                                    firstBlock: start, failure: failure, companion: companion))
                     if failure.error == nil {
                         for b in start ..< end { summation.add(blockSum: buffer[b - start]) }
                     }
@@ -76,12 +88,14 @@ func evaluateLoss<E: BlockLossEvaluator>(
     return try outcome.get()
 }
 
-/// A `.none` pass's block: its terms stored at `output` (indexed by element), or its error recorded.
-private struct StoreTermsJob<E: BlockLossEvaluator>: BlockJob {
+/// A `.none` pass's block: its terms stored at `output` (indexed by element), or its error
+/// recorded; then the companion's block.
+private struct StoreTermsJob<E: BlockLossEvaluator, C: BlockJob>: BlockJob {
     let evaluator: E
     let partition: BlockPartition
     let output: UnsafeMutablePointer<E.Scalar>
     let failure: FirstBlockError
+    let companion: C
 
     func run(block b: Int) {
         if failure.failed(before: b) { return }
@@ -90,17 +104,19 @@ private struct StoreTermsJob<E: BlockLossEvaluator>: BlockJob {
         } catch {
             failure.record(block: b, error)
         }
+        companion.run(block: b)
     }
 }
 
 /// A reduction round's block: its compensated sum stored at `sums[b - firstBlock]`, or its error
-/// recorded.
-private struct SumTermsJob<E: BlockLossEvaluator>: BlockJob {
+/// recorded; then the companion's block.
+private struct SumTermsJob<E: BlockLossEvaluator, C: BlockJob>: BlockJob {
     let evaluator: E
     let partition: BlockPartition
     let sums: UnsafeMutablePointer<CompensatedSum<E.Scalar.WideScalar>>
     let firstBlock: Int
     let failure: FirstBlockError
+    let companion: C
 
     func run(block b: Int) {
         if failure.failed(before: b) { return }
@@ -109,5 +125,6 @@ private struct SumTermsJob<E: BlockLossEvaluator>: BlockJob {
         } catch {
             failure.record(block: b, error)
         }
+        companion.run(block: b)
     }
 }

@@ -208,7 +208,9 @@ func performBufferCall<S: BCEScalar>(_ call: BufferCall<S>) throws(BCEError) -> 
 }
 
 /// Validates `call` (the NDArray API's checks and order, then the output buffers' counts) and
-/// runs its passes: the loss, then the gradients. Returns the reduced loss (0 when none).
+/// runs its pass: the loss, the gradients, or both in one pass (each block's gradients right after
+/// its loss terms; a loss error is thrown before a gradient error, as if the loss ran first).
+/// Returns the reduced loss (0 when none).
 @inline(never)
 func runBufferCall<S: BCEArithmetic>(_ call: BufferCall<S>) throws(BCEError) -> S {
     try withUnsafeTemporaryAllocation(of: S.self, capacity: 1) { (one) throws(BCEError) -> S in
@@ -225,22 +227,37 @@ func runBufferCall<S: BCEArithmetic>(_ call: BufferCall<S>) throws(BCEError) -> 
         if case .elements(let output) = call.loss { try checkCount(output, "output") }
         try checkCount(call.inputGradient, "input_gradient")
         try checkCount(call.targetGradient, "target_gradient")
-        var value: S = 0
+        let destination: LossDestination<S>?
         switch call.loss {
-        case .none: break
-        case .reduced:
-            value = call.logits
-                ? try bceWithLogitsLossPass(operands, into: LossDestination(call.reduction, output: nil), execution: call.execution)
-                : try bceLossPass(operands, into: LossDestination(call.reduction, output: nil), execution: call.execution)
-        case .elements(let output):
-            if let base = output.baseAddress {
-                _ = call.logits
-                    ? try bceWithLogitsLossPass(operands, into: .elements(base), execution: call.execution)
-                    : try bceLossPass(operands, into: .elements(base), execution: call.execution)
-            }
+        case .none: destination = nil
+        case .reduced: destination = LossDestination(call.reduction, output: nil)
+        case .elements(let output): destination = output.baseAddress.map { .elements($0) }
         }
-        if let inputGradient = call.inputGradient {
-            let (dx, dy) = (inputGradient.baseAddress, call.targetGradient?.baseAddress)
+        let (dx, dy) = (call.inputGradient?.baseAddress, call.targetGradient?.baseAddress)
+        func loss<C: BlockJob>(into destination: LossDestination<S>, alongside companion: C) throws(BCEError) -> S {
+            call.logits
+                ? try bceWithLogitsLossPass(operands, into: destination, execution: call.execution, alongside: companion)
+                : try bceLossPass(operands, into: destination, execution: call.execution, alongside: companion)
+        }
+        /// Loss and gradients in one pass: each block's gradients right after its terms.
+        func fused<F: ElementGradients>(
+            into destination: LossDestination<S>, _ dx: UnsafeMutablePointer<S>, _ element: F
+        ) throws(BCEError) -> S where F.Scalar == S {
+            var value: S = 0
+            try operands.withGradientJob(into: dx, dy, element) { (job) throws(BCEError) in
+                value = try loss(into: destination, alongside: job)
+            }
+            return value
+        }
+        var value: S = 0
+        switch (destination, dx) {
+        case (let destination?, let dx?) where operands.count > 0:
+            value = call.logits
+                ? try fused(into: destination, dx, BCEWithLogitsElementGradients(operands, reduction: call.reduction))
+                : try fused(into: destination, dx, BCEElementGradients(operands, reduction: call.reduction))
+        case (let destination?, _):
+            value = try loss(into: destination, alongside: NoCompanion())
+        case (nil, _):
             if call.logits {
                 try bceWithLogitsGradientPass(operands, reduction: call.reduction, into: dx, dy, execution: call.execution)
             } else {

@@ -169,20 +169,35 @@ struct ElementwiseOperands<Scalar: BCEArithmetic> {
         execution: ResolvedExecution, _ element: F
     ) throws(BCEError) where F.Scalar == Scalar {
         guard count > 0, let gradX = inputGradient else { return }
-        let group = vectorizedGradientGroups(Scalar.self, withLogits: F.withLogits, divisor: element.divisor)
         let partition = BlockPartition(count: count)
+        try withGradientJob(into: gradX, targetGradient, element) { job in
+            partition.forEachBlock(0 ..< partition.blockCount, execution: execution, job)
+        }
+    }
+
+    /// `body` with the job that computes the gradients of one block (``GradientJob``, for a
+    /// non-empty input), as ``gradients(into:_:execution:_:)`` runs it on every block; a fused call
+    /// runs it beside its loss's blocks. Rethrows `body`'s error, else the job's first (the lowest
+    /// index's).
+    func withGradientJob<F: ElementGradients>(
+        into gradX: UnsafeMutablePointer<Scalar>, _ targetGradient: UnsafeMutablePointer<Scalar>?, _ element: F,
+        _ body: (GradientJob<F>) throws(BCEError) -> Void
+    ) throws(BCEError) where F.Scalar == Scalar {
+        let group = vectorizedGradientGroups(Scalar.self, withLogits: F.withLogits, divisor: element.divisor)
         let outcome: BCEError? = withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { one in
             one.initialize(repeating: 1)
             let (ws, ps) = sources
             return withFirstBlockError { failure in
-                partition.forEachBlock(
-                    0 ..< partition.blockCount, execution: execution,
-                    GradientJob(
+                do throws(BCEError) {
+                    try body(GradientJob(
                         x: input.baseAddress!, y: target.baseAddress!,
                         g: gradOutput?.baseAddress ?? UnsafePointer(one.baseAddress!),
                         perElement: perElementGradOutput && count != 1, weight: ws, posWeight: ps, plan: plan,
                         count: count, gradX: gradX, gradY: targetGradient, group: group, element: element,
                         failure: failure))
+                } catch {
+                    return error
+                }
                 return failure.error
             }
         }
@@ -210,7 +225,7 @@ protocol ElementGradients {
 /// place, or expanded into the thread's scratch), grad_output one element or one per element
 /// (`perElement`); d/dinput to `gradX`, d/dtarget to `gradY` when given. Each value is computed
 /// and rounded as by `element`.
-private struct GradientJob<F: ElementGradients>: BlockJob {
+struct GradientJob<F: ElementGradients>: BlockJob {
     typealias Scalar = F.Scalar
     let x: UnsafePointer<Scalar>, y: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>
     let perElement: Bool

@@ -255,9 +255,9 @@ func withLanePointers(
 /// The vectorised forward pass for `S` (Float, Float16, BrainFloat16, Double) without weight or
 /// pos_weight, into `destination` (see ``evaluateLoss(_:into:execution:)``), or nil where there
 /// is none (empty inputs).
-func vectorizedLoss<S: BCEArithmetic>(
+func vectorizedLoss<S: BCEArithmetic, C: BlockJob>(
     withLogits: Bool, _ input: UnsafeBufferPointer<S>, _ target: UnsafeBufferPointer<S>,
-    into destination: LossDestination<S>, execution: ResolvedExecution
+    into destination: LossDestination<S>, execution: ResolvedExecution, alongside companion: C = NoCompanion()
 ) throws(BCEError) -> S? {
     guard let x = input.baseAddress, let y = target.baseAddress, input.count > 0 else { return nil }
     let count = input.count
@@ -265,7 +265,7 @@ func vectorizedLoss<S: BCEArithmetic>(
     func run<E: BlockLossEvaluator>(_ evaluator: E) throws(BCEError) -> S {
         unsafeBitCast(
             try evaluateLoss(evaluator, into: unsafeBitCast(destination, to: LossDestination<E.Scalar>.self),
-                             execution: execution),
+                             execution: execution, alongside: companion),
             to: S.self)
     }
     func lanes<T: DoubleLaneScalar>(_: T.Type) throws(BCEError) -> S {

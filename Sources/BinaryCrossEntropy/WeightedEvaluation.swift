@@ -242,13 +242,14 @@ extension ElementwiseOperands {
     /// The forward pass with a weight and/or pos_weight (see ``WeightedLoss``; also the element
     /// types without lanes), for a non-empty input, into `destination` (see
     /// ``evaluateLoss(_:into:execution:)``).
-    func weightedLoss(
-        withLogits: Bool, into destination: LossDestination<Scalar>, execution: ResolvedExecution
+    func weightedLoss<C: BlockJob>(
+        withLogits: Bool, into destination: LossDestination<Scalar>, execution: ResolvedExecution,
+        alongside companion: C = NoCompanion()
     ) throws(BCEError) -> Scalar {
         let (w, p) = sources
         return try evaluateLoss(
             WeightedLoss(withLogits: withLogits, input: input.baseAddress!, target: target.baseAddress!, count: count,
                          weight: w, posWeight: p, plan: plan),
-            into: destination, execution: execution)
+            into: destination, execution: execution, alongside: companion)
     }
 }

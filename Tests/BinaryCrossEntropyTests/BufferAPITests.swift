@@ -228,6 +228,30 @@ struct BufferAPITests {
         }
     }
 
+    @Test("a fused call of one reduction round (64 blocks, two threads) hands its blocks to the workers once, not once for the loss and once for the gradients")
+    func fusedCallIsOnePass() throws {
+        let n = 64 * BlockPartition.blockSize
+        let x = (0..<n).map { Float($0 % 17) - 8 }, y = (0..<n).map { Float($0 % 2) }
+        var dx = [Float](repeating: 0, count: n)
+        let execution = BCEExecution(threads: 2)
+        // Other suites' calls publish jobs too, and a busy pool runs a pass on its caller: one of
+        // the tries without either suffices. Two passes would publish two jobs in every try.
+        var handOffs: [UInt64] = []
+        try x.withUnsafeBufferPointer { xb in
+            try y.withUnsafeBufferPointer { yb in
+                try dx.withUnsafeMutableBufferPointer { dxb in
+                    for _ in 0..<30 {
+                        let before = WorkerPool.shared.publishedJobs
+                        _ = try binaryCrossEntropyWithLogitsAndGradients(
+                            BCETensorView(xb), BCETensorView(yb), inputGradient: dxb, execution: execution)
+                        handOffs.append(WorkerPool.shared.publishedJobs &- before)
+                    }
+                }
+            }
+        }
+        #expect(handOffs.contains(1), "jobs published per fused call: \(handOffs)")
+    }
+
     @Test("an empty input: mean NaN, sum 0, nothing written, no error")
     func emptyInput() throws {
         let empty: [Double] = []

@@ -303,5 +303,74 @@ struct ThreadingTests {
         // A call with a spin (its workers awake between back-to-back calls) times nothing either.
         #expect(anyPass(published: true, blocks: 10, nanoseconds: 1_000, spin: .microseconds(20)))
     }
+
+    @Test("a loss pass runs its companion (a fused call's gradients) once per block, on the thread that evaluated the block's terms, right after them; mean, sum and none, 1 and 2 threads")
+    func companionRunsWithEachBlock() throws {
+        // 130 blocks: three rounds of a reduction (64, 64, 2), past the first-block rule; 5 blocks: under it.
+        for blocks in [130, 5] {
+            for threads in [1, 2] {
+                for destination in ["mean", "sum", "none"] {
+                    let log = CompanionLog(blocks: blocks)
+                    let n = blocks * BlockPartition.blockSize - 3   // a partial last block
+                    let output = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                    defer { output.deallocate() }
+                    let into: LossDestination<Double> = destination == "none"
+                        ? .elements(output) : .reduced(mean: destination == "mean")
+                    let value = try evaluateLoss(
+                        OnesEvaluator(count: n, log: log), into: into,
+                        execution: BCEExecution(threads: threads).resolved, alongside: CompanionRecorder(log: log))
+                    let label = "\(blocks) blocks, \(threads) threads, \(destination)"
+                    #expect(value == (destination == "mean" ? 1 : destination == "sum" ? Double(n) : 0), "\(label)")
+                    #expect(log.companionRuns == Array(repeating: 1, count: blocks), "\(label): companion runs per block")
+                    #expect(log.sameThreadAfterTerms == Array(repeating: true, count: blocks),
+                            "\(label): companion on the terms' thread, after them")
+                }
+            }
+        }
+    }
 }
 
+/// What ``OnesEvaluator`` and ``CompanionRecorder`` saw of each block: written only by the thread
+/// running the block.
+private final class CompanionLog: @unchecked Sendable {
+    let termsThread: UnsafeMutableBufferPointer<pthread_t?>
+    let companion: UnsafeMutableBufferPointer<(runs: Int, sameThreadAfterTerms: Bool)>
+    init(blocks: Int) {
+        termsThread = .allocate(capacity: blocks)
+        termsThread.initialize(repeating: nil)
+        companion = .allocate(capacity: blocks)
+        companion.initialize(repeating: (0, false))
+    }
+    deinit {
+        termsThread.deallocate()
+        companion.deallocate()
+    }
+    var companionRuns: [Int] { companion.map(\.runs) }
+    var sameThreadAfterTerms: [Bool] { companion.map(\.sameThreadAfterTerms) }
+}
+
+/// Terms of 1, recording the thread that evaluated each block.
+private struct OnesEvaluator: BlockLossEvaluator {
+    let count: Int
+    let log: CompanionLog
+    func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double.WideScalar> {
+        log.termsThread[range.lowerBound / BlockPartition.blockSize] = pthread_self()
+        var sum = CompensatedSum<Double.WideScalar>()
+        for _ in range { sum.add(1) }
+        return sum
+    }
+    func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Double>) throws(BCEError) {
+        log.termsThread[range.lowerBound / BlockPartition.blockSize] = pthread_self()
+        for i in range { output[i] = 0 }
+    }
+}
+
+/// A companion job recording, per block, its runs and whether the block's terms had already been
+/// evaluated on this thread.
+private struct CompanionRecorder: BlockJob {
+    let log: CompanionLog
+    func run(block b: Int) {
+        let same = log.termsThread[b].map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        log.companion[b] = (log.companion[b].runs + 1, same)
+    }
+}
