@@ -3,9 +3,15 @@
 
     /usr/bin/python3 -I scripts/bench_compare.py BEFORE.json AFTER.json [--n 1000000] [--dtype float32,float64]
     /usr/bin/python3 -I scripts/bench_compare.py BEFORE.json AFTER.json --groups
+    /usr/bin/python3 -I scripts/bench_compare.py B1.json,B2.json A1.json,A2.json --ratios swift --by reduction,n
 
 --groups prints README's table instead: per loss, dtype and n, how many rows pass the NumPy and the
 PyTorch bar in each run, of the rows of that group (verdicts from the JSON).
+
+--ratios COLUMN (swift, numpy or torch) prints, per group of the --by keys (default loss,dtype,n),
+the median, least and greatest of after over before of that column's M elements/s, row by row;
+BEFORE and AFTER may each be several runs of one command (comma-separated), whose values a row
+averages. A column a change does not touch (or rows it does not reach) is the run's noise.
 
 One line per row present in both (same loss, dtype, weight, pos_weight, targets, reduction, pass,
 api (ndarray in files from before the bench had --api), n): Swift before -> after, NumPy and PyTorch of the after run (M elements/s), and each run's
@@ -26,12 +32,15 @@ def main():
     parser.add_argument("--n", type=float, help="only rows of this size")
     parser.add_argument("--dtype", help="only these dtypes, comma-separated")
     parser.add_argument("--groups", action="store_true", help="rows passing each bar per loss, dtype and n")
+    parser.add_argument("--ratios", choices=["swift", "numpy", "torch"], help="after/before of this column, by group")
+    parser.add_argument("--by", default="loss,dtype,n", help="the --ratios groups' keys, comma-separated")
     args = parser.parse_args()
-    runs = []
-    for path in (args.before, args.after):
-        with open(path, encoding="utf-8") as f:
-            document = json.load(f)
-        runs.append({tuple(row.get(k, DEFAULTS.get(k)) for k in KEY): row for row in document["rows"]})
+    if args.ratios:
+        sides = [[load_rows(path) for path in paths.split(",")] for paths in (args.before, args.after)]
+        for line in ratio_table(sides[0], sides[1], args.ratios, args.by.split(",")):
+            print(line)
+        return 0
+    runs = [load_rows(args.before), load_rows(args.after)]
     dtypes = set(args.dtype.split(",")) if args.dtype else None
     if args.groups:
         for line in group_table(runs[0], runs[1]):
@@ -61,6 +70,35 @@ def main():
             f"{r(before, 'weight_cost', 'weight')} → {r(after, 'weight_cost', 'weight')}",
         ]) + " |")
     return 0
+
+
+def load_rows(path):
+    """A bench JSON's rows by KEY."""
+    with open(path, encoding="utf-8") as f:
+        document = json.load(f)
+    return {tuple(row.get(k, DEFAULTS.get(k)) for k in KEY): row for row in document["rows"]}
+
+
+def ratio_table(before_runs, after_runs, column, by):
+    """Per group of the `by` keys: after over before of `column` (each row's mean over its runs;
+    rows missing from any run, or without a value, are left out), as median, least, greatest."""
+    def mean(runs, key):
+        values = [run[key][column] for run in runs if key in run and run[key][column] is not None]
+        return sum(values) / len(values) if len(values) == len(runs) else None
+    groups = {}
+    for key, row in after_runs[0].items():
+        b, a = mean(before_runs, key), mean(after_runs, key)
+        if b and a:
+            groups.setdefault(tuple(row[k] for k in by), []).append(a / b)
+    lines = ["| " + " | ".join(by) + f" | rows | {column} after/before: median | least | greatest |",
+             "|" + "---|" * (len(by) + 4)]
+    for group in sorted(groups):
+        ratios = sorted(groups[group])
+        middle = len(ratios) // 2
+        median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+        cells = [f"{v:.0e}".replace("+0", "") if k == "n" else str(v) for k, v in zip(by, group)]
+        lines.append("| " + " | ".join(cells) + f" | {len(ratios)} | {median:.2f} | {ratios[0]:.2f} | {ratios[-1]:.2f} |")
+    return lines
 
 
 LOSS_NAMES = {"bce": "BCELoss", "bce_with_logits": "BCEWithLogitsLoss"}
