@@ -253,31 +253,31 @@ INLINE v8d vm_log1p_unit(v8d e) {
     return vm_log(u) + error;
 }
 
-/// exp(t) for t in [-708, 0], within 1 ULP (the result is a normal number): fdlibm's reduction
-/// t = k ln2 + r, |r| <= ln2 / 2, k from the 1.5 * 2^52 trick and 2^k from its low bits; then
-/// 1 + expm1(r) by the Taylor series to degree 13 (Estrin), not fdlibm's rational form, whose
-/// division made this the Float logits paths' longest chain (about 20% of their time).
-INLINE v8d vm_exp_nonpositive(v8d t) {
+/// Two functions on one Taylor series, lane by lane (`near`: the second): each lane takes its
+/// function's reduction t = k ln2 + r, then expm1(r) by the Taylor series to degree 13 (Estrin)
+/// and its function's result. A group of eight mixing both (the logits gradients' small and large
+/// |x|) evaluates one series, not two; a constant mask folds to one function.
+/// - exp(t) for t in [-708, 0], within 1 ULP (the result is a normal number): fdlibm's reduction,
+///   |r| <= ln2 / 2, k from the 1.5 * 2^52 trick and 2^k from its low bits; then 1 + expm1(r)
+///   times 2^k (not fdlibm's rational form, whose division made this the Float logits paths'
+///   longest chain, about 20% of their time).
+/// - expm1(t) for |t| < 1, relative error about 2^-52: k in {-1, 0, 1} from the thresholds
+///   +-0.3466, |r| <= 0.35; then 2p + 1 (k = 1) or (p - 1) / 2 (k = -1), p = expm1(r).
+INLINE v8d vm_exp_or_expm1(v8d t, v8i near) {
     v8d shifted = t * invLn2 + 0x1.8p52;
-    v8u kBits = bits(shifted);
-    v8d k = shifted - 0x1.8p52;
-    v8d hi = t - k * ln2Hi;
-    v8d lo = k * ln2Lo;
-    v8d r = hi - lo;
-    v8d y = 1 + expm1_taylor(r);
-    v8d scale = dbl(((kBits + 1023) & 0x7FF) << 52);
-    return y * scale;
+    v8i up = t > 0.3466, down = t < -0.3466;
+    v8d k = select(near, select(up, splat(1), select(down, splat(-1), splat(0))), shifted - 0x1.8p52);
+    v8d r = (t - k * ln2Hi) - k * ln2Lo;
+    v8d p = expm1_taylor(r);
+    v8d scale = dbl(((bits(shifted) + 1023) & 0x7FF) << 52);
+    return select(near, select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p)), (1 + p) * scale);
 }
 
-/// expm1(x) for |x| < 1, relative error about 2^-52: x = k ln2 + r, k in {-1, 0, 1}, |r| <= 0.35;
-/// the Taylor series to degree 13 (Estrin), then 2p + 1 (k = 1) or (p - 1) / 2 (k = -1).
-INLINE v8d vm_expm1_small(v8d x) {
-    v8i up = x > 0.3466, down = x < -0.3466;
-    v8d k = select(up, splat(1), select(down, splat(-1), splat(0)));
-    v8d r = (x - k * ln2Hi) - k * ln2Lo;
-    v8d p = expm1_taylor(r);
-    return select(up, 2 * p + 1, select(down, (p - 1) * 0.5, p));
-}
+/// exp(t) for t in [-708, 0], within 1 ULP (see vm_exp_or_expm1).
+INLINE v8d vm_exp_nonpositive(v8d t) { return vm_exp_or_expm1(t, (v8i){0}); }
+
+/// expm1(x) for |x| < 1, relative error about 2^-52 (see vm_exp_or_expm1).
+INLINE v8d vm_expm1_small(v8d x) { return vm_exp_or_expm1(x, ~(v8i){0}); }
 
 /// log1p(exp(-a)) for a in [0, 700] (the tail of softplus(±x), a = |x|): exp(-a) is normal there.
 INLINE v8d vm_softplus_tail(v8d a) { return vm_log1p_unit(vm_exp_nonpositive(-a)); }
@@ -746,9 +746,11 @@ INLINE v8d logits_target_factor(v8d x, const v8d *posWeight) {
 }
 
 /// BCEWithLogitsFormulas' gradient factors (|x| < 1: via h = sigmoid(x) - 1/2 = expm1(x) /
-/// (2 (expm1(x) + 2)), so a tiny x is not absorbed into 1/2); with `posWeight` (lanes in [0, DBL_MAX], else the scalar
+/// (2 (expm1(x) + 2)), so a tiny x is not absorbed into 1/2; else sigmoid(|x|) = 1 / (1 + e),
+/// sigmoid(-|x|) = e sigmoid(|x|), e = exp(-|x|)); with `posWeight` (lanes in [0, DBL_MAX], else the scalar
 /// path) t = p * y and the target factor `p * max(-x, 0) - max(x, 0) + (p - 1) * log1p(exp(-|x|))`,
-/// BCEWithLogitsFormulas' operations.
+/// BCEWithLogitsFormulas' operations. One exponential (vm_exp_or_expm1) and one division (h and
+/// 1 / (1 + e) as one quotient, lane by lane) whatever the mix of lanes.
 INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *posWeight, v8d *inputFactor,
                                        v8d *targetFactor) {
     (void)epsilon;
@@ -758,17 +760,11 @@ INLINE int bce_logits_gradient_factors(v8d x, v8d y, double epsilon, const v8d *
     if (!all(fast)) return 0;
     v8d t = posWeight ? *posWeight * y : y;
     v8i near = mag < 1;
+    v8d e = vm_exp_or_expm1(select(near, x, negate(mag)), near);   // near: expm1(x); else exp(-|x|)
+    v8d q = select(near, e, splat(1)) / select(near, 2 * (e + 2), 1 + e);   // near: h; else sigmoid(|x|)
     v8d factor = splat(0);
-    if (any(near)) {
-        v8d e = vm_expm1_small(select(near, x, splat(0)));
-        v8d h = e / (2 * (e + 2));
-        factor = (1 - y - t) / 2 + (1 - y + t) * h;
-    }
-    if (!all(near)) {
-        v8d e = vm_exp_nonpositive(negate(mag));
-        v8d big = 1 / (1 + e), small = e / (1 + e);
-        factor = select(near, factor, logits_input_factor(x, y, t, small, big));
-    }
+    if (any(near)) factor = (1 - y - t) / 2 + (1 - y + t) * q;
+    if (!all(near)) factor = select(near, factor, logits_input_factor(x, y, t, e * q, q));
     *inputFactor = factor;
     if (targetFactor) *targetFactor = logits_target_factor(x, posWeight);
     return 1;
@@ -830,7 +826,7 @@ INLINE v8d sigmoid_of_magnitude(v16h raw, int half, int kind) {
 /// normal and finite). d/dtarget (when `dy` is not null) as the Double lanes compute it. Returns 1,
 /// or 0 where any lane leaves the domain (the group of eight takes over).
 INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g, ptrdiff_t gStride,
-                                     const BCEWeights *wt, int kind, double divisor, ptrdiff_t i, void *dx,
+                                     const BCEWeights *wt, int kind, double inverseDivisor, ptrdiff_t i, void *dx,
                                      void *dy) {
     v16f xv = load16(x, i, 16, kind), yv = load16(y, i, 16, kind);
     v16f mag = fmagnitude(xv), w, p;
@@ -848,8 +844,8 @@ INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g
         if (any(magnitude(factor) * HALF_GRADIENT_CANCELLATION < s * ((1 - yd) + t)))
             bce_logits_gradient_factors(xd, yd, 0, hasP ? &pd : 0, &factor, 0);   // in its domain: returns 1
         v8d scaled = half_to_double(scale, half) * half_to_double(w, half);
-        store_lanes(factor * scaled / divisor, dx, i + 8 * half, kind);
-        if (dy) store_lanes(logits_target_factor(xd, hasP ? &pd : 0) * scaled / divisor, dy, i + 8 * half, kind);
+        store_lanes(factor * scaled * inverseDivisor, dx, i + 8 * half, kind);
+        if (dy) store_lanes(logits_target_factor(xd, hasP ? &pd : 0) * scaled * inverseDivisor, dy, i + 8 * half, kind);
     }
     return 1;
 }
@@ -866,9 +862,10 @@ INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g
     INLINE ptrdiff_t FACTORS##_loop(const void *x, const void *y, const void *g, ptrdiff_t gStride, \
                                     const BCEWeights *wt, int kind, double divisor, double epsilon, \
                                     ptrdiff_t i, ptrdiff_t end, void *dx, void *dy) {             \
+        const double inverse = 1 / divisor;   /* 1 for the divisor-1 copies: the product folds away */ \
         while (end - i >= 8) {                                                                    \
             if (SIXTEEN_##FACTORS(kind) && end - i >= 16                                          \
-                && bce_logits_half_gradients(x, y, g, gStride, wt, kind, divisor, i, dx, dy)) {      \
+                && bce_logits_half_gradients(x, y, g, gStride, wt, kind, inverse, i, dx, dy)) {      \
                 i += 16;                                                                          \
                 continue;                                                                         \
             }                                                                                     \
@@ -883,8 +880,8 @@ INLINE int bce_logits_half_gradients(const void *x, const void *y, const void *g
             if (!FACTORS(load_lanes(x, i, kind), load_lanes(y, i, kind), epsilon, posWeight, &inputFactor, \
                          dy ? &targetFactor : 0))                                                 \
                 break;                                                                            \
-            store_lanes(inputFactor * scale / divisor, dx, i, kind);                              \
-            if (dy) store_lanes(targetFactor * scale / divisor, dy, i, kind);                     \
+            store_lanes(inputFactor * scale * inverse, dx, i, kind);                              \
+            if (dy) store_lanes(targetFactor * scale * inverse, dy, i, kind);                     \
             i += 8;                                                                               \
         }                                                                                         \
         return i;                                                                                 \
