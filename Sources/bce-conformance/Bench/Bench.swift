@@ -132,14 +132,12 @@ struct Bench: ParsableCommand {
         printError(context.summary)
         printError("\(cases.count) rows; " + BenchmarkReport.header)
         var done = 0
-        var finished: [BenchmarkCase: BenchmarkRow] = [:]
         var benchmark = Benchmark(
             cases: cases, classes: classes, repetitions: repetitions, sampleSeconds: sampleSeconds,
             includeNumPy: !noNumpy, torch: worker, torchNote: torchNote, probe: probe, probeFrom: probeFrom,
             progress: { row in
                 done += 1
-                finished[row.config] = row
-                let checked = BenchmarkBars.check(row, unweighted: finished[row.config.unweighted])
+                let checked = BenchmarkBars.check(row)
                 printError("[\(done)/\(cases.count)] " + BenchmarkReport.line(row, checked))
             },
             warn: { printError($0) })

@@ -85,6 +85,10 @@ struct BenchmarkRow: Sendable {
     /// The bandwidth probe's read rate in bytes per second, sampled alternately with this row
     /// (rows from `Benchmark.probeFrom` elements).
     var bandwidth: Double?
+    /// A weighted row's call without its weight and pos_weight, on the same input and target,
+    /// sampled in turn with the row's other sides (so the weight cost is not a ratio of two rows
+    /// measured minutes apart on a drifting machine); nil for an unweighted row.
+    var swiftUnweighted: Double?
 
     var numpyRatio: Double? { numpy.map { swift / $0 } }
     var torchRatio: Double? { torch.map { swift / $0 } }
@@ -230,6 +234,15 @@ struct Benchmark {
             }
             return try time(calls) { try Self.swiftCall(config, inputs.x, inputs.y, inputs.weight, inputs.posWeight, gradOutput) }
         }]
+        if config != config.unweighted {
+            let plain = config.unweighted
+            sides.append(Side(name: "Swift unweighted") { calls in
+                if let outputs {
+                    return try time(calls) { try Self.bufferCall(plain, inputs.x, inputs.y, nil, nil, gradOutput, outputs) }
+                }
+                return try time(calls) { try Self.swiftCall(plain, inputs.x, inputs.y, nil, nil, gradOutput) }
+            })
+        }
         if let torch {
             sides.append(Side(name: "PyTorch") { calls in
                 try torch.time(loss: config.loss, reduction: config.reduction.rawValue, pass: config.pass.rawValue,
@@ -250,6 +263,7 @@ struct Benchmark {
             measured.first { $0.name == name }.map { Double(config.count * $0.calls) / medianOf($0.samples) }
         }
         var row = BenchmarkRow(config: config, swift: rate("Swift")!, numpy: rate("NumPy"), torch: rate("PyTorch"))
+        row.swiftUnweighted = rate("Swift unweighted")
         if row.torch == nil { row.torchNote = torchNote }
         if let probe, let side = measured.first(where: { $0.name == "probe" }) {
             row.bandwidth = Double(probe.bytesPerPass) / medianOf(side.samples)

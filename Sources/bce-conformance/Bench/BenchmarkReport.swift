@@ -18,10 +18,11 @@ enum BenchmarkBars {
 
     enum Verdict: String { case pass = "PASS", fail = "FAIL", none = "-" }
 
-    /// The verdicts of one row; `unweighted` is the same call without weights, when measured.
+    /// The verdicts of one row.
     struct Checked {
         var numpy = Verdict.none, torch = Verdict.none, weight = Verdict.none, bandwidth = Verdict.none
-        /// The unweighted row's throughput over this one's (how many times slower the weighted call is).
+        /// The call without weights (sampled in turn with this row, on its inputs) over this row's
+        /// throughput: how many times slower the weighted call is.
         var weightCost: Double?
         /// Bytes the Swift call moves per second over the probe's read bandwidth.
         var bandwidthFraction: Double?
@@ -29,7 +30,7 @@ enum BenchmarkBars {
         var all: [(String, Verdict)] { [("numpy", numpy), ("torch", torch), ("weight", weight), ("bandwidth", bandwidth)] }
     }
 
-    static func check(_ row: BenchmarkRow, unweighted: BenchmarkRow?) -> Checked {
+    static func check(_ row: BenchmarkRow) -> Checked {
         var checked = Checked()
         let config = row.config
         func verdict(_ ok: Bool) -> Verdict { ok ? .pass : .fail }
@@ -37,8 +38,8 @@ enum BenchmarkBars {
             if let ratio = row.numpyRatio { checked.numpy = verdict(ratio >= numpyRatio) }
             if let ratio = row.torchRatio { checked.torch = verdict(ratio >= torchRatio) }
         }
-        if config != config.unweighted, let unweighted {
-            let cost = unweighted.swift / row.swift
+        if config != config.unweighted, let unweighted = row.swiftUnweighted {
+            let cost = unweighted / row.swift
             checked.weightCost = cost
             checked.weight = verdict(cost <= weightCost)
         }
@@ -63,12 +64,8 @@ enum BenchmarkBars {
         return size * arrays
     }
 
-    /// Each row checked against its unweighted twin (found among `rows`).
-    static func checkAll(_ rows: [BenchmarkRow]) -> [Checked] {
-        var byCase: [BenchmarkCase: BenchmarkRow] = [:]
-        for row in rows { byCase[row.config] = row }
-        return rows.map { check($0, unweighted: byCase[$0.config.unweighted]) }
-    }
+    /// Each row checked.
+    static func checkAll(_ rows: [BenchmarkRow]) -> [Checked] { rows.map(check) }
 
     /// "numpy 40 PASS / 3 FAIL, torch ..." over `checked`.
     static func summary(_ checked: [Checked]) -> String {
@@ -140,7 +137,8 @@ enum BenchmarkReport {
         let checked = BenchmarkBars.checkAll(rows)
         var out = context.summary + "\n"
         out += "millions of elements per second (median); S/NP, S/PT = Swift / NumPy, Swift / PyTorch; "
-            + "w-cost = unweighted Swift / this row's Swift; bw = bytes moved per second / read bandwidth\n"
+            + "w-cost = the call without weights (timed in turn with this row) / this row's Swift; "
+            + "bw = bytes moved per second / read bandwidth\n"
         out += header + "\n"
         for (row, check) in zip(rows, checked) { out += line(row, check) + "\n" }
         out += "bars from n = 1e4: " + BenchmarkBars.summary(checked) + "\n"
@@ -153,6 +151,7 @@ enum BenchmarkReport {
             var loss, dtype, weight, pos_weight, targets, reduction, pass, api: String
             var n: Int
             var swift: Double
+            var swift_unweighted: Double?
             var numpy, torch: Double?
             var torch_note: String?
             var ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction: Double?
@@ -165,6 +164,7 @@ enum BenchmarkReport {
                 try c.encode(weight, forKey: .weight); try c.encode(pos_weight, forKey: .pos_weight)
                 try c.encode(targets, forKey: .targets); try c.encode(reduction, forKey: .reduction)
                 try c.encode(pass, forKey: .pass); try c.encode(api, forKey: .api); try c.encode(n, forKey: .n); try c.encode(swift, forKey: .swift)
+                try c.encode(swift_unweighted, forKey: .swift_unweighted)
                 try c.encode(numpy, forKey: .numpy); try c.encode(torch, forKey: .torch)
                 try c.encode(torch_note, forKey: .torch_note); try c.encode(ratio_numpy, forKey: .ratio_numpy)
                 try c.encode(ratio_torch, forKey: .ratio_torch); try c.encode(weight_cost, forKey: .weight_cost)
@@ -173,7 +173,8 @@ enum BenchmarkReport {
             }
 
             enum CodingKeys: String, CodingKey {
-                case loss, dtype, weight, pos_weight, targets, reduction, pass, api, n, swift, numpy, torch, torch_note
+                case loss, dtype, weight, pos_weight, targets, reduction, pass, api, n, swift, swift_unweighted, numpy, torch
+                case torch_note
                 case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars
             }
         }
@@ -200,7 +201,8 @@ enum BenchmarkReport {
                     loss: c.loss, dtype: c.dtype, weight: c.weight.rawValue, pos_weight: c.posWeight.rawValue,
                     targets: c.targets.rawValue, reduction: c.reduction.rawValue, pass: c.pass.rawValue,
                     api: c.api.rawValue, n: c.count,
-                    swift: row.swift, numpy: row.numpy, torch: row.torch, torch_note: row.torchNote,
+                    swift: row.swift, swift_unweighted: row.swiftUnweighted, numpy: row.numpy, torch: row.torch,
+                    torch_note: row.torchNote,
                     ratio_numpy: row.numpyRatio, ratio_torch: row.torchRatio, weight_cost: check.weightCost,
                     read_bandwidth: row.bandwidth, bandwidth_fraction: check.bandwidthFraction,
                     bars: Dictionary(uniqueKeysWithValues: check.all.map { ($0.0, $0.1.rawValue) }))
@@ -215,7 +217,8 @@ enum BenchmarkReport {
         let checked = BenchmarkBars.checkAll(rows)
         var out = "\(context.summary).\n\nCommand: `\(context.command)`. M elements/s (medians of "
             + "\(context.repetitions) alternating samples); S/NP and S/PT: Swift over NumPy, over PyTorch; "
-            + "w-cost: the unweighted Swift call's throughput over this row's; bw: bytes the Swift call reads and "
+            + "w-cost: the same Swift call without weight and pos_weight (on this row's inputs, sampled in turn "
+            + "with its other sides) over this row's throughput; bw: bytes the Swift call reads and "
             + "writes per second over the probe's read bandwidth (rows from 1e6). Bars: NP (S/NP ≥ 2), PT "
             + "(S/PT ≥ 1), both from n = 1e4; w (w-cost ≤ 2); bw (≥ 60% at n = 1e7, forward mean, float32/float64).\n\n"
         out += "| loss | dtype | weight | pos_weight | targets | red. | pass | api | n | Swift | NumPy | PyTorch | S/NP | S/PT | w-cost | bw | NP | PT | w | bw |\n"
