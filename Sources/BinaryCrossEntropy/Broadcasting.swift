@@ -37,6 +37,12 @@ struct BroadcastPlan {
     private var empty = false
     private var extents = Inline64(repeating: 0)
     private var strides = (Inline64(repeating: 0), Inline64(repeating: 0), Inline64(repeating: 0))
+    /// The last dimension's extent and each operand's stride in it, and whether the operand is
+    /// broadcast along every other dimension (a per-class `(C,)` weight over `(N, C)`): read by
+    /// ``gather(operand:_:from:into:)`` without copying the inline arrays.
+    private var innerExtent = 1
+    private var innerStrides = (0, 0, 0)
+    private var onlyInnerVaries = (true, true, true)
 
     /// - Precondition (checked by the callers with ``checkBroadcast(_:to:argument:)``): each
     ///   operand shape broadcasts to `output`, and `output`'s element count fits in `Int`.
@@ -72,6 +78,13 @@ struct BroadcastPlan {
             extents[0] = 1
             rank = 1
         }
+        innerExtent = extents[rank - 1]
+        innerStrides = (strides.0[rank - 1], strides.1[rank - 1], strides.2[rank - 1])
+        for dim in 0 ..< rank - 1 {
+            if strides.0[dim] != 0 { onlyInnerVaries.0 = false }
+            if strides.1[dim] != 0 { onlyInnerVaries.1 = false }
+            if strides.2[dim] != 0 { onlyInnerVaries.2 = false }
+        }
     }
 
     /// Writes operand `operand`'s value (from `source`, its scalars) at each output position of
@@ -80,6 +93,25 @@ struct BroadcastPlan {
         operand: Int, _ range: Range<Int>, from source: UnsafePointer<S>, into destination: UnsafeMutablePointer<S>
     ) {
         if empty { return }
+        if operand == 0 ? onlyInnerVaries.0 : operand == 1 ? onlyInnerVaries.1 : onlyInnerVaries.2 {
+            // Rows of the last dimension, all alike (a per-class weight): the same copies as
+            // below, without the index arithmetic of the outer dimensions (or the plan's copy).
+            let innerStride = operand == 0 ? innerStrides.0 : operand == 1 ? innerStrides.1 : innerStrides.2
+            var column = range.lowerBound % innerExtent
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let n = min(innerExtent - column, range.upperBound - i)
+                let out = destination + (i - range.lowerBound)
+                if innerStride == 1 {
+                    out.update(from: source + column, count: n)
+                } else {
+                    for j in 0 ..< n { out[j] = source[(column + j) * innerStride] }
+                }
+                i += n
+                column = 0
+            }
+            return
+        }
         var plan = self
         let inner = rank - 1
         let rowLength = plan.extents[inner]

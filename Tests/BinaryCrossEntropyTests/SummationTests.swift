@@ -91,6 +91,43 @@ struct SummationTests {
         #expect(rows([], []) == [[0, 1, 0, 0]])
         #expect(rows([3, 0], [0]).isEmpty)
     }
+
+    @Test("gather expands an operand over any range as NumPy's broadcast index says: per class (C,) and (1, C), per row, per channel, strided leading 1s; ranges starting mid-row")
+    func gatherMatchesBroadcastIndex() {
+        /// The operand element at flat output index `i`, by NumPy's rule: aligned from the last dimension.
+        func reference(_ output: [Int], _ operand: [Int], _ i: Int) -> Int {
+            var rest = i, index = 0, step = 1
+            for k in 0 ..< output.count {
+                let dim = output.count - 1 - k
+                let coordinate = rest % output[dim]
+                rest /= output[dim]
+                let operandDim = operand.count - 1 - k
+                guard operandDim >= 0 else { continue }
+                if operand[operandDim] != 1 { index += coordinate * step }
+                step *= operand[operandDim]
+            }
+            return index
+        }
+        let cases: [([Int], [Int])] = [
+            ([7, 50], [50]), ([7, 50], [1, 50]), ([7, 50], [7, 1]), ([3, 4, 5, 6], [4, 1, 1]),
+            ([3, 4, 5, 6], [5, 6]), ([2, 3, 5], [1, 3, 1]), ([4, 3], [3]), ([1, 64], [64]),
+        ]
+        for (output, operand) in cases {
+            let n = output.reduce(1, *), m = operand.reduce(1, *)
+            let source = (0 ..< m).map { Double($0) }
+            let plan = BroadcastPlan(output: output, operands: (operand, [], []))
+            for (start, end) in [(0, n), (1, n), (n / 3, n - 1), (n - 1, n), (min(5, n), min(5, n) + 1)] {
+                var destination = [Double](repeating: -1, count: end - start)
+                source.withUnsafeBufferPointer { s in
+                    destination.withUnsafeMutableBufferPointer { d in
+                        plan.gather(operand: 0, start ..< end, from: s.baseAddress!, into: d.baseAddress!)
+                    }
+                }
+                let expected = (start ..< end).map { Double(reference(output, operand, $0)) }
+                #expect(destination == expected, "\(operand) over \(output), elements \(start) ..< \(end)")
+            }
+        }
+    }
 }
 
 @Suite("NDArray")
