@@ -100,7 +100,9 @@ public func binaryCrossEntropyBackward<S: BCEScalar>(
 /// The reduced loss and its gradients in one call (a training step): returns the loss as
 /// ``binaryCrossEntropy(_:_:weight:reduction:execution:)`` does and writes the gradients of
 /// `gradOutput` times that loss, as ``binaryCrossEntropyBackward(_:_:weight:reduction:gradOutput:inputGradient:targetGradient:execution:)``
-/// with a 0-d `gradOutput`. The arguments are checked once.
+/// with a 0-d `gradOutput`. The arguments are checked once, and the elements are walked once: each
+/// block's gradients are computed right after its loss terms, on the same thread. On an error, the
+/// gradient buffers' contents are unspecified.
 public func binaryCrossEntropyAndGradients<S: BCEScalar>(
     _ input: BCETensorView<S>, _ target: BCETensorView<S>, weight: BCETensorView<S>? = nil,
     reduction: ScalarReduction = .mean, gradOutput: S = 1,
