@@ -46,11 +46,12 @@ struct BCEElementGradients<S: BCEArithmetic>: ElementGradients {
     }
 
     @inline(__always)
-    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)
+    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S, withTarget: Bool)
         throws(BCEError) -> (input: S.WideScalar, target: S.WideScalar) {
         try checkProbabilities(index: i, input: x, target: y)
         let scale = g.bceWide * w.bceWide
         let dx = BCEFormulas.inputGradientFactor(input: x.bceWide, target: y.bceWide, epsilon: epsilon) * scale / divisor
+        guard withTarget else { return (dx, 0) }
         let dy = BCEFormulas.targetGradientFactor(input: x.bceWide) * scale / divisor
         return (dx, dy)
     }

@@ -48,11 +48,12 @@ struct BCEWithLogitsElementGradients<S: BCEArithmetic>: ElementGradients {
     }
 
     @inline(__always)
-    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S)
+    func callAsFunction(_ i: Int, _ x: S, _ y: S, _ w: S, _ p: S, _ g: S, withTarget: Bool)
         throws(BCEError) -> (input: S.WideScalar, target: S.WideScalar) {
         let scale = g.bceWide * w.bceWide
         let dx = BCEWithLogitsFormulas.inputGradientFactor(
             input: x.bceWide, target: y.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor
+        guard withTarget else { return (dx, 0) }
         let dy = BCEWithLogitsFormulas.targetGradientFactor(
             input: x.bceWide, posWeight: p.bceWide, hasPosWeight: hasPosWeight) * scale / divisor
         return (dx, dy)

@@ -215,9 +215,9 @@ protocol ElementGradients {
     static var withLogits: Bool { get }
     /// The reduction's divisor (the element count for `.mean`, else 1).
     var divisor: Scalar.WideScalar { get }
-    /// d/dinput and d/dtarget of element `index` with input `x`, target `y`, weight `w`,
-    /// pos_weight `p` and grad_output `g` (absent operands are 1).
-    func callAsFunction(_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar)
+    /// d/dinput and (when `withTarget`; else 0, not evaluated) d/dtarget of element `index` with
+    /// input `x`, target `y`, weight `w`, pos_weight `p` and grad_output `g` (absent operands are 1).
+    func callAsFunction(_ index: Int, _ x: Scalar, _ y: Scalar, _ w: Scalar, _ p: Scalar, _ g: Scalar, withTarget: Bool)
         throws(BCEError) -> (input: Scalar.WideScalar, target: Scalar.WideScalar)
 }
 
@@ -258,7 +258,7 @@ struct GradientJob<F: ElementGradients>: BlockJob {
         _ range: Range<Int>, _ w: OperandView<Scalar>?, _ p: OperandView<Scalar>?
     ) throws(BCEError) {
         @inline(__always) func scalar(_ i: Int) throws(BCEError) {
-            let value = try element(i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElement ? i : 0])
+            let value = try element(i, x[i], y[i], w?[i] ?? 1, p?[i] ?? 1, g[perElement ? i : 0], withTarget: gradY != nil)
             gradX[i] = Scalar(bceRounding: value.input)
             gradY?[i] = Scalar(bceRounding: value.target)
         }
