@@ -22,16 +22,6 @@ func bceLossPass<S: BCEArithmetic, C: BlockJob>(
     }
 }
 
-/// The gradients of BCELoss over validated operands, into `inputGradient` and (if not nil)
-/// `targetGradient`, each of the operands' count.
-func bceGradientPass<S: BCEArithmetic>(
-    _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
-    _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
-) throws(BCEError) {
-    try operands.gradients(
-        into: inputGradient, targetGradient, execution: execution, BCEElementGradients(operands, reduction: reduction))
-}
-
 /// BCELoss's gradients at one element, with its range checks (the scalar path).
 struct BCEElementGradients<S: BCEArithmetic>: ElementGradients {
     static var withLogits: Bool { false }

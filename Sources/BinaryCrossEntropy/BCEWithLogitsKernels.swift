@@ -24,17 +24,6 @@ func bceWithLogitsLossPass<S: BCEArithmetic, C: BlockJob>(
     }
 }
 
-/// The gradients of BCEWithLogitsLoss over validated operands, into `inputGradient` and (if not
-/// nil) `targetGradient`.
-func bceWithLogitsGradientPass<S: BCEArithmetic>(
-    _ operands: ElementwiseOperands<S>, reduction: Reduction, into inputGradient: UnsafeMutablePointer<S>?,
-    _ targetGradient: UnsafeMutablePointer<S>?, execution: ResolvedExecution
-) throws(BCEError) {
-    try operands.gradients(
-        into: inputGradient, targetGradient, execution: execution,
-        BCEWithLogitsElementGradients(operands, reduction: reduction))
-}
-
 /// BCEWithLogitsLoss's gradients at one element (the scalar path).
 struct BCEWithLogitsElementGradients<S: BCEArithmetic>: ElementGradients {
     static var withLogits: Bool { true }

@@ -93,20 +93,27 @@ struct BroadcastPlan {
         operand: Int, _ range: Range<Int>, from source: UnsafePointer<S>, into destination: UnsafeMutablePointer<S>
     ) {
         if empty { return }
+        /// The `n` output positions from `i` in one row of the last dimension, whose operand values
+        /// start at `source[offset]` and step by `innerStride`.
+        @inline(__always) func copyRow(from offset: Int, _ i: Int, _ n: Int, innerStride: Int) {
+            let out = destination + (i - range.lowerBound)
+            if innerStride == 0 {
+                out.update(repeating: source[offset], count: n)
+            } else if innerStride == 1 {   // a per-class row: one copy, not an element loop
+                out.update(from: source + offset, count: n)
+            } else {
+                for j in 0 ..< n { out[j] = source[offset + j * innerStride] }
+            }
+        }
         if operand == 0 ? onlyInnerVaries.0 : operand == 1 ? onlyInnerVaries.1 : onlyInnerVaries.2 {
-            // Rows of the last dimension, all alike (a per-class weight): the same copies as
-            // below, without the index arithmetic of the outer dimensions (or the plan's copy).
+            // Rows of the last dimension, all alike (a per-class weight): the rows below, without
+            // the index arithmetic of the outer dimensions (or the plan's copy).
             let innerStride = operand == 0 ? innerStrides.0 : operand == 1 ? innerStrides.1 : innerStrides.2
             var column = range.lowerBound % innerExtent
             var i = range.lowerBound
             while i < range.upperBound {
                 let n = min(innerExtent - column, range.upperBound - i)
-                let out = destination + (i - range.lowerBound)
-                if innerStride == 1 {
-                    out.update(from: source + column, count: n)
-                } else {
-                    for j in 0 ..< n { out[j] = source[(column + j) * innerStride] }
-                }
+                copyRow(from: column * innerStride, i, n, innerStride: innerStride)
                 i += n
                 column = 0
             }
@@ -130,14 +137,7 @@ struct BroadcastPlan {
                 dim -= 1
             }
             let n = min(rowLength - column, range.upperBound - i)
-            let out = destination + (i - range.lowerBound)
-            if innerStride == 0 {
-                out.update(repeating: source[offset], count: n)
-            } else if innerStride == 1 {   // a per-class row: one copy, not an element loop
-                out.update(from: source + offset, count: n)
-            } else {
-                for j in 0 ..< n { out[j] = source[offset + j * innerStride] }
-            }
+            copyRow(from: offset, i, n, innerStride: innerStride)
             i += n
         }
     }

@@ -241,31 +241,26 @@ func runBufferCall<S: BCEArithmetic>(_ call: BufferCall<S>) throws(BCEError) -> 
                 ? try bceWithLogitsLossPass(operands, into: destination, execution: call.execution, alongside: companion)
                 : try bceLossPass(operands, into: destination, execution: call.execution, alongside: companion)
         }
-        /// Loss and gradients in one pass: each block's gradients right after its terms.
-        func fused<F: ElementGradients>(
-            into destination: LossDestination<S>, _ dx: UnsafeMutablePointer<S>, _ element: F
-        ) throws(BCEError) -> S where F.Scalar == S {
-            var value: S = 0
-            try operands.withGradientJob(into: dx, dy, element) { (job) throws(BCEError) in
-                value = try loss(into: destination, alongside: job)
-            }
-            return value
-        }
-        var value: S = 0
-        switch (destination, dx) {
-        case (let destination?, let dx?) where operands.count > 0:
-            value = call.logits
-                ? try fused(into: destination, dx, BCEWithLogitsElementGradients(operands, reduction: call.reduction))
-                : try fused(into: destination, dx, BCEElementGradients(operands, reduction: call.reduction))
-        case (let destination?, _):
-            value = try loss(into: destination, alongside: NoCompanion())
-        case (nil, _):
-            if call.logits {
-                try bceWithLogitsGradientPass(operands, reduction: call.reduction, into: dx, dy, execution: call.execution)
-            } else {
-                try bceGradientPass(operands, reduction: call.reduction, into: dx, dy, execution: call.execution)
+        /// The call's pass with `element`, the loss's scalar gradient formulas: loss and gradients in
+        /// one pass (each block's gradients right after its terms), the loss alone, or the gradients alone.
+        func pass<F: ElementGradients>(_ element: F) throws(BCEError) -> S where F.Scalar == S {
+            switch (destination, dx) {
+            case (let destination?, let dx?) where operands.count > 0:
+                var value: S = 0
+                try operands.withGradientJob(into: dx, dy, element) { (job) throws(BCEError) in
+                    value = try loss(into: destination, alongside: job)
+                }
+                return value
+            case (let destination?, _):
+                return try loss(into: destination, alongside: NoCompanion())
+            case (nil, _):
+                try operands.gradients(into: dx, dy, execution: call.execution, element)
+                return 0
             }
         }
+        let value = call.logits
+            ? try pass(BCEWithLogitsElementGradients(operands, reduction: call.reduction))
+            : try pass(BCEElementGradients(operands, reduction: call.reduction))
         return value
     }
 }
