@@ -269,23 +269,28 @@ struct ThreadingTests {
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }
 
-    /// Whether, in any of `attempts` tries, a pass of `blocks` blocks that each busy-wait `nanoseconds`
+    /// Whether, in any try within `seconds`, a pass of `blocks` blocks that each busy-wait `nanoseconds`
     /// on 2 threads published a job to the shared pool (`published: true`) or published none
-    /// (`false`). Other suites' calls also publish jobs, so one try may be misled; the rule under
-    /// test makes the wanted outcome happen in nearly every try.
+    /// (`false`). Other suites' calls also publish jobs, and while one of them holds the pool a
+    /// pass cannot publish (it runs alone), so one try may be misled; the rule under test makes
+    /// the wanted outcome happen in nearly every try. The tries are spread over time (a
+    /// millisecond apart) rather than counted: 50 back-to-back tries all fell inside one other
+    /// suite's call on a loaded CI machine.
     private func anyPass(
-        published: Bool, blocks: Int, nanoseconds: Int64, spin: Duration = .zero, attempts: Int = 50
+        published: Bool, blocks: Int, nanoseconds: Int64, spin: Duration = .zero, seconds: Int64 = 10
     ) -> Bool {
         let execution = BCEExecution(threads: 2, spin: spin).resolved
         let partition = BlockPartition(count: blocks * BlockPartition.blockSize)
-        for _ in 0..<attempts {
+        let deadline = monotonicNanoseconds() + seconds * 1_000_000_000
+        repeat {
             let before = WorkerPool.shared.publishedJobs
             partition.forEachBlock(0 ..< blocks, execution: execution) { _ in
                 let start = monotonicNanoseconds()
                 while monotonicNanoseconds() - start < nanoseconds {}
             }
             if (WorkerPool.shared.publishedJobs != before) == published { return true }
-        }
+            usleep(1_000)
+        } while monotonicNanoseconds() < deadline
         return false
     }
 
