@@ -139,4 +139,21 @@ struct BenchTests {
         #expect((row["bars"] as? [String: String])?["bandwidth"] == "-", "the bar is for float32/float64 at 1e7")
         #expect(r.stderr.contains("the bandwidth probe (2 × 4 MiB read and summed"), "\(r.description)")
     }
+
+    @Test func everyRowListsEachSidesSamplesAndItsFiguresAreTheirMedians() throws {
+        defer { cleanUp() }
+        var arguments = Self.small.filter { $0 != "--no-bandwidth" } + ["--probe-from", "10000", "--probe-mib", "4"]
+        arguments[arguments.firstIndex(of: "--repetitions")! + 1] = "3"
+        let (r, rows) = try bench(arguments + ["--weight", "per-class", "--no-torch"])
+        #expect(r.status == 0, "\(r.description)")
+        let row = try #require(rows.first, "\(r.description)")
+        let samples = try #require(row["samples"] as? [String: [Double]], "\(row)")
+        #expect(samples.keys.sorted() == ["probe", "swift", "swift_unweighted"], "\(row)")
+        for (side, figure) in [("swift", "swift"), ("swift_unweighted", "swift_unweighted"), ("probe", "read_bandwidth")] {
+            let values = try #require(samples[side], "\(row)")
+            #expect(values.count == 3 && values.allSatisfy { $0 > 0 }, "\(side): \(values)")
+            let reported = try #require(row[figure] as? Double, "\(row)")
+            #expect(values.sorted()[1] == reported, "\(side): the median of \(values) is \(figure) \(reported)")
+        }
+    }
 }

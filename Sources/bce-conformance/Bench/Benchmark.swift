@@ -89,6 +89,10 @@ struct BenchmarkRow: Sendable {
     /// sampled in turn with the row's other sides (so the weight cost is not a ratio of two rows
     /// measured minutes apart on a drifting machine); nil for an unweighted row.
     var swiftUnweighted: Double?
+    /// Every timed sample of each side, in the order taken: elements per second (the probe's in
+    /// bytes per second), keyed by side ("swift", "swift_unweighted", "numpy", "torch", "probe").
+    /// The figures above are their medians; the samples show whether a row is noise.
+    var samples: [String: [Double]] = [:]
 
     var numpyRatio: Double? { numpy.map { swift / $0 } }
     var torchRatio: Double? { torch.map { swift / $0 } }
@@ -268,6 +272,10 @@ struct Benchmark {
         if let probe, let side = measured.first(where: { $0.name == "probe" }) {
             row.bandwidth = Double(probe.bytesPerPass) / medianOf(side.samples)
         }
+        for side in measured {
+            let work = side.name == "probe" ? Double(probe?.bytesPerPass ?? 0) : Double(config.count * side.calls)
+            row.samples[Self.sampleKey(side.name)] = side.samples.map { work / $0 }
+        }
         return row
     }
 
@@ -309,6 +317,11 @@ struct Benchmark {
         }
         // Without the samplers: the NumPy one holds views that must not outlive their scope.
         return sides.map { Measured(name: $0.name, calls: $0.calls, samples: $0.samples) }
+    }
+
+    /// The JSON key of a side's samples.
+    private static func sampleKey(_ side: String) -> String {
+        side == "PyTorch" ? "torch" : side.lowercased().replacingOccurrences(of: " ", with: "_")
     }
 
     private struct Measured {

@@ -156,6 +156,7 @@ enum BenchmarkReport {
             var torch_note: String?
             var ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction: Double?
             var bars: [String: String]
+            var samples: [String: [Double]]
 
             /// Every key, a missing figure as null (not left out): a gap is visible in the JSON too.
             func encode(to encoder: any Encoder) throws {
@@ -170,12 +171,13 @@ enum BenchmarkReport {
                 try c.encode(ratio_torch, forKey: .ratio_torch); try c.encode(weight_cost, forKey: .weight_cost)
                 try c.encode(read_bandwidth, forKey: .read_bandwidth)
                 try c.encode(bandwidth_fraction, forKey: .bandwidth_fraction); try c.encode(bars, forKey: .bars)
+                try c.encode(samples, forKey: .samples)
             }
 
             enum CodingKeys: String, CodingKey {
                 case loss, dtype, weight, pos_weight, targets, reduction, pass, api, n, swift, swift_unweighted, numpy, torch
                 case torch_note
-                case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars
+                case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars, samples
             }
         }
         var date, machine, command: String
@@ -183,7 +185,7 @@ enum BenchmarkReport {
         var swift_instruction_set, numpy, torch, load_average: String
         var classes, repetitions: Int
         var read_bandwidth: Double?   // left out with --no-bandwidth
-        var unit = "elements per second (read_bandwidth: bytes per second)"
+        var unit = "elements per second (read_bandwidth and the probe's samples: bytes per second)"
         var rows: [Row]
     }
 
@@ -205,7 +207,8 @@ enum BenchmarkReport {
                     torch_note: row.torchNote,
                     ratio_numpy: row.numpyRatio, ratio_torch: row.torchRatio, weight_cost: check.weightCost,
                     read_bandwidth: row.bandwidth, bandwidth_fraction: check.bandwidthFraction,
-                    bars: Dictionary(uniqueKeysWithValues: check.all.map { ($0.0, $0.1.rawValue) }))
+                    bars: Dictionary(uniqueKeysWithValues: check.all.map { ($0.0, $0.1.rawValue) }),
+                    samples: row.samples)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
