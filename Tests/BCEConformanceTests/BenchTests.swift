@@ -115,6 +115,7 @@ struct BenchTests {
         (["--pos-weight", ""], "--pos-weight names nothing (none, per-class, full)"),
         (["--targets", "hard,fuzzy"], "--targets: unknown value fuzzy (hard, soft)"),
         (["--sample-seconds", "0"], "--sample-seconds must be a number from 0.0001 to 60 (got \"0\")"),
+        (["--spin", "2000000"], "--spin must be a whole number from 0 to 1000000 (got \"2000000\")"),
     ] as [([String], String)])
     func aBadBenchOptionIsAUsageErrorThatSaysWhy(_ arguments: [String], _ message: String) throws {
         defer { cleanUp() }
@@ -154,6 +155,18 @@ struct BenchTests {
             #expect(values.count == 3 && values.allSatisfy { $0 > 0 }, "\(side): \(values)")
             let reported = try #require(row[figure] as? Double, "\(row)")
             #expect(values.sorted()[1] == reported, "\(side): the median of \(values) is \(figure) \(reported)")
+        }
+    }
+
+    @Test func aSpinIsRecordedInTheJSONAndTheHeaderAndNoSpinIsTheDefault() throws {
+        defer { cleanUp() }
+        let json = scratch.appendingPathComponent("spin.json")
+        for (arguments, spin) in [([String](), 0), (["--spin", "150"], 150)] {
+            let r = try Tool.run(Self.small + arguments + ["--no-torch", "--json", json.path], limit: 300)
+            #expect(r.status == 0, "\(r.description)")
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+            #expect(document?["swift_spin_microseconds"] as? Int == spin, "\(String(describing: document))")
+            #expect(r.stdout.contains("workers spinning 150 µs after each call") == (spin > 0), "\(r.description)")
         }
     }
 }

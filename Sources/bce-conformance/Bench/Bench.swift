@@ -92,6 +92,12 @@ struct Bench: ParsableCommand {
             transform: { try NumericOption.int($0, "--threads", 1...4096) })
     var threads: Int?
 
+    @Option(help: ArgumentHelp(
+        "Microseconds the Swift library's workers keep watching for the next call after each call (BCEThreads.spin; default 0, the library's default: they park at once).",
+        discussion: "A training loop that calls back-to-back may opt in; PyTorch's OpenMP threads spin after every call by default."),
+            transform: { try NumericOption.int($0, "--spin", 0...1_000_000) })
+    var spin: Int = 0
+
     @Option(help: "Instruction set of the Swift library's vectorised passes: baseline, avx2, avx512 (default: the best supported).")
     var instructionSet: BCEInstructionSet?
 
@@ -113,6 +119,7 @@ struct Bench: ParsableCommand {
             return
         }
         if let threads { BCEThreads.maximum = threads }
+        BCEThreads.spin = .microseconds(spin)
         if let instructionSet {
             BCEVectorKernels.active = instructionSet
             guard BCEVectorKernels.active == instructionSet else {
@@ -267,7 +274,7 @@ struct Bench: ParsableCommand {
         return BenchmarkContext(
             date: formatter.string(from: Date()), machine: model,
             processors: ProcessInfo.processInfo.activeProcessorCount, threads: BCEThreads.maximum,
-            instructionSet: BCEVectorKernels.active.rawValue, numpy: numpy, torch: torch, classes: classes,
+            spinMicroseconds: spin, instructionSet: BCEVectorKernels.active.rawValue, numpy: numpy, torch: torch, classes: classes,
             repetitions: repetitions,
             command: (["bce-conformance"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
             loadAverage: BenchmarkContext.currentLoad())

@@ -85,6 +85,8 @@ struct BenchmarkContext {
     var machine: String
     var processors: Int
     var threads: Int
+    /// The library's spin after a call (`--spin`; 0: its workers park at once).
+    var spinMicroseconds = 0
     var instructionSet: String
     var numpy: String
     var torch: String
@@ -103,7 +105,8 @@ struct BenchmarkContext {
 
     var summary: String {
         "\(date), \(machine), \(processors) processors; Swift library on up to \(threads) threads "
-            + "(\(instructionSet) kernels); \(numpy) single-threaded; \(torch); inputs (rows, \(classes)); "
+            + "(\(instructionSet) kernels" + (spinMicroseconds > 0 ? ", workers spinning \(spinMicroseconds) µs after each call" : "")
+            + "); \(numpy) single-threaded; \(torch); inputs (rows, \(classes)); "
             + "read bandwidth " + (bandwidth.map { String(format: "%.1f GB/s", $0 / 1e9) } ?? "not measured")
             + "; load average \(loadAverage)"
     }
@@ -181,7 +184,7 @@ enum BenchmarkReport {
             }
         }
         var date, machine, command: String
-        var processors, swift_threads: Int
+        var processors, swift_threads, swift_spin_microseconds: Int
         var swift_instruction_set, numpy, torch, load_average: String
         var classes, repetitions: Int
         var read_bandwidth: Double?   // left out with --no-bandwidth
@@ -193,7 +196,7 @@ enum BenchmarkReport {
         let checked = BenchmarkBars.checkAll(rows)
         let document = Document(
             date: context.date, machine: context.machine, command: context.command,
-            processors: context.processors, swift_threads: context.threads,
+            processors: context.processors, swift_threads: context.threads, swift_spin_microseconds: context.spinMicroseconds,
             swift_instruction_set: context.instructionSet, numpy: context.numpy, torch: context.torch,
             load_average: context.loadAverage, classes: context.classes, repetitions: context.repetitions,
             read_bandwidth: context.bandwidth,
