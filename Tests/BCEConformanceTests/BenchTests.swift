@@ -141,10 +141,13 @@ struct BenchTests {
         #expect(r.stderr.contains("the bandwidth probe (2 × 4 MiB read and summed"), "\(r.description)")
     }
 
-    @Test func everyRowListsEachSidesSamplesAndItsFiguresAreTheirMedians() throws {
+    @Test func everyRowListsEachSidesSamplesAndItsFiguresAreTheirMediansAndTheProcessorLoad() throws {
         defer { cleanUp() }
         var arguments = Self.small.filter { $0 != "--no-bandwidth" } + ["--probe-from", "10000", "--probe-mib", "4"]
         arguments[arguments.firstIndex(of: "--repetitions")! + 1] = "3"
+        // Samples of 20 ms: the kernel adds another thread's processor time at its ticks (a few
+        // milliseconds), which a 1 ms sample's load could not absorb.
+        arguments[arguments.firstIndex(of: "--sample-seconds")! + 1] = "0.02"
         let (r, rows) = try bench(arguments + ["--weight", "per-class", "--no-torch"])
         #expect(r.status == 0, "\(r.description)")
         let row = try #require(rows.first, "\(r.description)")
@@ -155,6 +158,23 @@ struct BenchTests {
             #expect(values.count == 3 && values.allSatisfy { $0 > 0 }, "\(side): \(values)")
             let reported = try #require(row[figure] as? Double, "\(row)")
             #expect(values.sorted()[1] == reported, "\(side): the median of \(values) is \(figure) \(reported)")
+        }
+        // The sides in the runner's own process also say how busy it was in each sample (about at
+        // most the processors there are, within tick resolution; the probe is another kind of
+        // side, PyTorch another process).
+        let load = try #require(row["processor_load"] as? [String: [Double]], "\(row)")
+        #expect(load.keys.sorted() == ["swift", "swift_unweighted"], "\(row)")
+        let processors = Double(ProcessInfo.processInfo.activeProcessorCount)
+        for (side, values) in load {
+            #expect(values.count == 3 && values.allSatisfy { $0 > 0.2 && $0 <= processors * 1.5 }, "\(side): \(values)")
+        }
+        // And what the scheduler and the hypervisor kept from it: fractions of each sample's wall time.
+        for key in ["runqueue_wait", "steal"] {
+            let waits = try #require(row[key] as? [String: [Double]], "\(key): \(row)")
+            #expect(waits.keys.sorted() == ["swift", "swift_unweighted"], "\(key): \(row)")
+            for (side, values) in waits {
+                #expect(values.count == 3 && values.allSatisfy { $0 >= 0 && $0 <= 1.5 }, "\(key) \(side): \(values)")
+            }
         }
     }
 
@@ -168,5 +188,19 @@ struct BenchTests {
             #expect(document?["swift_spin_microseconds"] as? Int == spin, "\(String(describing: document))")
             #expect(r.stdout.contains("workers spinning 150 µs after each call") == (spin > 0), "\(r.description)")
         }
+    }
+
+    @Test func eachPyTorchSampleSaysHowLongItsThreadsTookToGoIdle() throws {
+        defer { cleanUp() }
+        var arguments = Self.small
+        arguments[arguments.firstIndex(of: "--repetitions")! + 1] = "3"
+        let worker = Self.fixtures.appendingPathComponent("worker_settles.sh").path
+        let (r, rows) = try bench(arguments + ["--torch", worker])
+        #expect(r.status == 0, "\(r.description)")
+        let row = try #require(rows.first, "\(r.description)")
+        #expect(row["torch_settle"] as? [Double] == [0.042, 0.042, 0.042], "\(row)")
+        let (r2, without) = try bench(Self.small + ["--no-torch"])
+        #expect(r2.status == 0, "\(r2.description)")
+        #expect(without.first?["torch_settle"] is NSNull, "\(without)")
     }
 }

@@ -93,6 +93,16 @@ struct BenchmarkRow: Sendable {
     /// bytes per second), keyed by side ("swift", "swift_unweighted", "numpy", "torch", "probe").
     /// The figures above are their medians; the samples show whether a row is noise.
     var samples: [String: [Double]] = [:]
+    /// For the sides in this process (Swift, NumPy), its processor seconds per wall second in each
+    /// sample: a slow sample at about 1 on 2 threads means a thread waited for a processor.
+    var processorLoad: [String: [Double]] = [:]
+    /// For the same sides, per sample and wall second: the calling thread's wait for a processor,
+    /// and the share of the machine's processors the hypervisor took (steal).
+    var runqueueWait: [String: [Double]] = [:]
+    var steal: [String: [Double]] = [:]
+    /// The PyTorch worker's wait, after each of its samples, for its threads to go idle (seconds;
+    /// 0.5 is the worker's limit: they were still busy).
+    var torchSettle: [Double]?
 
     var numpyRatio: Double? { numpy.map { swift / $0 } }
     var torchRatio: Double? { torch.map { swift / $0 } }
@@ -222,6 +232,17 @@ struct Benchmark {
         var sample: (Int) throws -> Double
         var calls = 1
         var samples: [Double] = []
+        /// This process's processor seconds per wall second in each sample (its own sides: Swift
+        /// and NumPy; 2 = both threads of a 2-thread call busy throughout).
+        var processorLoad: [Double] = []
+        /// Per sample, per wall second: the calling thread's time runnable but waiting for a
+        /// processor (/proc/self/schedstat), and the machine's processor time the hypervisor took
+        /// (/proc/stat's steal, over all processors, 10 ms resolution).
+        var runqueueWait: [Double] = []
+        var steal: [Double] = []
+        /// PyTorch: the worker's wait for its threads to go idle after each sample (seconds).
+        var settle: [Double] = []
+        var inProcess: Bool { name != "PyTorch" && name != "probe" }
     }
 
     private mutating func measure<S: BCEScalar, N: BCEScalar & NumPyScalar>(
@@ -275,6 +296,13 @@ struct Benchmark {
         for side in measured {
             let work = side.name == "probe" ? Double(probe?.bytesPerPass ?? 0) : Double(config.count * side.calls)
             row.samples[Self.sampleKey(side.name)] = side.samples.map { work / $0 }
+            if !side.processorLoad.isEmpty {
+                let key = Self.sampleKey(side.name)
+                row.processorLoad[key] = side.processorLoad
+                row.runqueueWait[key] = side.runqueueWait
+                row.steal[key] = side.steal
+            }
+            if side.name == "PyTorch" && !side.settle.isEmpty { row.torchSettle = side.settle }
         }
         return row
     }
@@ -312,11 +340,24 @@ struct Benchmark {
         for _ in 0 ..< repetitions {
             var index = 0
             while index < sides.count {
-                if try guarded(index, { side in side.samples.append(try side.sample(side.calls)) }) { index += 1 }
+                if try guarded(index, { side in
+                    let before = processorSeconds(), waits = WaitCounters()
+                    let seconds = try side.sample(side.calls)
+                    side.samples.append(seconds)
+                    if side.inProcess {
+                        side.processorLoad.append((processorSeconds() - before) / seconds)
+                        let after = WaitCounters()
+                        side.runqueueWait.append((after.runqueueSeconds - waits.runqueueSeconds) / seconds)
+                        side.steal.append((after.stealSeconds - waits.stealSeconds) / seconds)
+                    } else if side.name == "PyTorch", let settled = torch?.lastSettle {
+                        side.settle.append(settled)
+                    }
+                }) { index += 1 }
             }
         }
         // Without the samplers: the NumPy one holds views that must not outlive their scope.
-        return sides.map { Measured(name: $0.name, calls: $0.calls, samples: $0.samples) }
+        return sides.map { Measured(name: $0.name, calls: $0.calls, samples: $0.samples, processorLoad: $0.processorLoad,
+                                     runqueueWait: $0.runqueueWait, steal: $0.steal, settle: $0.settle) }
     }
 
     /// The JSON key of a side's samples.
@@ -328,6 +369,10 @@ struct Benchmark {
         var name: String
         var calls: Int
         var samples: [Double]
+        var processorLoad: [Double]
+        var runqueueWait: [Double]
+        var steal: [Double]
+        var settle: [Double]
     }
 
     /// Runs `body` with a sampler of the NumPy side (nil without NumPy): zero-copy views of the
@@ -528,6 +573,34 @@ private func medianOf(_ samples: [Double]) -> Double {
     let samples = samples.sorted()
     let middle = samples.count / 2
     return samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
+}
+
+/// Processor seconds this process has used (every thread).
+private func processorSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// What the scheduler and the hypervisor kept from this process, as counters read at one moment:
+/// the calling thread's seconds runnable but not running, and the machine's stolen processor
+/// seconds per processor (0 where /proc does not say).
+private struct WaitCounters {
+    var runqueueSeconds = 0.0, stealSeconds = 0.0
+
+    init() {
+        if let text = try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8) {
+            let fields = text.split(separator: " ")
+            if fields.count >= 2, let wait = Double(fields[1]) { runqueueSeconds = wait * 1e-9 }
+        }
+        if let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+           let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") {
+            let fields = line.split(separator: " ")
+            if fields.count > 8, let jiffies = Double(fields[8]) {
+                stealSeconds = jiffies / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(ProcessInfo.processInfo.activeProcessorCount)
+            }
+        }
+    }
 }
 
 /// Seconds taken by `calls` calls of `body`.

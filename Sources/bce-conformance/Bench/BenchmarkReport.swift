@@ -160,6 +160,8 @@ enum BenchmarkReport {
             var ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction: Double?
             var bars: [String: String]
             var samples: [String: [Double]]
+            var processor_load, runqueue_wait, steal: [String: [Double]]
+            var torch_settle: [Double]?
 
             /// Every key, a missing figure as null (not left out): a gap is visible in the JSON too.
             func encode(to encoder: any Encoder) throws {
@@ -174,13 +176,15 @@ enum BenchmarkReport {
                 try c.encode(ratio_torch, forKey: .ratio_torch); try c.encode(weight_cost, forKey: .weight_cost)
                 try c.encode(read_bandwidth, forKey: .read_bandwidth)
                 try c.encode(bandwidth_fraction, forKey: .bandwidth_fraction); try c.encode(bars, forKey: .bars)
-                try c.encode(samples, forKey: .samples)
+                try c.encode(samples, forKey: .samples); try c.encode(processor_load, forKey: .processor_load)
+                try c.encode(runqueue_wait, forKey: .runqueue_wait); try c.encode(steal, forKey: .steal)
+                try c.encode(torch_settle, forKey: .torch_settle)
             }
 
             enum CodingKeys: String, CodingKey {
                 case loss, dtype, weight, pos_weight, targets, reduction, pass, api, n, swift, swift_unweighted, numpy, torch
                 case torch_note
-                case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars, samples
+                case ratio_numpy, ratio_torch, weight_cost, read_bandwidth, bandwidth_fraction, bars, samples, processor_load, runqueue_wait, steal, torch_settle
             }
         }
         var date, machine, command: String
@@ -211,7 +215,8 @@ enum BenchmarkReport {
                     ratio_numpy: row.numpyRatio, ratio_torch: row.torchRatio, weight_cost: check.weightCost,
                     read_bandwidth: row.bandwidth, bandwidth_fraction: check.bandwidthFraction,
                     bars: Dictionary(uniqueKeysWithValues: check.all.map { ($0.0, $0.1.rawValue) }),
-                    samples: row.samples)
+                    samples: row.samples, processor_load: row.processorLoad, runqueue_wait: row.runqueueWait,
+                    steal: row.steal, torch_settle: row.torchSettle)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -77,11 +77,18 @@ final class TorchWorker {
         _ = try exchange(request)
     }
 
+    /// How long the worker waited after its last "time" request's calls until its threads were
+    /// idle (its reply's `settled`; nil if it did not say). At bench_torch.py's limit (0.5 s) the
+    /// threads were still busy when the next side started.
+    private(set) var lastSettle: Double?
+
     /// Seconds taken by `calls` calls, as the worker timed them.
     func time(loss: String, reduction: String, pass: String, calls: Int) throws -> Double {
-        struct Seconds: Decodable { var seconds: Double }
+        struct Seconds: Decodable { var seconds: Double; var settled: Double? }
         let reply = try exchange(["op": "time", "loss": loss, "reduction": reduction, "pass": pass, "calls": calls])
-        let seconds = try Self.decode(Seconds.self, from: reply).seconds
+        let decoded = try Self.decode(Seconds.self, from: reply)
+        let seconds = decoded.seconds
+        lastSettle = decoded.settled
         guard seconds.isFinite, seconds > 0 else { throw TorchWorkerError("the worker timed \(seconds) s for \(calls) calls") }
         return seconds
     }
