@@ -236,7 +236,7 @@ struct Benchmark {
         /// and NumPy; 2 = both threads of a 2-thread call busy throughout).
         var processorLoad: [Double] = []
         /// Per sample, per wall second: the calling thread's time runnable but waiting for a
-        /// processor (/proc/self/schedstat), and the machine's processor time the hypervisor took
+        /// processor (/proc/thread-self/schedstat), and the machine's processor time the hypervisor took
         /// (/proc/stat's steal, over all processors, 10 ms resolution).
         var runqueueWait: [Double] = []
         var steal: [Double] = []
