@@ -542,29 +542,46 @@ INLINE dd dd_log(v8d v) {
     return fast_two_sum(h.hi, lo);
 }
 
+/// sqrt(2) as hi + lo (the fine exponential's odd half steps).
+static const double sqrt2Hi = 0x1.6a09e667f3bcdp0, sqrt2Lo = -0x1.bdd3413b26456p-54;
+
 /// exp(-a) for a in [0, 700]: -a = k ln2 + r0 + r1 (Cody-Waite), exp(r) = 1 + r0 + r0^2/2 + r1 +
-/// r0 r1 + r0^3 P(r0), the first terms summed exactly, then scaled by 2^k exactly.
-INLINE dd dd_exp_negated(v8d a) {
-    v8d shifted = -a * invLn2 + 0x1.8p52;
+/// r0 r1 + r0^3 P(r0), the first terms summed exactly, then scaled by 2^k exactly: below 2^-56.25
+/// relative. `fine` (a constant at each call): half steps, -a = (k/2) ln2 + r with |r| <= ln2/4,
+/// r0^2 carried exactly and r1 to second order, the result times sqrt(2) for odd k: below 2^-60,
+/// for the soft-target gradients' cancelling differences (DD_GRADIENT_CANCELLATION), about ten
+/// more operations.
+INLINE dd dd_exp_negated_at(v8d a, int fine) {
+    v8d shifted = -a * (fine ? 2 * invLn2 : invLn2) + 0x1.8p52;
     v8u kBits = bits(shifted);
     v8d k = shifted - 0x1.8p52;
-    v8d rHi = -a - k * ln2Hi;
-    v8d rLo = -(k * ln2Lo);
+    v8d rHi = -a - k * (fine ? 0.5 * ln2Hi : ln2Hi);   // exact: k ln2Hi has at most 43 bits
+    v8d rLo = -(k * (fine ? 0.5 * ln2Lo : ln2Lo));
     dd r = fast_two_sum(rHi, rLo);
     v8d r0 = r.hi, r1 = r.lo;
-    v8d r2 = r0 * r0, r4 = r2 * r2;
+    dd square = fine ? two_product(r0, r0) : (dd){r0 * r0, splat(0)};
+    v8d r2 = square.hi, r4 = r2 * r2;
     v8d s0, s1, s2;
     estrin_quarters(inverse_factorials + 1, r0, r2, &s0, &s1, &s2);   // 1/3! ... 1/14!
     v8d p = s0 + r4 * (s1 + s2 * r4);
-    v8d square = r2;
-    v8d cubic = square * r0 * p;
+    v8d cubic = r2 * r0 * p;
     dd one = fast_two_sum(splat(1), r0);
-    dd sum = two_sum(one.hi, 0.5 * square);
-    v8d lo = cubic + ((one.lo + sum.lo) + (r1 + r0 * r1));
+    dd sum = two_sum(one.hi, 0.5 * r2);
+    v8d rest = fine ? 0.5 * square.lo + r1 * (1 + r0 + 0.5 * r2) : r1 + r0 * r1;
+    v8d lo = cubic + ((one.lo + sum.lo) + rest);
     dd value = fast_two_sum(sum.hi, lo);
-    v8d scale = dbl(((kBits + 1023) & 0x7FF) << 52);
+    v8u exponent = kBits;
+    if (fine) {
+        v8i odd = (v8i)((kBits & 1) != 0);
+        value = dd_multiply_dd(value, (dd){select(odd, splat(sqrt2Hi), splat(1)), select(odd, splat(sqrt2Lo), splat(0))});
+        exponent = (v8u)((v8i)kBits >> 1);   // floor(k / 2): k <= 0 in the low bits' two's complement
+    }
+    v8d scale = dbl(((exponent + 1023) & 0x7FF) << 52);
     return (dd){value.hi * scale, value.lo * scale};
 }
+
+INLINE dd dd_exp_negated(v8d a) { return dd_exp_negated_at(a, 0); }
+INLINE dd dd_exp_negated_fine(v8d a) { return dd_exp_negated_at(a, 1); }
 
 /// log1p(e) for e = e.hi + e.lo in (0, 1]: log(u) for u = 1 + e.hi plus log1p(delta), delta =
 /// (1 + e - u) / u; below 2^-26, e - e^2/2 + e^3/3.
@@ -948,14 +965,15 @@ INLINE unsigned dd_bce_gradient_factors(v8d x, v8d y, const v8d *posWeight, dd *
 }
 
 /// How far `(1 - y) sigmoid(x) - t sigmoid(-x)` may cancel in the double-double lanes (soft
-/// targets). The quotients carry dd_exp_negated's error (below 2^-56.25 relative; the division
-/// adds 2^-103), and where the two products cancel that error grows by the larger product over
-/// the factor: a lane whose factor is below 2^-3 of the larger product takes the scalar path (that
-/// lane alone: the loop stores the group and returns the lane's bit), so the factor stays within
-/// 2^-53.25 relative and d/dinput within 1.34 ULP of the exact value. Measured (1e6 logits uniform
-/// in [-10, 10], targets uniform in [0, 1], against binary128): about one group in ten has such a
-/// lane, the worst covered result 0.73 ULP.
-#define DD_GRADIENT_CANCELLATION 0x1p-3
+/// targets). The quotients carry dd_exp_negated_fine's error ε (below 2^-60 relative; the
+/// division adds 2^-103), which moves the two quotients by ∓ε sigmoid(x) sigmoid(-x), so the factor
+/// by ε (1 - y + t) sigmoid(x) sigmoid(-x), at most ε times the larger product. A lane whose factor
+/// is below 2^-6 of the larger product takes the scalar path (that lane alone: the loop stores the
+/// group and returns the lane's bit), so the factor stays within 2^-54 relative and d/dinput
+/// within 1 ULP of the exact value. With the coarse exponential (2^-56.25) this was 2^-3, and
+/// 1.7% of uniform soft lanes (logits in [-8, 8]) went to the scalar formulas (Float80, slow);
+/// now about one in eight of those.
+#define DD_GRADIENT_CANCELLATION 0x1p-6
 
 /// BCEWithLogitsLoss's gradient factors for Double; with `posWeight` (p in [2^-400, 2^400], else
 /// the scalar path), in double-double. d/dx: hard labels `-p sigmoid(-x)` where y = 1 and
@@ -976,7 +994,8 @@ INLINE unsigned dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, d
     if (posWeight) fast &= (*posWeight >= 0x1p-400) & (*posWeight <= 0x1p400);
     if (!all(fast)) return ALL_LANES;
     unsigned scalarLanes = 0;
-    dd e = dd_exp_negated(a);
+    // Soft targets: the fine exponential, whose error the cancellation test below allows for.
+    dd e = all(hard) ? dd_exp_negated(a) : dd_exp_negated_fine(a);
     dd u = fast_two_sum(splat(1), e.hi);
     dd denominator = fast_two_sum(u.hi, u.lo + e.lo);
     if (all(hard)) {
@@ -1282,6 +1301,7 @@ INLINE void test_lane_math(int function, v8d x, v8d *hi, v8d *lo) {
     case BCETestMathSoftplusTail: r.hi = vm_softplus_tail(x); break;
     case BCETestMathDDLog: r = dd_log(x); break;
     case BCETestMathDDExpNegated: r = dd_exp_negated(x); break;
+    case BCETestMathDDExpNegatedFine: r = dd_exp_negated_fine(x); break;
     case BCETestMathDDLog1pUnit: r = dd_log1p_unit((dd){x, splat(0)}); break;
     case BCETestMathDDSoftplusTail: r = dd_softplus_tail(x); break;
     case BCETestMathFloatSoftplusTail: {

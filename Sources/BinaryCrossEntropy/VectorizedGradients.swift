@@ -19,7 +19,7 @@ struct GradientGroups {
         /// Float, Float16, BrainFloat16: Double lanes.
         case double(LaneType)
         /// Double (x86_64): double-double lanes (BCEWithLogitsLoss with soft targets: each element
-        /// where sigmoid(x) - y cancels more than 8-fold to the scalar formulas; Kernels.c,
+        /// where sigmoid(x) - y cancels more than 64-fold to the scalar formulas; Kernels.c,
         /// DD_GRADIENT_CANCELLATION).
         case doubleDouble
     }

@@ -44,6 +44,9 @@ struct KernelMathAccuracyTests {
                  samples: positiveNormal, reference: { logl($0) }),
         Function(name: "dd_exp_negated", function: BCETestMathDDExpNegated.rawValue, log2Bound: -56.25,
                  samples: expArguments, reference: { expl(-$0) }),
+        // Half-ln2 steps: both sides of every multiple of ln2/4 too (where its k changes).
+        Function(name: "dd_exp_negated_fine", function: BCETestMathDDExpNegatedFine.rawValue, log2Bound: -60,
+                 samples: { expArguments() + quarterLn2Neighbours() }, reference: { expl(-$0) }),
         Function(name: "dd_log1p_unit", function: BCETestMathDDLog1pUnit.rawValue, log2Bound: -55,
                  samples: { unitInterval(includingZero: false) }, reference: { log1pl($0) }),
         Function(name: "dd_softplus_tail", function: BCETestMathDDSoftplusTail.rawValue, log2Bound: -55,
@@ -108,6 +111,14 @@ struct KernelMathAccuracyTests {
         for k in 0...1010 { v += neighbours((Double(k) + 0.5) * 0x1.62E42FEFA39EFp-1, 3) }
         for _ in 0..<100_000 { v.append(Double.random(in: 0...40, using: &rng)) }
         for _ in 0..<100_000 { v.append(Double.random(in: 0...700, using: &rng)) }
+        return v.filter { $0 >= 0 && $0 <= 700 }
+    }
+
+    /// a in [0, 700] on both sides of every odd multiple of ln2/4 (where the fine exponential's
+    /// half steps change).
+    @Sendable static func quarterLn2Neighbours() -> [Double] {
+        var v: [Double] = []
+        for k in stride(from: 1, through: 4041, by: 2) { v += neighbours(Double(k) * 0x1.62E42FEFA39EFp-3, 3) }
         return v.filter { $0 >= 0 && $0 <= 700 }
     }
 

@@ -197,6 +197,8 @@ typedef enum {
     BCETestMathDDSoftplusTail,      ///< dd_softplus_tail: log1p(exp(-x)) as hi + lo, x in [0, 700].
     BCETestMathFloatSoftplusTail,   ///< vf_softplus_tail: log1p(exp(-x)) in Float lanes, x a Float in [0, 80]
                                     ///< (Float16 and BrainFloat16 BCEWithLogitsLoss); hi is the Float result.
+    BCETestMathDDExpNegatedFine,    ///< dd_exp_negated_fine: exp(-x) as hi + lo, x in [0, 700] (soft-target
+                                    ///< BCEWithLogitsLoss gradients in Double).
     BCETestMathFunctionCount
 } BCETestMathFunction;
 
