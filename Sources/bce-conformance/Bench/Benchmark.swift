@@ -226,10 +226,23 @@ struct Benchmark {
         warn("bench: PyTorch \(torchNote); the PyTorch column is empty from here")
     }
 
-    /// One sampled side of a row: `sample(calls)` is the seconds of `calls` calls.
+    /// One sampled side of a row: `sample(calls)` is the seconds of `calls` calls; what it measured.
     private struct Side {
-        var name: String
         var sample: (Int) throws -> Double
+        var measured: Measured
+
+        init(name: String, sample: @escaping (Int) throws -> Double) {
+            self.sample = sample
+            measured = Measured(name: name)
+        }
+
+        var name: String { measured.name }
+    }
+
+    /// What one side measured: its calls per sample and each sample's seconds, with what the
+    /// process got of the machine meanwhile.
+    private struct Measured {
+        var name: String
         var calls = 1
         var samples: [Double] = []
         /// This process's processor seconds per wall second in each sample (its own sides: Swift
@@ -294,10 +307,10 @@ struct Benchmark {
             row.bandwidth = Double(probe.bytesPerPass) / medianOf(side.samples)
         }
         for side in measured {
+            let key = Self.sampleKey(side.name)
             let work = side.name == "probe" ? Double(probe?.bytesPerPass ?? 0) : Double(config.count * side.calls)
-            row.samples[Self.sampleKey(side.name)] = side.samples.map { work / $0 }
-            if !side.processorLoad.isEmpty {
-                let key = Self.sampleKey(side.name)
+            row.samples[key] = side.samples.map { work / $0 }
+            if side.inProcess {
                 row.processorLoad[key] = side.processorLoad
                 row.runqueueWait[key] = side.runqueueWait
                 row.steal[key] = side.steal
@@ -333,7 +346,7 @@ struct Benchmark {
                     calls *= 4
                     seconds = try side.sample(calls)
                 }
-                side.calls = max(1, Int((sampleSeconds * Double(calls) / seconds).rounded()))
+                side.measured.calls = max(1, Int((sampleSeconds * Double(calls) / seconds).rounded()))
             }
             if kept { index += 1 }
         }
@@ -342,37 +355,26 @@ struct Benchmark {
             while index < sides.count {
                 if try guarded(index, { side in
                     let before = processorSeconds(), waits = WaitCounters()
-                    let seconds = try side.sample(side.calls)
-                    side.samples.append(seconds)
-                    if side.inProcess {
-                        side.processorLoad.append((processorSeconds() - before) / seconds)
+                    let seconds = try side.sample(side.measured.calls)
+                    side.measured.samples.append(seconds)
+                    if side.measured.inProcess {
+                        side.measured.processorLoad.append((processorSeconds() - before) / seconds)
                         let after = WaitCounters()
-                        side.runqueueWait.append((after.runqueueSeconds - waits.runqueueSeconds) / seconds)
-                        side.steal.append((after.stealSeconds - waits.stealSeconds) / seconds)
+                        side.measured.runqueueWait.append((after.runqueueSeconds - waits.runqueueSeconds) / seconds)
+                        side.measured.steal.append((after.stealSeconds - waits.stealSeconds) / seconds)
                     } else if side.name == "PyTorch", let settled = torch?.lastSettle {
-                        side.settle.append(settled)
+                        side.measured.settle.append(settled)
                     }
                 }) { index += 1 }
             }
         }
         // Without the samplers: the NumPy one holds views that must not outlive their scope.
-        return sides.map { Measured(name: $0.name, calls: $0.calls, samples: $0.samples, processorLoad: $0.processorLoad,
-                                     runqueueWait: $0.runqueueWait, steal: $0.steal, settle: $0.settle) }
+        return sides.map(\.measured)
     }
 
     /// The JSON key of a side's samples.
     private static func sampleKey(_ side: String) -> String {
         side == "PyTorch" ? "torch" : side.lowercased().replacingOccurrences(of: " ", with: "_")
-    }
-
-    private struct Measured {
-        var name: String
-        var calls: Int
-        var samples: [Double]
-        var processorLoad: [Double]
-        var runqueueWait: [Double]
-        var steal: [Double]
-        var settle: [Double]
     }
 
     /// Runs `body` with a sampler of the NumPy side (nil without NumPy): zero-copy views of the
