@@ -994,11 +994,12 @@ INLINE unsigned dd_logits_gradient_factors(v8d x, v8d y, const v8d *posWeight, d
     if (posWeight) fast &= (*posWeight >= 0x1p-400) & (*posWeight <= 0x1p400);
     if (!all(fast)) return ALL_LANES;
     unsigned scalarLanes = 0;
+    int allHard = all(hard);
     // Soft targets: the fine exponential, whose error the cancellation test below allows for.
-    dd e = all(hard) ? dd_exp_negated(a) : dd_exp_negated_fine(a);
+    dd e = allHard ? dd_exp_negated(a) : dd_exp_negated_fine(a);
     dd u = fast_two_sum(splat(1), e.hi);
     dd denominator = fast_two_sum(u.hi, u.lo + e.lo);
-    if (all(hard)) {
+    if (allHard) {
         v8i big = (x >= 0) ^ one;
         dd numerator = {select(big, splat(1), e.hi), select(big, splat(0), e.lo)};
         dd s = dd_divide(numerator, denominator);
