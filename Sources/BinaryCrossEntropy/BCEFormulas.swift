@@ -3,7 +3,7 @@ import RealModule
 // The elementwise formulas of BCELoss, generic over the type they are evaluated in (the element
 // type's `WideScalar`; the tests also instantiate them in other types to measure them).
 // Source: aten/src/ATen/native/Loss.cpp and torch/csrc/autograd/FunctionsManual.cpp.
-enum BCEFormulas {
+package enum BCEFormulas {
     /// `std::max(v, -100)` as PyTorch writes it (`a < b ? b : a`): the log clamp of
     /// `binary_cross_entropy_out_cpu`, applied to each log separately.
     @inline(__always)
@@ -14,14 +14,14 @@ enum BCEFormulas {
     /// gives -0). For x and y in [0, 1] both products are ≥ 0: there is no cancellation, so the
     /// evaluation in a wide type followed by one rounding is within 1 ULP of the exact value.
     @inline(__always)
-    static func loss<W: Real>(input x: W, target y: W) -> W {
+    package static func loss<W: Real>(input x: W, target y: W) -> W {
         (y - 1) * clampLog(W.log(onePlus: -x)) - y * clampLog(W.log(x))
     }
 
     /// `(x - y) / max((1 - x) * x, epsilon)` (`binary_cross_entropy_backward_out_cpu`), the factor
     /// of `grad * w` in the gradient with respect to the input.
     @inline(__always)
-    static func inputGradientFactor<W: Real>(input x: W, target y: W, epsilon: W) -> W {
+    package static func inputGradientFactor<W: Real>(input x: W, target y: W, epsilon: W) -> W {
         let denominator = (1 - x) * x
         return (x - y) / (denominator < epsilon ? epsilon : denominator)
     }
@@ -32,7 +32,7 @@ enum BCEFormulas {
     /// logs nearly cancel, it is evaluated as `-log1p((2x - 1) / (1 - x))` (2x - 1 and 1 - x are
     /// exact there), so it keeps full relative accuracy near x = 1/2.
     @inline(__always)
-    static func targetGradientFactor<W: Real>(input x: W) -> W {
+    package static func targetGradientFactor<W: Real>(input x: W) -> W {
         if 4 * x >= 1 && 4 * x <= 3 {   // x in [1/4, 3/4] (4x is exact)
             return -W.log(onePlus: (2 * x - 1) / (1 - x))
         }

@@ -19,8 +19,8 @@ import RealModule
 ///
 /// Only these four types conform: the protocol's one requirement, ``bceScalarKind``, is of a type
 /// whose values cannot be made outside this module. The members the losses compute with (the wide
-/// type, the rounding, PyTorch's epsilon) are internal (`BCEArithmetic`), not part of any
-/// importer's view of `Float` or `Double`.
+/// type, the rounding, PyTorch's epsilon) are `package` (`BCEArithmetic`): this package's own
+/// targets and tests see them, no importer's view of `Float` or `Double` does.
 public protocol BCEScalar: BinaryFloatingPoint, Sendable, Hashable {
     /// Which of the four element types `Self` is.
     static var bceScalarKind: BCEScalarKind { get }
@@ -43,9 +43,9 @@ public struct BCEScalarKind: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The arithmetic the losses need of an element type, internal to the library: every
+/// The arithmetic the losses need of an element type, inside this package only: every
 /// ``BCEScalar`` conforms (the four conformances sit beside each other's public one).
-protocol BCEArithmetic: BCEScalar {
+package protocol BCEArithmetic: BCEScalar {
     /// The type each elementwise formula is evaluated in before it is rounded once to `Self`.
     associatedtype WideScalar: Real & BinaryFloatingPoint & Sendable
 

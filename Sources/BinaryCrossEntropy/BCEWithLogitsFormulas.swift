@@ -14,7 +14,7 @@ import RealModule
 // difference loses, but never the whole of a tiny result the way PyTorch's form does (p < 0,
 // y = 0, x = -40 gives softplus(-40), where PyTorch's form gives 0). Where x, y or p is infinite
 // or NaN we evaluate PyTorch's own formula, so non-finite values give exactly what PyTorch gives.
-enum BCEWithLogitsFormulas {
+package enum BCEWithLogitsFormulas {
     /// `log(1 + exp(x))` and `log(1 + exp(-x))`, sharing one `log1p(exp(-|x|))`. Each is a sum of
     /// two non-negative terms, so each has the relative accuracy of `log1p(exp(..))`.
     @inline(__always)
@@ -49,7 +49,7 @@ enum BCEWithLogitsFormulas {
     /// `log_weight = (p - 1) * y + 1` (1 when `hasPosWeight` is false), evaluated for finite
     /// operands as `(1 - y) * softplus(x) + p * y * softplus(-x)`, whatever y and p are.
     @inline(__always)
-    static func loss<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
+    package static func loss<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         if allFinite(x, y, p, hasPosWeight: hasPosWeight) {
             let softplus = softplusPair(x)
             // y last: a subnormal y times p would lose bits before softplus(-x) scales it back up.
@@ -73,7 +73,7 @@ enum BCEWithLogitsFormulas {
     /// same for any finite y and p. For an infinite or NaN x, y or p, PyTorch's own form (so
     /// non-finite values give exactly what PyTorch gives).
     @inline(__always)
-    static func inputGradientFactor<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
+    package static func inputGradientFactor<W: Real>(input x: W, target y: W, posWeight p: W, hasPosWeight: Bool) -> W {
         let t = hasPosWeight ? p * y : y
         guard allFinite(x, y, p, hasPosWeight: hasPosWeight) else {
             let sigmoid = sigmoidPair(x).ofX
@@ -95,7 +95,7 @@ enum BCEWithLogitsFormulas {
     /// No domain split: the same for any finite p (negative too). For an infinite or NaN x or p,
     /// PyTorch's own form.
     @inline(__always)
-    static func targetGradientFactor<W: Real>(input x: W, posWeight p: W, hasPosWeight: Bool) -> W {
+    package static func targetGradientFactor<W: Real>(input x: W, posWeight p: W, hasPosWeight: Bool) -> W {
         guard hasPosWeight else { return -x }
         guard x.isFinite && p.isFinite else { return logSigmoid(-x) - logSigmoid(x) * p }
         let tail = W.log(onePlus: W.exp(-x.magnitude))

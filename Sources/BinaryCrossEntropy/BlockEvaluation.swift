@@ -4,7 +4,7 @@
 // only, never on the thread count.
 
 /// The elementwise loss terms of one call, evaluated a block at a time.
-protocol BlockLossEvaluator {
+package protocol BlockLossEvaluator {
     associatedtype Scalar: BCEArithmetic
     /// The number of elements.
     var count: Int { get }
@@ -23,7 +23,7 @@ private let blocksPerRound = Inline64<Int>.capacity
 
 /// Where a loss pass puts its result: the elementwise terms (`.none`) at a caller's pointer, or
 /// the reduction, returned.
-enum LossDestination<Scalar> {
+package enum LossDestination<Scalar> {
     case elements(UnsafeMutablePointer<Scalar>)
     case reduced(mean: Bool)
 
@@ -48,7 +48,7 @@ struct NoCompanion: BlockJob {
 /// call's gradients: one hand-off to the workers per call, not two, and the block's inputs still
 /// in cache); it keeps its own results and errors. A block after the loss's first failed one may
 /// skip both.
-func evaluateLoss<E: BlockLossEvaluator, C: BlockJob>(
+package func evaluateLoss<E: BlockLossEvaluator, C: BlockJob>(
     _ evaluator: E, into destination: LossDestination<E.Scalar>, execution: ResolvedExecution,
     alongside companion: C = NoCompanion()
 ) throws(BCEError) -> E.Scalar {

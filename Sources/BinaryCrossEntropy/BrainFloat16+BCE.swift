@@ -11,16 +11,16 @@ extension BrainFloat16: BCEScalar {
 
 extension BrainFloat16: BCEArithmetic {
     /// `Double`: see `BCEArithmetic`.
-    typealias WideScalar = Double
+    package typealias WideScalar = Double
 
     /// PyTorch's `float` constant `1e-12` rounded to bfloat16: 1.0019e-12 (0x2B8D; rounding the
     /// Double 1e-12 directly gives the same bits), as torch 2.15 uses it.
-    static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(Float(1e-12 as Double)) }
+    package static var bceGradientEpsilon: BrainFloat16 { BrainFloat16(Float(1e-12 as Double)) }
 
     /// `Double(self)`, exact.
-    @inline(__always) var bceWide: Double { Double(self) }
+    @inline(__always) package var bceWide: Double { Double(self) }
 
     /// `x` rounded once to the nearest bfloat16, ties to even; ±infinity from the overflow
     /// threshold on, signed zero and NaN kept (``BrainFloat16/init(_:)-(Double)``).
-    @inline(__always) init(bceRounding x: Double) { self.init(x) }
+    @inline(__always) package init(bceRounding x: Double) { self.init(x) }
 }

@@ -17,14 +17,14 @@ func checkBroadcast(_ shape: [Int], to target: [Int], argument: String) throws(B
 }
 
 /// One contiguous run of output elements and where the broadcast operands start and step in it.
-struct BroadcastRow {
+package struct BroadcastRow {
     /// Flat index of the run's first output element; the run is `outputStart ..< outputStart + count`.
-    var outputStart: Int
-    var count: Int
+    package var outputStart: Int
+    package var count: Int
     /// Flat index into each operand of the run's first element.
-    var operandStart: (Int, Int, Int)
+    package var operandStart: (Int, Int, Int)
     /// Step of each operand per output element inside the run (0 when it is broadcast).
-    var operandStride: (Int, Int, Int)
+    package var operandStride: (Int, Int, Int)
 }
 
 /// The iteration of an output shape against three operands that broadcast to it, as contiguous
@@ -32,7 +32,7 @@ struct BroadcastRow {
 /// steps through uniformly are merged, so the common cases are one long row (same shape or a
 /// 0-d operand) or rows of the last dimension (a `(C,)` weight). Held inline (no allocation): a
 /// shape whose element count fits in `Int` has at most 63 dimensions other than 0 and 1.
-struct BroadcastPlan {
+package struct BroadcastPlan {
     private var rank = 0
     private var empty = false
     private var extents = Inline64(repeating: 0)
@@ -46,7 +46,7 @@ struct BroadcastPlan {
 
     /// - Precondition (checked by the callers with ``checkBroadcast(_:to:argument:)``): each
     ///   operand shape broadcasts to `output`, and `output`'s element count fits in `Int`.
-    init(output: [Int], operands: ([Int], [Int], [Int])) {
+    package init(output: [Int], operands: ([Int], [Int], [Int])) {
         if output.contains(0) {
             empty = true
             return
@@ -89,7 +89,7 @@ struct BroadcastPlan {
 
     /// Writes operand `operand`'s value (from `source`, its scalars) at each output position of
     /// `range` to `destination[0 ..< range.count]`: the broadcast expanded for one block.
-    func gather<S>(
+    package func gather<S>(
         operand: Int, _ range: Range<Int>, from source: UnsafePointer<S>, into destination: UnsafeMutablePointer<S>
     ) {
         if empty { return }
@@ -143,7 +143,7 @@ struct BroadcastPlan {
     }
 
     /// Calls `body` for each row in ascending output order; stops early when it returns false.
-    func forEachRow(_ body: (BroadcastRow) -> Bool) {
+    package func forEachRow(_ body: (BroadcastRow) -> Bool) {
         if empty { return }
         var plan = self
         let inner = rank - 1

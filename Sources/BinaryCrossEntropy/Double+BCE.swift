@@ -17,19 +17,19 @@ extension Double: BCEScalar {
 extension Double: BCEArithmetic {
     #if (arch(i386) || arch(x86_64)) && !os(Windows) && !os(Android)
     /// `Float80` on x86_64 (`Double` elsewhere): see `BCEArithmetic`.
-    typealias WideScalar = Float80
+    package typealias WideScalar = Float80
     #else
     /// `Double` here (`Float80` on x86_64): see `BCEArithmetic`.
-    typealias WideScalar = Double
+    package typealias WideScalar = Double
     #endif
 
     /// `Double(Float(1e-12))` = 9.999999960041972e-13: PyTorch's constant is a `float`, widened
     /// (torch 2.15 float64: x = 1e-20, y = 0 gives d/dx = 1.0000000039958028e-08).
-    static var bceGradientEpsilon: Double { Double(Float(1e-12 as Double)) }
+    package static var bceGradientEpsilon: Double { Double(Float(1e-12 as Double)) }
 
     /// `WideScalar(self)`, exact.
-    @inline(__always) var bceWide: WideScalar { WideScalar(self) }
+    @inline(__always) package var bceWide: WideScalar { WideScalar(self) }
 
     /// `Double(x)`, rounded once to nearest even (the identity where `WideScalar` is `Double`).
-    @inline(__always) init(bceRounding x: WideScalar) { self.init(x) }
+    @inline(__always) package init(bceRounding x: WideScalar) { self.init(x) }
 }

@@ -30,7 +30,7 @@ public struct BCEExecution: Sendable, Equatable {
     public static var `default`: BCEExecution { BCEExecution() }
 
     /// The options with the defaults filled in, for the passes.
-    var resolved: ResolvedExecution {
+    package var resolved: ResolvedExecution {
         ResolvedExecution(
             threads: max(1, threads ?? BCEThreads.maximum), spin: spin ?? BCEThreads.spin,
             level: instructionSet.map(BCEVectorKernels.level) ?? BCEVectorKernels.callerOverride)
@@ -38,7 +38,7 @@ public struct BCEExecution: Sendable, Equatable {
 }
 
 /// ``BCEExecution`` with the defaults filled in. `level` nil: the library-wide level.
-struct ResolvedExecution {
+package struct ResolvedExecution {
     var threads: Int
     var spin: Duration
     /// The C level in force on the threads running the call's blocks (a supported level, or

@@ -9,14 +9,14 @@ extension Float: BCEScalar {
 
 extension Float: BCEArithmetic {
     /// `Double`: see `BCEArithmetic`.
-    typealias WideScalar = Double
+    package typealias WideScalar = Double
 
     /// `Float(1e-12)`, 9.99999996e-13.
-    static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
+    package static var bceGradientEpsilon: Float { Float(1e-12 as Double) }
 
     /// `Double(self)`, exact.
-    @inline(__always) var bceWide: Double { Double(self) }
+    @inline(__always) package var bceWide: Double { Double(self) }
 
     /// `Float(x)`, rounded once to nearest even.
-    @inline(__always) init(bceRounding x: Double) { self.init(x) }
+    @inline(__always) package init(bceRounding x: Double) { self.init(x) }
 }

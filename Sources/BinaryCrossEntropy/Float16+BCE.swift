@@ -13,19 +13,19 @@ extension Float16: BCEScalar {
 
 extension Float16: BCEArithmetic {
     /// `Double`: see `BCEArithmetic`.
-    typealias WideScalar = Double
+    package typealias WideScalar = Double
 
     /// `Float16(1e-12)`, which is 0 (the smallest positive Float16 is about 6e-8).
-    static var bceGradientEpsilon: Float16 { Float16(1e-12 as Double) }
+    package static var bceGradientEpsilon: Float16 { Float16(1e-12 as Double) }
 
     /// `Double(self)`, exact.
-    @inline(__always) var bceWide: Double { Double(self) }
+    @inline(__always) package var bceWide: Double { Double(self) }
 
     /// `x` rounded once to the nearest Float16, ties to even; ±infinity beyond 65520, signed
     /// zero and NaN kept. The same value as `Float16(x)`, whose software implementation on
     /// x86_64 (`__truncdfhf2`) took 60% of a Float16 gradient pass; ``binary16Bits(rounding:fractionBits:)``
     /// (shared with ``BrainFloat16``) takes a few additions.
-    @inline(__always) init(bceRounding x: Double) {
+    @inline(__always) package init(bceRounding x: Double) {
         self.init(bitPattern: binary16Bits(rounding: x, fractionBits: 10))
     }
 }

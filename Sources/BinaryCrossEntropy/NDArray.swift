@@ -91,7 +91,7 @@ public struct NDArray<Scalar: BCEScalar>: Sendable, Equatable {
 
 /// The product of `shape`, or `nil` if a dimension is negative or the product overflows `Int`.
 /// A zero dimension makes the count 0 even if the other dimensions' product would overflow.
-func elementCount(of shape: [Int]) -> Int? {
+package func elementCount(of shape: [Int]) -> Int? {
     if shape.contains(where: { $0 < 0 }) { return nil }
     if shape.contains(0) { return 0 }
     var count = 1

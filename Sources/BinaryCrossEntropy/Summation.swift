@@ -13,12 +13,14 @@
 // of the sum is about 2u: 2^-52 for Double and 2^-63 for Float80, far below the element type's ULP.
 
 /// A sum carried as a value plus the accumulated rounding error of forming it (Neumaier).
-struct CompensatedSum<Value: FloatingPoint> {
-    var sum: Value = 0
-    var compensation: Value = 0
+package struct CompensatedSum<Value: FloatingPoint> {
+    package var sum: Value = 0
+    package var compensation: Value = 0
+
+    package init() {}
 
     @inline(__always)
-    mutating func add(_ x: Value) {
+    package mutating func add(_ x: Value) {
         let t = sum + x
         if sum.magnitude >= x.magnitude {
             compensation += (sum - t) + x
@@ -35,15 +37,15 @@ struct CompensatedSum<Value: FloatingPoint> {
 
     /// The compensated total; an infinite or NaN running sum is returned as is (its compensation
     /// terms are meaningless, `inf - inf`).
-    var value: Value { sum.isFinite ? sum + compensation : sum }
+    package var value: Value { sum.isFinite ? sum + compensation : sum }
 }
 
 /// Sums a stream of values in fixed blocks and combines the block sums pairwise.
-struct BlockedSummation<Value: FloatingPoint> {
+package struct BlockedSummation<Value: FloatingPoint> {
     /// Elements per block. Part of the result's definition: changing it changes low-order bits.
     /// Also the unit of work shared among threads (``BlockPartition``): 1024 elements (a few
     /// microseconds each) let two threads split a 10,000-element call evenly.
-    static var blockSize: Int { 1024 }
+    package static var blockSize: Int { 1024 }
 
     private var block = CompensatedSum<Value>()
     private var inBlock = 0
@@ -53,8 +55,10 @@ struct BlockedSummation<Value: FloatingPoint> {
     private var blocks: UInt64 = 0
     private var pending = Inline64(repeating: CompensatedSum<Value>())
 
+    package init() {}
+
     @inline(__always)
-    mutating func add(_ x: Value) {
+    package mutating func add(_ x: Value) {
         block.add(x)
         inBlock += 1
         if inBlock == Self.blockSize { closeBlock() }
@@ -69,7 +73,7 @@ struct BlockedSummation<Value: FloatingPoint> {
     /// Adds the sum of the next whole block (or of the final partial block). This is the seam
     /// for a parallel version: workers sum blocks independently with ``CompensatedSum``, and the
     /// block sums are fed here in index order, giving the same bits as the serial `add(_:)`.
-    mutating func add(blockSum: CompensatedSum<Value>) {
+    package mutating func add(blockSum: CompensatedSum<Value>) {
         var node = blockSum
         var height = 0
         while blocks & (1 << UInt64(height)) != 0 {   // an earlier tree of the same height: merge
@@ -83,7 +87,7 @@ struct BlockedSummation<Value: FloatingPoint> {
     }
 
     /// The total: the last partial block, then the pending trees from the smallest up.
-    consuming func total() -> Value {
+    consuming package func total() -> Value {
         if inBlock > 0 { closeBlock() }
         var result: CompensatedSum<Value>?
         for height in 0 ..< 64 where blocks & (1 << UInt64(height)) != 0 {

@@ -26,7 +26,7 @@
 // child's pool to no workers, not busy, no job: the child's first parallel call starts workers of
 // its own instead of waiting on threads that do not exist there.
 
-internal import BCESIMDKernels
+package import BCESIMDKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +72,7 @@ public enum BCEThreads {
     }
 
     /// `duration` in nanoseconds, clamped to 0 ... 1 s.
-    static func spinNanoseconds(_ duration: Duration) -> Int64 {
+    package static func spinNanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return 0 }
         if seconds >= 1 { return 1_000_000_000 }
@@ -101,12 +101,12 @@ public enum BCEThreads {
     /// up to half a block's time (its first block runs before the workers are woken):
     /// scripts/parallel-probe.sh measured 0.73-0.93 of always waking them for float64 soft-target
     /// BCEWithLogitsLoss with gradients at 2e4-3e4 elements.
-    static var probedBlocks: Int { 16 }
+    package static var probedBlocks: Int { 16 }
 
     /// Whether passes time their first block (above); false sends every pass of at least
     /// ``minimumParallelCount`` elements to the workers, as before the rule (tests, and
     /// scripts/parallel-probe.sh, which measures the rule against it in one process).
-    static let probesFirstBlock = Atomic<Bool>(true)
+    package static let probesFirstBlock = Atomic<Bool>(true)
 
     /// The processors this process may run on: the processors of its affinity mask
     /// (`sched_getaffinity`), lowered to the CPU quota of its control group where one is set
@@ -115,7 +115,7 @@ public enum BCEThreads {
     /// the active processor count.
     public static var availableProcessors: Int { processorCount }
 
-    static let processorCount: Int = {
+    package static let processorCount: Int = {
         #if os(Linux)
         let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var count = affinityProcessorCount() ?? online
@@ -173,7 +173,7 @@ func readSmallFile(_ path: String) -> String? {
 /// controllers include `cpu`): `cpu.cfs_quota_us` (-1: none) and `cpu.cfs_period_us` under
 /// /sys/fs/cgroup/cpu or /sys/fs/cgroup/cpu,cpuacct. The group and each ancestor are read; the
 /// smallest limit wins.
-func cgroupCPULimit(procSelfCgroup: String, read: (String) -> String?) -> Int? {
+package func cgroupCPULimit(procSelfCgroup: String, read: (String) -> String?) -> Int? {
     var limit: Int?
     func consider(_ quota: Int64, _ period: Int64) {
         guard quota > 0, period > 0 else { return }
@@ -221,7 +221,7 @@ func cgroupCPULimit(procSelfCgroup: String, read: (String) -> String?) -> Int? {
 
 /// CLOCK_MONOTONIC in nanoseconds (vDSO: no system call where the clock source allows).
 @inline(__always)
-func monotonicNanoseconds() -> Int64 {
+package func monotonicNanoseconds() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
@@ -229,10 +229,12 @@ func monotonicNanoseconds() -> Int64 {
 
 /// The fixed blocks of an elementwise pass: block `b` covers elements `b * blockSize ..<
 /// min(count, (b + 1) * blockSize)`. The same blocks as ``BlockedSummation``'s.
-struct BlockPartition {
-    static var blockSize: Int { BlockedSummation<Double>.blockSize }
+package struct BlockPartition {
+    package static var blockSize: Int { BlockedSummation<Double>.blockSize }
 
     let count: Int
+
+    package init(count: Int) { self.count = count }
     var blockCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
 
     func range(ofBlock b: Int) -> Range<Int> {
@@ -298,7 +300,7 @@ struct BlockPartition {
 
     /// ``forEachBlock(_:threads:spin:level:_:)`` with a closure for the job (tests; the passes use
     /// job types: a closure handed to other threads costs an allocation per call).
-    func forEachBlock(
+    package func forEachBlock(
         _ blocks: Range<Int>, threads: Int, spin: Duration = BCEThreads.spin, level: BCESIMDLevel? = nil,
         _ body: (Int) -> Void
     ) {
@@ -308,7 +310,7 @@ struct BlockPartition {
     }
 
     /// ``forEachBlock(_:execution:lastRound:_:)`` with a closure for the job (tests).
-    func forEachBlock(
+    package func forEachBlock(
         _ blocks: Range<Int>, execution: ResolvedExecution, lastRound: Bool = true, _ body: (Int) -> Void
     ) {
         withoutActuallyEscaping(body) { body in
@@ -322,7 +324,7 @@ struct BlockPartition {
 /// closure because handing a closure to other threads needs an escaping copy of it
 /// (`withoutActuallyEscaping` allocates its context on every call); publishing a job's address
 /// allocates nothing.
-protocol BlockJob {
+package protocol BlockJob {
     /// Does the work of block `b`: called once per block, on any thread of the pass. Writes only
     /// state that belongs to block `b`.
     func run(block b: Int)
@@ -348,9 +350,9 @@ struct ClosureJob: BlockJob {
 /// (bits 0–15). A worker joins by a compare-and-swap that requires the generation it saw and a
 /// free slot; the caller, once every block has been handed out, closes the job (no slots left) and
 /// waits until no worker is inside, so a worker never touches a finished job's data.
-final class WorkerPool: @unchecked Sendable {
+package final class WorkerPool: @unchecked Sendable {
     /// The pool of the losses.
-    static let shared = WorkerPool()
+    package static let shared = WorkerPool()
 
     /// The most worker threads (the state word keeps slot and active counts in 16 bits).
     static let maximumWorkers = 1023
@@ -381,7 +383,7 @@ final class WorkerPool: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -416,21 +418,21 @@ final class WorkerPool: @unchecked Sendable {
     // No deinit: worker threads keep the pool alive (`shared` lives as long as the process).
 
     /// `body` with the pool's mutex held, as a worker holds it around parking and waking (tests).
-    func withMutexLocked<R>(_ body: () throws -> R) rethrows -> R {
+    package func withMutexLocked<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Workers created so far.
-    var workers: Int { workerCount.load(ordering: .relaxed) }
+    package var workers: Int { workerCount.load(ordering: .relaxed) }
     /// Jobs published so far (wrapping at 2^32): a pass that ran on its calling thread alone
     /// published none.
-    var publishedJobs: UInt64 { state.load(ordering: .relaxed) >> 32 }
+    package var publishedJobs: UInt64 { state.load(ordering: .relaxed) >> 32 }
     /// Workers checking for a new job right now (neither working nor parked).
-    var spinningWorkers: Int { spinningCount.load(ordering: .relaxed) }
+    package var spinningWorkers: Int { spinningCount.load(ordering: .relaxed) }
     /// Workers parked on the condition variable.
-    var parkedWorkers: Int { parkedCount.load(ordering: .relaxed) }
+    package var parkedWorkers: Int { parkedCount.load(ordering: .relaxed) }
 
     /// Runs `job` once for each block of `blocks`, on the calling thread and up to `helpers`
     /// workers, and returns true; or returns false at once, having run nothing, if the pool is
@@ -479,7 +481,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// ``perform(_:helpers:spin:_:)-(_,_,_,Job)`` with a closure for the job (tests).
-    func perform(
+    package func perform(
         _ blocks: Range<Int>, helpers: Int, spin: Duration = BCEThreads.spin, _ body: (Int) -> Void
     ) -> Bool {
         withoutActuallyEscaping(body) { body in perform(blocks, helpers: helpers, spin: spin, ClosureJob(body: body)) }

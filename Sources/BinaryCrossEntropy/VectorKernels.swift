@@ -34,7 +34,7 @@ public enum BCEInstructionSet: String, Sendable, CaseIterable, Comparable {
 
     /// The level named `name`: a case's raw value, or `swift`, this level's name before the C
     /// kernels had a baseline copy (0.x; still read from `BCE_INSTRUCTION_SET`).
-    init?(named name: String) {
+    package init?(named name: String) {
         self.init(rawValue: name == "swift" ? "baseline" : name)
     }
 }
@@ -104,12 +104,12 @@ public enum BCEVectorKernels {
 
     /// The level in force on this thread: the running call's, else ``active``; nil inside
     /// ``withLevel(_:_:)`` with nil.
-    static var threadLevel: BCEInstructionSet? { level(bce_simd_thread_level()) }
+    package static var threadLevel: BCEInstructionSet? { level(bce_simd_thread_level()) }
 
     /// `body` with `level` in force on this thread and on the threads running the blocks of the
     /// calls it makes without an explicit instruction set; nil: no C kernel, every group takes
     /// the Swift code (the tests' reference).
-    static func withLevel<R, E: Error>(_ level: BCEInstructionSet?, _ body: () throws(E) -> R) throws(E) -> R {
+    package static func withLevel<R, E: Error>(_ level: BCEInstructionSet?, _ body: () throws(E) -> R) throws(E) -> R {
         try withThreadLevel(level.map(Self.level) ?? BCESIMDLevelNone, body)
     }
 }

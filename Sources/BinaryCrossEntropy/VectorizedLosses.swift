@@ -13,16 +13,16 @@ internal import BCESIMDKernels
 // within that distance of a rounding tie. Sums use lane-wise compensated (TwoSum) accumulation.
 
 /// Eight Double lanes: the C kernels' running sums and compensations.
-typealias Lanes = SIMD8<Double>
+package typealias Lanes = SIMD8<Double>
 
 /// Float, Float16 and BrainFloat16: evaluated in Double lanes by the C kernels.
-protocol DoubleLaneScalar: BCEArithmetic where WideScalar == Double {
+package protocol DoubleLaneScalar: BCEArithmetic where WideScalar == Double {
     /// Which of the C kernels' Double-lane element types this is.
     static var laneType: LaneType { get }
 }
 
 /// The element types of the C kernels' Double lanes (`float`, Float16 and BrainFloat16 bit patterns).
-enum LaneType { case float, float16, brainFloat16 }
+package enum LaneType { case float, float16, brainFloat16 }
 
 /// `pointer` as the C kernels read a Double-lane type: `float` or 16-bit patterns.
 @inline(__always) private func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
@@ -113,21 +113,21 @@ extension LaneType {
 }
 
 extension Float: DoubleLaneScalar {
-    static var laneType: LaneType { .float }
+    package static var laneType: LaneType { .float }
 }
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 extension Float16: DoubleLaneScalar {
-    static var laneType: LaneType { .float16 }
+    package static var laneType: LaneType { .float16 }
 }
 #endif
 
 extension BrainFloat16: DoubleLaneScalar {
-    static var laneType: LaneType { .brainFloat16 }
+    package static var laneType: LaneType { .brainFloat16 }
 }
 
 /// A loss whose terms are evaluated eight at a time in the C kernels' Double lanes.
-protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
+package protocol DoubleLaneLoss: BlockLossEvaluator where Scalar: DoubleLaneScalar {
     /// Evaluates and accumulates the groups of eight from `i` with the C kernels while they are in
     /// the fast domain; returns the index of the first group not evaluated (`i` itself without
     /// the kernels: ``BCEVectorKernels/withLevel(_:_:)`` with nil).
@@ -148,7 +148,7 @@ extension DoubleLaneLoss {
         return value
     }
 
-    func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double> {
+    package func sum(_ range: Range<Int>) throws(BCEError) -> CompensatedSum<Double> {
         var sum = Lanes.zero, compensation = Lanes.zero
         @inline(__always) func add(_ v: Lanes) {
             // Knuth's TwoSum per lane, as the kernels accumulate: the rounding error of sum + v.
@@ -177,7 +177,7 @@ extension DoubleLaneLoss {
         return total
     }
 
-    func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Scalar>) throws(BCEError) {
+    package func store(_ range: Range<Int>, into output: UnsafeMutablePointer<Scalar>) throws(BCEError) {
         var i = range.lowerBound
         while i + Lanes.scalarCount <= range.upperBound {
             i = acceleratedStore(from: i, to: range.upperBound, into: output)
@@ -190,17 +190,21 @@ extension DoubleLaneLoss {
 }
 
 /// BCELoss without weight: `(y - 1) * log1p(-x) - y * log(x)`, clamps never reached in the lanes.
-struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
-    let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+package struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
+    package let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+
+    package init(input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int) {
+        (self.input, self.target, self.count) = (input, target, count)
+    }
 
     @inline(__always)
-    func exactTerm(_ i: Int) throws(BCEError) -> Double {
+    package func exactTerm(_ i: Int) throws(BCEError) -> Double {
         try checkProbabilities(index: i, input: input[i], target: target[i])
         return BCEFormulas.loss(input: input[i].bceWide, target: target[i].bceWide)
     }
 
     @inline(__always)
-    func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
+    package func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
         guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
             Scalar.kernelSum(withLogits: false, input, target, nil, i, end, s, c)
@@ -208,24 +212,28 @@ struct VectorBCELoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     }
 
     @inline(__always)
-    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
+    package func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
         guard BCEVectorKernels.useC else { return i }
         return Scalar.kernelStore(withLogits: false, input, target, nil, i, end, output)
     }
 }
 
 /// BCEWithLogitsLoss without weight or pos_weight: `(1 - y) * softplus(x) + softplus(-x) * y`.
-struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
-    let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+package struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
+    package let input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int
+
+    package init(input: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, count: Int) {
+        (self.input, self.target, self.count) = (input, target, count)
+    }
 
     @inline(__always)
-    func exactTerm(_ i: Int) throws(BCEError) -> Double {
+    package func exactTerm(_ i: Int) throws(BCEError) -> Double {
         BCEWithLogitsFormulas.loss(
             input: input[i].bceWide, target: target[i].bceWide, posWeight: 1, hasPosWeight: false)
     }
 
     @inline(__always)
-    func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
+    package func acceleratedSum(from i: Int, to end: Int, _ sum: inout Lanes, _ compensation: inout Lanes) -> Int {
         guard BCEVectorKernels.useC else { return i }
         return withLanePointers(&sum, &compensation) { s, c in
             Scalar.kernelSum(withLogits: true, input, target, nil, i, end, s, c)
@@ -233,7 +241,7 @@ struct VectorBCEWithLogitsLoss<Scalar: DoubleLaneScalar>: DoubleLaneLoss {
     }
 
     @inline(__always)
-    func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
+    package func acceleratedStore(from i: Int, to end: Int, into output: UnsafeMutablePointer<Scalar>) -> Int {
         guard BCEVectorKernels.useC else { return i }
         return Scalar.kernelStore(withLogits: true, input, target, nil, i, end, output)
     }

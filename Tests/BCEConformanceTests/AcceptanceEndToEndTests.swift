@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// The verdict of format version 2 through the built executable: a port whose result is not the
 /// exact value but is an `acceptable` alternative passes the default mode, fails strict mode, and

@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// Port protocol version 2 (CONTRACTS 5.1): a port declares what it implements; cases outside are

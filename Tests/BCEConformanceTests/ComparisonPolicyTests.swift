@@ -1,5 +1,5 @@
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 extension GoldenCase {
     func withoutAlternatives() -> GoldenCase {

@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// The runner through its built executable, on a synthetic suite and the fixture ports.
 @Suite("bce-conformance end to end", .serialized)

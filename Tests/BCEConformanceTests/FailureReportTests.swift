@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// Issue 13, "reports that lead to the bug": the inputs of each failing element, errors that read
 /// right, summaries by flag, configuration and kind of problem, and reproduction commands.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import BCEConformance
+import BCEConformance
 
 /// Small hand-written golden suites (format version 2), written to a fresh temporary directory per test.
 enum GoldenFixtures {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 @Suite("Golden format v2 reader")
 struct GoldenFormatTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// The repository's golden files (golden/, written by scripts/generate_golden.py) against the

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// Issue 15 (hardening, round two): each class of defect, reproduced in-process where it can be.

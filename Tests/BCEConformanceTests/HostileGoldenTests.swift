@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// Hand-made corruptions of a golden suite, through the built executable: `verify` and `run` give
 /// exit code 3 with a message naming the file and, where there is one, the case id and the field.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// Issue 15 through the built executable: output paths, stdout failures, numeric options, empty
 /// selections, special files as inputs, `serve`'s line limit, ports that leave daemons behind and

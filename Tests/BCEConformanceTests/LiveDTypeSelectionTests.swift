@@ -1,5 +1,5 @@
 import Testing
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// `live --dtypes`: the generator draws only the dtypes asked for, and the rest of each case's

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// The live fuzzer's core, with the library as the oracle and a planted bug in a test double.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// `live --port`: differential fuzzing of a port against the NumPy reference (issue 13's bars, in
 /// a CI-sized run; scripts/live-port.sh runs the 10,000-case one).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// Ports that break in every way the issue lists (Tests/Fixtures/ports/fault_port.py), each run
 /// through the built executable: exit code 4, the case that was running named in the message and

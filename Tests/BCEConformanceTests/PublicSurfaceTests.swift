@@ -3,8 +3,10 @@ import Testing
 
 /// What an importer of the loss library sees (issue 14): the losses and `BCEScalar`'s one
 /// sealing requirement, not the arithmetic behind them (`bceWide`, `init(bceRounding:)`,
-/// `bceGradientEpsilon`, `WideScalar`, internal to `BCEArithmetic`). Each snippet is type-checked
-/// by `swiftc` against the built modules, as a client package would compile it (no `@testable`).
+/// `bceGradientEpsilon`, `WideScalar` of `BCEArithmetic`), nor what this package's tests reach
+/// (declared `package`, so that they import the modules plainly and run on the release build).
+/// Each snippet is type-checked by `swiftc` against the built modules, as a client package would
+/// compile it (no `@testable`, another package's name).
 @Suite("The loss library's public surface")
 struct PublicSurfaceTests {
     static let products = Tool.executable.deletingLastPathComponent()
@@ -55,6 +57,9 @@ struct PublicSurfaceTests {
         ("_ = Float16.bceGradientEpsilon", "bceGradientEpsilon"),
         ("let _: Double.WideScalar? = nil", "WideScalar"),
         ("_ = BCEScalarKind(.float)", "BCEScalarKind"),
+        ("_ = CompensatedSum<Double>()", "CompensatedSum"),
+        ("_ = WorkerPool.shared", "WorkerPool"),
+        ("_ = BCEFormulas.self", "BCEFormulas"),
     ])
     func theArithmeticBehindTheLossesIsNotVisible(_ line: String, _ name: String) throws {
         let r = try Self.typecheck(Self.prelude + line + "\n")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 /// Where the runner finds golden/: the release tarball's bundled copy, then the working tree's.
 @Suite("ResourceLocator")

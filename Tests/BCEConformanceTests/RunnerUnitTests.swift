@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BCEConformance
+import BCEConformance
 
 @Suite("Selection, known failures and reports")
 struct RunnerUnitTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Measures the error of every loss and gradient, in ULP, against a Float80 evaluation of the
 // definitions (TestSupport.swift), over random and edge inputs, and asserts the bounds:

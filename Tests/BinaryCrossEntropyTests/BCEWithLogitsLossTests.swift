@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Expected values derived by hand and checked with mpmath at 200 bits.
 

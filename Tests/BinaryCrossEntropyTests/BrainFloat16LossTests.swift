@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Both losses and both gradients in BrainFloat16: accuracy against the Float80 evaluation of the
 // definitions (TestSupport.swift; independent of the library's Double evaluation), on the

@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // BrainFloat16 against independent definitions: every bit pattern, every tie between neighbours,
 // and the IEEE semantics a user relies on to build inputs and read results.

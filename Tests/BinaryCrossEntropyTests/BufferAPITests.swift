@@ -1,7 +1,7 @@
 import AllocationCounting
 import Foundation
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // The buffer API against the NDArray API (same bits, same errors in the same order), per-call
 // execution options (same bits whatever they are), and the allocation counter used to measure it (scripts/alloc-check.sh).

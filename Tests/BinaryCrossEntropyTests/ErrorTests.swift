@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 /// `#expect(throws:)` with an exact typed error: checks the case and its payload.
 func expectError<R>(_ expected: BCEError, sourceLocation: SourceLocation = #_sourceLocation,

@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
 @Suite("Float16 rounding from Double")

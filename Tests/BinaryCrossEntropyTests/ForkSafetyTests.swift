@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // fork() from a process whose worker pool is in use: the child has only the forking thread, so
 // a pool mutex held by a worker at fork time, or a pool state that counts workers the child does

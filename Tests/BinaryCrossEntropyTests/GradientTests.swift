@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 @Suite("Gradients: hand-derived values and PyTorch's edge cases")
 struct GradientValueTests {

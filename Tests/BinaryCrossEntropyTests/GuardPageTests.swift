@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Every buffer-API entry point with each operand right against an inaccessible page: a kernel
 // that reads or writes one byte outside an operand (a group loaded past a scalar weight's one

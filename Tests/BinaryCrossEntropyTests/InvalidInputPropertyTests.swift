@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 /// Random arguments, mostly invalid, through the public API: nothing traps, and each call throws
 /// exactly the error an independent oracle of the documented check order predicts

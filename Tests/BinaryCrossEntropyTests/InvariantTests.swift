@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Invariants PyTorch's own test suite checks (test/test_nn.py and common_nn.py).
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Double references computed with mpmath at 200 bits and rounded once to Double (Python's
 // float(mpf) rounds to nearest), independent of glibc's long double libm that both the library and

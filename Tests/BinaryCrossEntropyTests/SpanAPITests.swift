@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // The span functions (SpanAPI.swift) against the NDArray API: the same bits for every entry point,
 // and the errors a span caller can make (counts that do not match the shapes), named as for arrays.

@@ -1,5 +1,5 @@
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 @Suite("Summation and broadcasting internals")
 struct SummationTests {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // Shared helpers: a seeded generator, ULP distances and higher-precision references.
 

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // The worker pool behind the block passes: each block exactly once, concurrent and nested callers,
 // workers parking after their spin. Results never depend on the thread count, so a test that

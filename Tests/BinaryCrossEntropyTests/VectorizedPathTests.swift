@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // The vectorised, multi-threaded paths (no weight, no pos_weight) against the scalar formulas and
 // the Float80 reference, on random and edge inputs; and their independence of the thread count.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 
 // The weighted and pos_weight paths (C kernels on the worker pool, scalar formulas for the groups
 // they decline) in every broadcast pattern, against the scalar formulas and the Float80

@@ -1,5 +1,5 @@
 import Testing
-@testable import PythonBridge
+import PythonBridge
 
 @Suite("Python values and calls")
 struct ConversionTests {

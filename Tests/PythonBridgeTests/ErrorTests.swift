@@ -1,5 +1,5 @@
 import Testing
-@testable import PythonBridge
+import PythonBridge
 
 @Suite("Python exceptions become Swift errors")
 struct ErrorTests {

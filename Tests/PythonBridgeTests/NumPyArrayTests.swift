@@ -1,5 +1,5 @@
 import Testing
-@testable import PythonBridge
+import PythonBridge
 
 /// The bytes of the elements, so NaN payloads and signed zeros compare exactly.
 func bits<Scalar>(_ scalars: [Scalar]) -> [UInt8] {

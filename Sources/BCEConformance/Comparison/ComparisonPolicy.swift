@@ -148,7 +148,7 @@ public struct ComparisonPolicy: Sendable {
 
     /// The flat index into a tensor of shape `small` (broadcast by trailing alignment, dims of
     /// size 1 repeated) of flat index `flat` of a tensor of shape `large`.
-    static func broadcastIndex(_ flat: Int, from large: [Int], to small: [Int]) -> Int {
+    package static func broadcastIndex(_ flat: Int, from large: [Int], to small: [Int]) -> Int {
         var rest = flat, index = 0, step = 1
         for k in (0..<large.count).reversed() {
             let coordinate = rest % max(large[k], 1)
@@ -334,6 +334,7 @@ public struct Mismatch: Sendable, Equatable {
 public struct AcceptableValue: Sendable, Equatable, Codable {
     public var source: String
     public var value: Double
+    package init(source: String, value: Double) { (self.source, self.value) = (source, value) }
 }
 
 /// The worst absolute, relative and ULP errors over the finite elements of a case, with where

@@ -13,9 +13,9 @@ import Foundation
 /// - at most `maxDepth` nested arrays and objects.
 ///
 /// Case names (ids, flags, alternative sources) are restricted to `GoldenNames` separately.
-enum GoldenBytes {
+package enum GoldenBytes {
     /// Deepest nesting of arrays and objects (a golden file nests 6 deep; JSONDecoder refuses 512).
-    static let maxDepth = 256
+    package static let maxDepth = 256
 
     /// ASCII, no byte order mark, no carriage return; run before the JSON is parsed.
     static func checkEncoding(_ data: Data, file: String) throws(GoldenFormatError) {

@@ -149,8 +149,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    mutating func next(upTo n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    mutating func pick<T>(_ choices: [T]) -> T { choices[next(upTo: choices.count)] }
+    package mutating func next(upTo n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    package mutating func pick<T>(_ choices: [T]) -> T { choices[next(upTo: choices.count)] }
     mutating func chance(_ p: Double) -> Bool { unit() < p }
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }

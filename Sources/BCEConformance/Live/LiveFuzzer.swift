@@ -46,6 +46,7 @@ public struct LiveFuzzer: Sendable {
         public var caseID: String
         public var message: String
         public var description: String { "the reference failed on \(caseID): \(message)" }
+        package init(caseID: String, message: String) { (self.caseID, self.message) = (caseID, message) }
     }
 
     /// Runs cases `first ..< first + count` of `seed` (drawn from `dtypes`), stopping after
@@ -109,18 +110,18 @@ public struct LiveFuzzer: Sendable {
 /// current case, most promising first; when one still fails (`accept`), the candidates of that one,
 /// until none of a case's candidates fails or the budget of evaluations is spent. The shrinkers of
 /// `LiveFuzzer` (synchronous) and `PortFuzzer` (through the port, asynchronous) both walk it.
-struct ShrinkWalk {
+package struct ShrinkWalk {
     private var candidates: [GoldenCase]
     private var position = 0
     private var budget: Int
 
-    init(from start: GoldenCase, budget: Int) {
+    package init(from start: GoldenCase, budget: Int) {
         candidates = CaseShrinker.candidates(start)
         self.budget = budget
     }
 
     /// The next candidate to evaluate, or nil when the walk is over.
-    mutating func next() -> GoldenCase? {
+    package mutating func next() -> GoldenCase? {
         budget -= 1
         guard budget > 0, position < candidates.count else { return nil }
         position += 1
@@ -128,14 +129,14 @@ struct ShrinkWalk {
     }
 
     /// The last candidate still fails: continue from it.
-    mutating func accept(_ smaller: GoldenCase) {
+    package mutating func accept(_ smaller: GoldenCase) {
         candidates = CaseShrinker.candidates(smaller)
         position = 0
     }
 }
 
 extension GoldenCase {
-    func with(expectation: Expectation) -> GoldenCase {
+    package func with(expectation: Expectation) -> GoldenCase {
         GoldenCase(id: id, comment: comment, flags: flags, loss: loss, dtype: dtype, reduction: reduction,
                    inputs: inputs, expectation: expectation, tolerance: tolerance, file: file)
     }
@@ -147,8 +148,8 @@ extension GoldenCase {
 }
 
 /// The smaller variants of a case the shrinker tries, most promising first.
-enum CaseShrinker {
-    static func candidates(_ c: GoldenCase) -> [GoldenCase] {
+package enum CaseShrinker {
+    package static func candidates(_ c: GoldenCase) -> [GoldenCase] {
         var result = [GoldenCase]()
         let i = c.inputs
         if i.weight != nil { var j = i; j.weight = nil; result.append(c.with(inputs: j)) }

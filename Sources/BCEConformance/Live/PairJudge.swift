@@ -45,7 +45,7 @@ public enum PairJudge {
         }
     }
 
-    static func compare(_ golden: GoldenCase, _ pair: PairOutcome, names: (a: String, b: String)) -> Comparison {
+    package static func compare(_ golden: GoldenCase, _ pair: PairOutcome, names: (a: String, b: String)) -> Comparison {
         var result = Comparison()
         let exact: String
         switch golden.expectation {

@@ -7,6 +7,7 @@
 public struct ArgumentValue: Sendable, Equatable, Codable {
     public var value: Double
     public var index: Int
+    package init(value: Double, index: Int) { (self.value, self.index) = (value, index) }
 }
 
 /// The inputs of one element of a case (a flat index into the input's shape).

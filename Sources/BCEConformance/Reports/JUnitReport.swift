@@ -72,14 +72,14 @@ public enum JUnitReport {
     }
 
     /// Seconds as plain decimals (JUnit consumers reject exponents such as 1.2e-05).
-    static func seconds(_ t: Double) -> String {
+    package static func seconds(_ t: Double) -> String {
         let micro = Int((max(t, 0) * 1e6).rounded())
         let fraction = String(micro % 1_000_000)
         return "\(micro / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
     /// XML attribute/text escaping; control characters XML 1.0 forbids are replaced.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -12,6 +12,7 @@ public struct KnownFailures: Sendable {
         public var pattern: String
         public var reason: String
         public var line: Int
+        package init(pattern: String, reason: String, line: Int) { (self.pattern, self.reason, self.line) = (pattern, reason, line) }
     }
 
     public var entries: [Entry]

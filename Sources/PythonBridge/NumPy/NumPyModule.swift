@@ -26,7 +26,7 @@ extension PythonGIL {
 
     /// `import moduleName`, with an ImportError turned into `.numpyUnavailable` (a parameter so
     /// tests can import a module that is missing for sure).
-    func importNumPy(moduleName: String) throws(PythonError) -> PythonObject {
+    package func importNumPy(moduleName: String) throws(PythonError) -> PythonObject {
         do {
             return try self.import(moduleName)
         } catch {

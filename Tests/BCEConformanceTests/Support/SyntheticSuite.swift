@@ -1,5 +1,5 @@
 import Foundation
-@testable import BCEConformance
+import BCEConformance
 import BCEConformanceSwiftLibrary
 
 /// A small golden suite whose expected values come from the Swift library itself: it checks the
