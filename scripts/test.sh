@@ -12,33 +12,75 @@ scripts/setup.sh
 START=$SECONDS
 step() { echo "== [$((SECONDS - START)) s] $*"; }
 
+# Two steps run beside the others, each on a processor the foreground step leaves idle: the Python
+# checks (one thread) beside the tarball's build, and the Swift tests' build beside the runner's
+# checks (mostly single-threaded Python and ports). A background step's output is kept in a file and
+# printed when it ends; the run fails with its exit status if it failed.
+JOBS="$(mktemp -d "${TMPDIR:-/tmp}/bce-test-XXXXXX")"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$JOBS"' EXIT
+in_background() {   # NAME DESCRIPTION COMMAND...
+    local name="$1" what="$2"; shift 2
+    step "$what: started in the background, its output follows when it ends"
+    ( "$@" ) > "$JOBS/$name.log" 2>&1 &
+    echo $! > "$JOBS/$name.pid"
+}
+finish() {          # NAME
+    local name="$1" status=0
+    wait "$(cat "$JOBS/$name.pid")" || status=$?
+    step "$name (the background step): ended with exit status $status; its output:"
+    cat "$JOBS/$name.log"
+    [ "$status" = 0 ] || { echo "scripts/test.sh: the background step $name failed (exit $status)" >&2; exit "$status"; }
+}
+
 DEBIAN_PY=/usr/bin/python3
 
-step "Python reference self-checks ($($DEBIAN_PY -I -c 'import numpy, sys; print("Python", sys.version.split()[0], "NumPy", numpy.__version__)'))"
-$DEBIAN_PY -I -m unittest discover -s scripts/tests
+python_checks() {
+    step "Python reference self-checks ($($DEBIAN_PY -I -c 'import numpy, sys; print("Python", sys.version.split()[0], "NumPy", numpy.__version__)'))"
+    $DEBIAN_PY -I -m unittest discover -s scripts/tests
 
-step "golden files: regenerating changes nothing (Debian's NumPy)"
-$DEBIAN_PY -I scripts/generate_golden.py --check
+    step "golden files: regenerating changes nothing (Debian's NumPy)"
+    $DEBIAN_PY -I scripts/generate_golden.py --check
 
-# Determinism across NumPy versions: any other python3 on PATH with NumPy 2.x (pyenv here).
-OTHER_PY="$(command -v python3 || true)"
-if [ -n "$OTHER_PY" ] && [ "$(readlink -f "$OTHER_PY")" != "$(readlink -f $DEBIAN_PY)" ] &&
-   "$OTHER_PY" -I -c 'import numpy, sys; sys.exit(0 if int(numpy.__version__.split(".")[0]) >= 2 else 1)' 2>/dev/null; then
-    step "golden files: regenerating changes nothing ($OTHER_PY, NumPy $("$OTHER_PY" -I -c 'import numpy; print(numpy.__version__)'))"
-    "$OTHER_PY" -I scripts/generate_golden.py --check
-else
-    step "(no NumPy 2.x interpreter besides Debian's on PATH: cross-version regeneration check not run)"
-fi
+    # Determinism across NumPy versions: any other python3 on PATH with NumPy 2.x (pyenv here).
+    local other
+    other="$(command -v python3 || true)"
+    if [ -n "$other" ] && [ "$(readlink -f "$other")" != "$(readlink -f $DEBIAN_PY)" ] &&
+       "$other" -I -c 'import numpy, sys; sys.exit(0 if int(numpy.__version__.split(".")[0]) >= 2 else 1)' 2>/dev/null; then
+        step "golden files: regenerating changes nothing ($other, NumPy $("$other" -I -c 'import numpy; print(numpy.__version__)'))"
+        "$other" -I scripts/generate_golden.py --check
+    else
+        step "(no NumPy 2.x interpreter besides Debian's on PATH: cross-version regeneration check not run)"
+    fi
+}
+in_background python "the Python reference's self-checks and the golden regeneration checks" python_checks
 
 # One release build serves every check below: the statically linked runner the tarball ships
 # (scripts/package.sh builds it in .build-static), so what CI checks is what port authors download.
 step "release tarball (the runner, Swift runtime linked statically; docs/CI.md)"
 scripts/package.sh
-BCE_BIN="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/bce-conformance"
-export BCE_BIN
+finish python
 
 step "the buffer API allocates nothing per call (optimized build, every entry point; scripts/alloc-check.sh)"
+# Before the tests' build starts: it links the tarball build's library objects, which that build
+# compiles again (for the dynamically linked runtime) in the same scratch directory.
 scripts/alloc-check.sh
+
+# The tests' build relinks .build-static's runner (dynamically): the checks use a copy of the tarball's.
+mkdir -p "$JOBS/bin"
+cp "$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/bce-conformance" "$JOBS/bin/"
+BCE_BIN="$JOBS/bin/bce-conformance"
+export BCE_BIN
+
+# The tests import the modules plainly (what they reach is `package`), so they test the release
+# build users run, without testability; optimized, the suite's numerical tests run about twice as
+# fast as in a debug build, and the allocation counts are those of the code users run. assert() is
+# compiled out; the library reports bad input by typed errors, never by assertions. In the
+# tarball's scratch directory: its C targets (BoringSSL's 390 files for swift-crypto, the kernels)
+# have the same compile commands in both builds and are not compiled again; the Swift modules are
+# (without --static-swift-stdlib, whose resource directory has no Testing module). Every 40th build
+# progress line kept (scripts/build-log-filter); pipefail keeps swift build's exit status.
+tests_build() { swift build -c release --build-tests --scratch-path .build-static 2>&1 | scripts/build-log-filter; }
+in_background tests_build "swift test's release build (the library, the runner and the test targets)" tests_build
 
 step "full conformance run (that runner)"
 scripts/conformance.sh
@@ -61,14 +103,7 @@ scripts/library-only-build.sh
 step "quick hardening checks (docs/RELIABILITY.md)"
 scripts/hardening-quick.sh
 
-step "swift test (release build with testable imports)"
-# Optimized: the suite's numerical tests run about twice as fast as in a debug build, and the
-# allocation counts are those of the code users run (measured 2026-12-02 at load 5: a 399 s build,
-# 338 tests in 155 s). assert() is compiled out; the library reports bad input by typed errors,
-# never by assertions. Every 40th build progress line kept (scripts/build-log-filter); pipefail keeps swift test's exit status.
-# In the tarball's scratch directory: its C targets (BoringSSL's 390 files for swift-crypto, the
-# kernels) have the same compile commands in both builds and are not compiled again; only the Swift
-# modules are (with testing enabled). Measured 2026-12-03: 208 s for that build, where a new
-# scratch directory takes about 320 s. It relinks .build-static's runner, after every step that used it.
-swift test -c release --scratch-path .build-static 2>&1 | scripts/build-log-filter
+finish tests_build
+step "swift test (the release build above)"
+swift test -c release --scratch-path .build-static --skip-build
 step "done"
