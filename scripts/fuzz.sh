@@ -44,7 +44,7 @@ SANITIZE="fuzzer${FUZZ_SANITIZE:+,$FUZZ_SANITIZE}"
 BIN="$OUT/$TARGET${FUZZ_SANITIZE:+-$FUZZ_SANITIZE}"
 if [ ! -x "$BIN" ] || [ -n "$(find "${SOURCES[@]}" "$ENTRY" -newer "$BIN")" ]; then
     echo "fuzz.sh: building $BIN"
-    nice "$SWIFTC" -O -sanitize="$SANITIZE" -parse-as-library -module-name BCEFuzz \
+    nice "$SWIFTC" -O -sanitize="$SANITIZE" -parse-as-library -module-name BCEFuzz -package-name swift_bce \
         "$OUT"/src/*.swift "$ENTRY" -o "$BIN" 2>&1 | { grep -v "Cannot export local symbol" || true; } >&2
 fi
 

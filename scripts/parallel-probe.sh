@@ -11,7 +11,7 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 scripts/standalone-library.sh "$OUT" -enable-testing
 cd "$OUT"
-swiftc -O "$ROOT/scripts/parallel-probe-main.swift" -I . -I kern -I shims \
+swiftc -O -package-name swift_bce "$ROOT/scripts/parallel-probe-main.swift" -I . -I kern -I shims \
     bce.o shared.o RealModule.o kernels.o shims.o -o parallel-probe
 echo "running ($(nproc) processors; each line takes a few seconds)"
 ./parallel-probe

@@ -88,6 +88,6 @@ for round in 1...rounds {
 summary("port result lines: ", times, cpuTimes)
 SWIFT
 echo "reader-load-time: building the readers of ${REV:-the work tree} (swiftc -O)"
-nice "$SWIFTC" -O -module-name BCEReaders "$OUT"/src/*.swift "$OUT/main.swift" -o "$OUT/load" 2>&1 \
+nice "$SWIFTC" -O -module-name BCEReaders -package-name swift_bce "$OUT"/src/*.swift "$OUT/main.swift" -o "$OUT/load" 2>&1 \
     | { grep -v "Cannot export local symbol" || true; } >&2
 "$OUT/load" golden "$ROUNDS"

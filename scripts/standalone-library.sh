@@ -30,6 +30,6 @@ swiftc -O -wmo -parse-as-library -module-name RealModule -emit-module -emit-modu
     -c "$N"/RealModule/*.swift -I shims -o RealModule.o
 swiftc -O -wmo -parse-as-library -module-name SwiftBCEShared -emit-module -emit-module-path SwiftBCEShared.swiftmodule \
     -c "$ROOT"/Sources/SwiftBCEShared/*.swift -o shared.o
-swiftc -O -wmo -parse-as-library -module-name BinaryCrossEntropy "$@" -emit-module \
+swiftc -O -wmo -parse-as-library -module-name BinaryCrossEntropy -package-name swift_bce "$@" -emit-module \
     -emit-module-path BinaryCrossEntropy.swiftmodule -c "$ROOT"/Sources/BinaryCrossEntropy/*.swift \
     -I . -I kern -I shims -o bce.o
