@@ -2,7 +2,7 @@
 // against always waking the workers, and against one thread, in one process, sample by sample in
 // rotating order. Prints, per call and size, the median elements per second of each mode and the
 // rule's ratio to the better of the other two.
-@testable import BinaryCrossEntropy
+import BinaryCrossEntropy
 import Glibc
 
 let rounds = Int(getenv("PROBE_ROUNDS").map { String(cString: $0) } ?? "") ?? 15

@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-scripts/standalone-library.sh "$OUT" -enable-testing
+scripts/standalone-library.sh "$OUT"
 cd "$OUT"
 swiftc -O -package-name swift_bce "$ROOT/scripts/parallel-probe-main.swift" -I . -I kern -I shims \
     bce.o shared.o RealModule.o kernels.o shims.o -o parallel-probe
