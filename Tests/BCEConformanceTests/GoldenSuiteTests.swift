@@ -160,7 +160,13 @@ struct RepositoryEndToEndTests {
         #expect(r.status == 0, "\(r.description)")
         #expect(r.stdout.contains("cases/s"))
     }
+}
 
+/// `regenerate` on the repository: NumPy generator runs (about 40 s together), in a suite of their
+/// own so that they run beside the suite above instead of after it (the test run's longest chain);
+/// still one after the other.
+@Suite("bce-conformance regenerate on the repository", .serialized)
+struct RepositoryRegenerateTests {
     @Test func regenerateCheckAgreesWithTheCommittedFiles() throws {
         let r = try Tool.run(["regenerate", "--check"], limit: 300)
         #expect(r.status == 0, "\(r.description)")
