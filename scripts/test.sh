@@ -14,23 +14,8 @@ step() { echo "== [$((SECONDS - START)) s] $*"; }
 
 # Two steps run beside the others, each on a processor the foreground step leaves idle: the Python
 # checks (one thread) beside the tarball's build, and the Swift tests' build beside the runner's
-# checks (mostly single-threaded Python and ports). A background step's output is kept in a file and
-# printed when it ends; the run fails with its exit status if it failed.
-JOBS="$(mktemp -d "${TMPDIR:-/tmp}/bce-test-XXXXXX")"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$JOBS"' EXIT
-in_background() {   # NAME DESCRIPTION COMMAND...
-    local name="$1" what="$2"; shift 2
-    step "$what: started in the background, its output follows when it ends"
-    ( "$@" ) > "$JOBS/$name.log" 2>&1 &
-    echo $! > "$JOBS/$name.pid"
-}
-finish() {          # NAME
-    local name="$1" status=0
-    wait "$(cat "$JOBS/$name.pid")" || status=$?
-    step "$name (the background step): ended with exit status $status; its output:"
-    cat "$JOBS/$name.log"
-    [ "$status" = 0 ] || { echo "scripts/test.sh: the background step $name failed (exit $status)" >&2; exit "$status"; }
-}
+# checks (mostly single-threaded Python and ports). scripts/background.sh: in_background, finish.
+source scripts/background.sh
 
 DEBIAN_PY=/usr/bin/python3
 
